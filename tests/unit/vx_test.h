@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Shared helpers of the vxlan unit tests. test_vxlan.c initialises EAL
+ * once (--no-huge, no PCI, in memory) and runs each group in turn.
+ */
+#ifndef VX_TEST_H
+#define VX_TEST_H
+
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+/** Groups; each returns the number of failed tests. */
+int vx_test_parse(void);
+int vx_test_fdb(void);
+int vx_test_neigh(void);
+int vx_test_fwd(void);
+
+/** @return the shared test mempool (2048-byte data room, 4096 mbufs). */
+struct rte_mempool *vx_test_pool(void);
+
+/**
+ * Build a single-segment mbuf holding a copy of @p data.
+ *
+ * @return
+ *   The mbuf (caller owns it); the test fails if allocation fails.
+ */
+struct rte_mbuf *vx_test_mbuf(const void *data, uint32_t len);
+
+#endif /* VX_TEST_H */

@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * VxLAN termination: the L2 domains (VNIs), remote VTEPs, local endpoints,
+ * the FDB, underlay neighbour resolution, and the burst functions the
+ * dataplane calls.
+ *
+ * Threading. A struct vx_inst is built on the control path before the
+ * datapath starts. Afterwards exactly one lcore (the one that polls the
+ * underlay port) calls the burst and timer functions; it is the only writer
+ * of the FDB and the neighbour table. Other threads only read counters.
+ *
+ * Mbuf ownership. Every burst function takes ownership of the mbufs it is
+ * given. Each mbuf either ends up in the caller's struct vx_out (the caller
+ * now owns it and must transmit or free it), is held in a neighbour hold
+ * queue, or is freed with a drop reason counted.
+ */
+#ifndef VX_H
+#define VX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+
+#include "vx_drop.h"
+#include "vx_packet.h"
+
+/** Capacity limits of one instance. */
+#define VX_MAX_VNIS	    4096
+#define VX_MAX_VTEPS	    1024
+#define VX_MAX_ENDPOINTS    256
+#define VX_VNI_MAX_VTEPS    64
+#define VX_VNI_MAX_EPS	    64
+#define VX_NEIGH_HOLD	    4
+#define VX_OUT_MAX	    512
+#define VX_NAME_LEN	    32
+/** Marks "no index". */
+#define VX_NONE 0xffff
+
+/** An IPv4 or IPv6 address. */
+struct vx_ip {
+	uint8_t family; /**< AF_INET, AF_INET6, or 0 when unset. */
+	union {
+		uint32_t v4;	/**< IPv4 address in network order. */
+		uint8_t v6[16]; /**< IPv6 address. */
+	};
+};
+
+/**
+ * Parse an address.
+ *
+ * @param s
+ *   Dotted quad or IPv6 text.
+ * @param ip
+ *   Output.
+ * @return
+ *   0, or -EINVAL.
+ */
+int vx_ip_parse(const char *s, struct vx_ip *ip);
+
+/**
+ * Parse an address with a prefix length, "198.18.0.1/24" or "2001:2::1/64".
+ *
+ * @param s
+ *   The text; the prefix length is required.
+ * @param ip
+ *   Output address.
+ * @param plen
+ *   Output prefix length.
+ * @return
+ *   0, or -EINVAL.
+ */
+int vx_prefix_parse(const char *s, struct vx_ip *ip, uint8_t *plen);
+
+/**
+ * Format an address.
+ *
+ * @param ip
+ *   The address; an unset address prints as "-".
+ * @param buf
+ *   Output, at least INET6_ADDRSTRLEN bytes.
+ * @param len
+ *   Size of @p buf.
+ * @return
+ *   @p buf.
+ */
+const char *vx_ip_fmt(const struct vx_ip *ip, char *buf, size_t len);
+
+/** @return true if both addresses are set, of one family and equal. */
+bool vx_ip_eq(const struct vx_ip *a, const struct vx_ip *b);
+
+/** @return true if @p a and @p b share their first @p plen bits (same family). */
+bool vx_ip_same_prefix(const struct vx_ip *a, const struct vx_ip *b, uint8_t plen);
+
+/**
+ * Parse a MAC address "02:00:00:00:00:01".
+ *
+ * @return
+ *   0, or -EINVAL.
+ */
+int vx_mac_parse(const char *s, struct rte_ether_addr *mac);
+
+/* ------------------------------------------------------------------------- */
+/* Underlay parsing (pure functions over bytes, fuzzed).                     */
+
+/** What the underlay parser found. */
+enum vx_class {
+	VX_CLASS_DROP = 0, /**< Drop; the reason is in vx_parsed.drop. */
+	VX_CLASS_VXLAN,	   /**< A VxLAN packet for a local address. */
+	VX_CLASS_ARP,	   /**< ARP; vx_parsed.l3_off points at it. */
+	VX_CLASS_ND,	   /**< ICMPv6 neighbour discovery; l3_off/l4_off are set. */
+};
+
+/** What the parser must know about the local VTEP. */
+struct vx_parse_cfg {
+	uint32_t ip4;		/**< Local IPv4 address, network order, 0 if none. */
+	uint8_t ip6[16];	/**< Local IPv6 address. */
+	bool has_ip6;		/**< ip6 is set. */
+	uint16_t udp_port;	/**< VxLAN UDP port, host order. */
+	bool strict_reserved;	/**< Drop packets with reserved VxLAN bits set (as Linux does). */
+	bool udp6_zero_csum_rx; /**< Accept zero UDP checksums on IPv6. */
+};
+
+/** The result of parsing one underlay frame. */
+struct vx_parsed {
+	enum vx_drop_reason drop; /**< Why, when the class is VX_CLASS_DROP. */
+	uint8_t family;		  /**< Outer family (AF_INET/AF_INET6); 0 for ARP. */
+	uint8_t udp_csum;	  /**< A UDP checksum is present and must be verified. */
+	uint16_t l3_off;	  /**< Offset of the outer IP or ARP header. */
+	uint16_t l4_off;	  /**< Offset of the UDP or ICMPv6 header. */
+	uint16_t outer_len;	  /**< Offset of the inner Ethernet frame. */
+	uint32_t l4_len;	  /**< UDP or ICMPv6 length from the IP header. */
+	uint32_t inner_len;	  /**< Inner frame length. */
+	uint32_t vni;		  /**< VNI in host order. */
+	struct vx_ip src;	  /**< Outer source address. */
+};
+
+/**
+ * Classify and validate one underlay frame.
+ *
+ * Checks, in order: Ethernet length and type; IPv4 version, header length,
+ * total length, header checksum, fragments and destination; IPv6 version,
+ * payload length, next header and destination; UDP length and port; the
+ * VxLAN I flag and (when strict) reserved bits; the inner frame length. It
+ * does not verify the UDP checksum, which may cover several segments: when
+ * vx_parsed.udp_csum is set the caller must (see vx_udp_csum_ok_raw()).
+ *
+ * @param p
+ *   The first bytes of the frame.
+ * @param contig
+ *   How many bytes at @p p are contiguous (the first segment).
+ * @param pkt_len
+ *   Length of the whole frame.
+ * @param cfg
+ *   Local addresses and policy.
+ * @param out
+ *   Filled in.
+ * @return
+ *   The class. For VX_CLASS_DROP, out->drop says why.
+ */
+enum vx_class vx_parse_underlay(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
+				const struct vx_parse_cfg *cfg, struct vx_parsed *out);
+
+/**
+ * Verify the outer UDP checksum of a contiguous frame.
+ *
+ * @param p
+ *   The frame.
+ * @param len
+ *   Its length.
+ * @param r
+ *   The parser's result for it.
+ * @return
+ *   true if the checksum is right.
+ */
+bool vx_udp_csum_ok_raw(const uint8_t *p, uint32_t len, const struct vx_parsed *r);
+
+/* ------------------------------------------------------------------------- */
+/* Forwarding database.                                                      */
+
+/** Where a MAC lives. */
+enum vx_fdb_kind {
+	VX_FDB_LOCAL = 1,  /**< Behind a local endpoint; target is an endpoint index. */
+	VX_FDB_REMOTE = 2, /**< Behind a remote VTEP; target is a VTEP index. */
+};
+
+/** One FDB entry. */
+struct vx_fdb_entry {
+	struct rte_ether_addr mac; /**< The MAC. */
+	uint8_t kind;		   /**< enum vx_fdb_kind; 0 marks a free slot. */
+	uint8_t is_static;	   /**< Configured, never aged or moved by learning. */
+	uint32_t vni;		   /**< The L2 domain. */
+	uint16_t target;	   /**< Endpoint or VTEP index. */
+	uint64_t last_seen;	   /**< When learning last saw it (caller's clock). */
+};
+
+struct vx_fdb;
+
+/** Called once per entry by vx_fdb_walk(); a non-zero return stops the walk. */
+typedef int (*vx_fdb_walk_cb)(const struct vx_fdb_entry *e, void *arg);
+
+/** Matches every VNI in vx_fdb_flush(). */
+#define VX_VNI_ANY 0xffffffffu
+
+/**
+ * Create an FDB.
+ *
+ * @param max_entries
+ *   Capacity, 1 to 2^22.
+ * @param socket
+ *   NUMA node to allocate on, or -1.
+ * @return
+ *   The FDB, or NULL with errno set (EINVAL, ENOMEM).
+ */
+struct vx_fdb *vx_fdb_create(uint32_t max_entries, int socket);
+
+/** Free an FDB; NULL is accepted. */
+void vx_fdb_destroy(struct vx_fdb *fdb);
+
+/**
+ * Find the entry of a MAC in a VNI.
+ *
+ * @return
+ *   The entry, valid until the FDB is next modified, or NULL.
+ */
+const struct vx_fdb_entry *vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni,
+					 const struct rte_ether_addr *mac);
+
+/**
+ * Learn that a MAC was seen behind a target.
+ *
+ * @return
+ *   1 if an entry was created or moved to a new target, 0 if an existing
+ *   one was refreshed, -EPERM if a static entry with another target owns the
+ *   MAC, -ENOSPC if the FDB is full.
+ */
+int vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind,
+		 uint16_t target, uint64_t now);
+
+/**
+ * Add or replace a static entry.
+ *
+ * @return
+ *   0, -EINVAL for a multicast MAC, a bad kind or a VNI above 2^24-1, or
+ *   -ENOSPC if the FDB is full.
+ */
+int vx_fdb_add_static(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
+		      uint8_t kind, uint16_t target);
+
+/**
+ * Remove an entry, static or learned.
+ *
+ * @return
+ *   0, or -ENOENT.
+ */
+int vx_fdb_del(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac);
+
+/**
+ * Remove learned entries older than @p max_age, scanning at most @p budget
+ * slots from where the previous call stopped, so that aging a large table
+ * costs little per call.
+ *
+ * @return
+ *   The number of entries removed.
+ */
+unsigned int vx_fdb_age(struct vx_fdb *fdb, uint64_t now, uint64_t max_age, unsigned int budget);
+
+/**
+ * Remove entries of one VNI (or VX_VNI_ANY).
+ *
+ * @param with_static
+ *   Remove static entries too.
+ * @return
+ *   The number of entries removed.
+ */
+unsigned int vx_fdb_flush(struct vx_fdb *fdb, uint32_t vni, bool with_static);
+
+/** @return the number of entries. */
+unsigned int vx_fdb_count(const struct vx_fdb *fdb);
+
+/**
+ * Call @p cb for every entry. The FDB must not change during the walk.
+ *
+ * @return
+ *   0, or the first non-zero value @p cb returned.
+ */
+int vx_fdb_walk(const struct vx_fdb *fdb, vx_fdb_walk_cb cb, void *arg);
+
+/* ------------------------------------------------------------------------- */
+/* Instance.                                                                 */
+
+/** A remote VTEP and its encapsulation template. */
+struct vx_vtep {
+	struct vx_ip ip;     /**< Its underlay address. */
+	uint16_t nh;	     /**< Neighbour entry of the next hop (itself or the gateway). */
+	uint8_t hdr_len;     /**< VX_ENCAP4_LEN or VX_ENCAP6_LEN. */
+	uint8_t pad;
+	uint16_t ip4_csum0; /**< IPv4 header checksum of the template with total length 0. */
+	/** Outer Ethernet/IP/UDP/VxLAN header; destination MAC and lengths are set per packet. */
+	uint8_t tmpl[VX_ENCAP6_LEN] __rte_aligned(16);
+};
+
+/** A local endpoint: a port bound to one VNI. */
+struct vx_endpoint {
+	char name[VX_NAME_LEN];	   /**< Name from the config. */
+	struct rte_ether_addr mac; /**< The MAC behind the port. */
+	uint32_t vni;		   /**< Its VNI. */
+	uint16_t vni_idx;	   /**< Index of its VNI. */
+	uint16_t port;		   /**< Dataplane port index. */
+	uint16_t mtu;		   /**< Largest inner IP packet the endpoint accepts. */
+	bool any_src_mac;	   /**< Accept any source MAC (no anti-spoofing). */
+};
+
+/** One L2 domain. */
+struct vx_vni {
+	uint32_t vni;			 /**< The identifier. */
+	uint16_t n_vteps;		 /**< Remote VTEPs for head-end replication. */
+	uint16_t n_eps;			 /**< Local endpoints. */
+	uint16_t vteps[VX_VNI_MAX_VTEPS]; /**< VTEP indexes. */
+	uint16_t eps[VX_VNI_MAX_EPS];	 /**< Endpoint indexes. */
+};
+
+/** Neighbour entry states. */
+enum vx_neigh_state {
+	VX_NEIGH_NONE = 0,   /**< Never resolved; nothing sent yet. */
+	VX_NEIGH_INCOMPLETE, /**< Probing; packets wait in the hold queue. */
+	VX_NEIGH_REACHABLE,  /**< Resolved and fresh. */
+	VX_NEIGH_STALE,	     /**< Resolved, past its lifetime, being re-probed but still used. */
+	VX_NEIGH_FAILED,     /**< No answer; packets drop until the hold-down ends. */
+	VX_NEIGH_STATIC,     /**< Configured, never probed. */
+};
+
+/** A next hop on the underlay. */
+struct vx_neigh {
+	struct vx_ip ip;		      /**< Its address. */
+	struct rte_ether_addr mac;	      /**< Its MAC, valid in REACHABLE, STALE and STATIC. */
+	uint8_t state;			      /**< enum vx_neigh_state. */
+	uint8_t probes;			      /**< Probes sent in the current round. */
+	uint8_t n_hold;			      /**< Packets in the hold queue. */
+	uint64_t deadline;		      /**< TSC of the next timer action. */
+	uint64_t updated;		      /**< TSC of the last confirmation. */
+	struct rte_mbuf *hold[VX_NEIGH_HOLD]; /**< Encapsulated packets waiting for the MAC. */
+};
+
+/** Neighbour timers, in TSC ticks. */
+struct vx_neigh_params {
+	uint64_t reachable; /**< How long a confirmed entry stays REACHABLE. */
+	uint64_t retrans;   /**< Time between probes. */
+	uint64_t failed;    /**< Hold-down after the last unanswered probe. */
+	uint8_t max_probes; /**< Probes per round before FAILED. */
+};
+
+/** Parameters of an instance. */
+struct vx_params {
+	struct rte_ether_addr mac; /**< Underlay MAC. */
+	struct vx_ip ip4;	   /**< Local IPv4 VTEP address (family 0 if none). */
+	uint8_t plen4;		   /**< Its prefix length. */
+	struct vx_ip ip6;	   /**< Local IPv6 VTEP address (family 0 if none). */
+	uint8_t plen6;		   /**< Its prefix length. */
+	struct vx_ip gw4;	   /**< IPv4 gateway for off-link VTEPs (family 0 if none). */
+	struct vx_ip gw6;	   /**< IPv6 gateway for off-link VTEPs (family 0 if none). */
+	uint16_t mtu;		   /**< Underlay IP MTU. */
+	uint16_t udp_port;	   /**< VxLAN UDP port (VX_UDP_PORT). */
+	uint16_t underlay_port;	   /**< Dataplane port index of the underlay. */
+	bool strict_reserved;	   /**< See vx_parse_cfg. */
+	bool udp6_zero_csum_rx;	   /**< See vx_parse_cfg. */
+	bool udp6_zero_csum_tx;	   /**< Send zero UDP checksums on IPv6. */
+	uint32_t fdb_size;	   /**< FDB capacity. */
+	uint64_t fdb_age;	   /**< Learned-entry lifetime in TSC ticks; 0 disables aging. */
+	struct vx_neigh_params neigh; /**< Neighbour timers. */
+	struct rte_mempool *pool;     /**< Pool for copies and generated packets. */
+	int socket;		      /**< NUMA node for tables. */
+};
+
+/** A VxLAN termination instance. */
+struct vx_inst {
+	struct vx_params p;	       /**< As given to vx_create(). */
+	struct vx_parse_cfg pcfg;      /**< Derived parser settings. */
+	struct vx_vni *vnis;	       /**< VNIs, n_vnis used. */
+	uint16_t n_vnis;
+	uint16_t n_vteps;
+	uint16_t n_eps;
+	uint16_t n_neigh;
+	uint16_t *vni_hash;	       /**< Open-addressed VNI → index table. */
+	uint32_t vni_hash_mask;
+	struct vx_vtep *vteps;	       /**< Remote VTEPs, n_vteps used. */
+	struct vx_endpoint *eps;       /**< Endpoints, n_eps used. */
+	struct vx_neigh *neigh;	       /**< Neighbour entries, n_neigh used. */
+	uint16_t max_neigh;
+	struct vx_fdb *fdb;	       /**< MAC table. */
+	uint64_t next_timer;	       /**< TSC of the next timer run. */
+};
+
+/** Output of a burst: packets and the dataplane port each must leave by. */
+struct vx_out {
+	uint16_t n;			    /**< Packets in the list. */
+	uint16_t port[VX_OUT_MAX];	    /**< Dataplane port index per packet. */
+	struct rte_mbuf *pkts[VX_OUT_MAX]; /**< The packets, now owned by the caller. */
+};
+
+/**
+ * Append a packet to an output list. When the list is full the packet is
+ * freed and counted as flood_overflow.
+ *
+ * @param o
+ *   The list; takes ownership of @p m.
+ */
+static inline void
+vx_out_push(struct vx_out *o, uint16_t port, struct rte_mbuf *m, struct vx_stats *st)
+{
+	if (unlikely(o->n == VX_OUT_MAX)) {
+		rte_pktmbuf_free(m);
+		st->drop[VX_DROP_flood_overflow]++;
+		return;
+	}
+	o->port[o->n] = port;
+	o->pkts[o->n++] = m;
+}
+
+/** Free a packet and count why. */
+static inline void
+vx_drop(struct rte_mbuf *m, enum vx_drop_reason r, struct vx_stats *st)
+{
+	rte_pktmbuf_free(m);
+	st->drop[r]++;
+}
+
+/**
+ * Create an instance with no VNIs.
+ *
+ * @param p
+ *   Parameters; copied.
+ * @return
+ *   The instance, or NULL with errno set (EINVAL for inconsistent
+ *   parameters, ENOMEM).
+ */
+struct vx_inst *vx_create(const struct vx_params *p);
+
+/** Free an instance and any packets it holds; NULL is accepted. */
+void vx_destroy(struct vx_inst *vx);
+
+/**
+ * Add a VNI.
+ *
+ * @return
+ *   Its index, -EINVAL if @p vni is above 2^24-1, -EEXIST, or -ENOSPC.
+ */
+int vx_vni_add(struct vx_inst *vx, uint32_t vni);
+
+/** @return the index of a VNI, or -ENOENT. */
+int vx_vni_find(const struct vx_inst *vx, uint32_t vni);
+
+/**
+ * Add a remote VTEP to a VNI. A VTEP shared by several VNIs is stored once.
+ * Its next hop is itself when on-link, else the gateway of its family.
+ *
+ * @return
+ *   The VTEP index, -ENOENT for an unknown VNI, -EAFNOSUPPORT when there is
+ *   no local address of the VTEP's family, -EEXIST if already in the VNI,
+ *   -ENOSPC.
+ */
+int vx_vtep_add(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip);
+
+/** @return the index of a VTEP, or -ENOENT. */
+int vx_vtep_find(const struct vx_inst *vx, const struct vx_ip *ip);
+
+/**
+ * Add a local endpoint and a static FDB entry for its MAC.
+ *
+ * @param ep
+ *   The endpoint; name, mac, vni, port and mtu are read.
+ * @return
+ *   The endpoint index, -ENOENT for an unknown VNI, -EEXIST for a name or
+ *   MAC already in use in the VNI, -EINVAL for a multicast MAC, -ENOSPC.
+ */
+int vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep);
+
+/**
+ * Add a static FDB entry pointing at a remote VTEP.
+ *
+ * @return
+ *   0, -ENOENT if the VNI is unknown or the VTEP is not in it, -EINVAL, -ENOSPC.
+ */
+int vx_fdb_static_remote(struct vx_inst *vx, uint32_t vni, const struct rte_ether_addr *mac,
+			 const struct vx_ip *vtep);
+
+/**
+ * Add a neighbour entry (a next hop to resolve), or find the existing one.
+ *
+ * @return
+ *   Its index, or -ENOSPC.
+ */
+int vx_neigh_add(struct vx_inst *vx, const struct vx_ip *ip);
+
+/**
+ * Pin a neighbour's MAC (like "ip neigh add ... permanent").
+ *
+ * @return
+ *   0, -EINVAL for a multicast MAC, -ENOSPC.
+ */
+int vx_neigh_add_static(struct vx_inst *vx, const struct vx_ip *ip,
+			const struct rte_ether_addr *mac);
+
+/* ------------------------------------------------------------------------- */
+/* Datapath. Called only by the lcore that owns the instance.                */
+
+/**
+ * Process frames received on the underlay port: ARP and neighbour
+ * discovery, then VxLAN decapsulation, learning and delivery to endpoints.
+ *
+ * @param pkts
+ *   The frames; ownership passes to this function.
+ * @param n
+ *   How many.
+ * @param now
+ *   Current TSC.
+ * @param out
+ *   Receives decapsulated frames for endpoint ports and replies for the
+ *   underlay.
+ * @param st
+ *   The calling lcore's counters.
+ */
+void vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+		       struct vx_out *out, struct vx_stats *st);
+
+/**
+ * Process frames received from endpoint @p ep: local switching, or
+ * encapsulation towards remote VTEPs, with flooding of broadcast, multicast
+ * and unknown unicast.
+ *
+ * @param ep
+ *   Endpoint index.
+ * @param pkts
+ *   The frames; ownership passes to this function.
+ */
+void vx_endpoint_input(struct vx_inst *vx, uint16_t ep, struct rte_mbuf **pkts, uint16_t n,
+		       uint64_t now, struct vx_out *out, struct vx_stats *st);
+
+/**
+ * Run timers: neighbour probes, retransmissions and expiry, and a slice of
+ * FDB aging. Cheap when nothing is due; call it every few milliseconds.
+ */
+void vx_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *st);
+
+/* Neighbour resolution, used by the functions above (vx_neigh.c). */
+
+/**
+ * Send an encapsulated packet to a next hop: fill in the destination MAC
+ * and queue it on @p out, or hold it while the next hop resolves (sending a
+ * probe if none is outstanding), or drop it.
+ *
+ * @param nh
+ *   Neighbour index.
+ * @param m
+ *   A frame whose Ethernet destination is still unset; ownership passes.
+ */
+void vx_neigh_output(struct vx_inst *vx, uint16_t nh, struct rte_mbuf *m, uint64_t now,
+		     struct vx_out *out, struct vx_stats *st);
+
+/**
+ * Handle an ARP packet from the underlay: answer requests for the local
+ * address, and update neighbour entries from requests and replies.
+ *
+ * @param m
+ *   The frame; ownership passes (it may be turned into the reply).
+ * @param l3_off
+ *   Offset of the ARP header.
+ */
+void vx_arp_input(struct vx_inst *vx, struct rte_mbuf *m, uint16_t l3_off, uint64_t now,
+		  struct vx_out *out, struct vx_stats *st);
+
+/**
+ * Handle an ICMPv6 packet for a local or solicited-node address: answer
+ * neighbour solicitations for the local address and update entries from
+ * solicitations and advertisements. Checks hop limit 255, code 0, the
+ * ICMPv6 checksum and option lengths (RFC 4861, section 7.1).
+ *
+ * @param m
+ *   The frame; ownership passes.
+ * @param r
+ *   The parser's result (l3_off, l4_off, l4_len).
+ */
+void vx_nd_input(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uint64_t now,
+		 struct vx_out *out, struct vx_stats *st);
+
+/**
+ * Neighbour timers: start resolution of unresolved entries, retransmit
+ * probes, move entries to STALE and FAILED, release held packets of failed
+ * entries.
+ */
+void vx_neigh_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *st);
+
+/** @return the name of a neighbour state. */
+const char *vx_neigh_state_name(uint8_t state);
+
+#endif /* VX_H */
