@@ -1,1 +1,164 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The run-to-completion datapath loop.
+ *
+ * Each iteration polls every port for a burst, hands the burst to the VxLAN
+ * stage for its role, and queues the results on per-port TX buffers. Every
+ * drain period the buffers are flushed and the VxLAN timers run. After
+ * idle_polls empty iterations the loop sleeps idle_sleep_us per iteration
+ * until traffic returns, so an idle appliance does not burn its core.
+ */
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_atomic.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+
+#include "dp.h"
+
+/* Queue the output of a VxLAN stage on the TX buffers of its ports. */
+static inline void
+out_to_tx(struct dp *dp, struct dp_lcore *lc, struct vx_out *out)
+{
+	for (uint16_t i = 0; i < out->n; i++) {
+		uint16_t pi = out->port[i];
+
+		rte_eth_tx_buffer(dp->ports[pi].port_id, 0, lc->txb[pi], out->pkts[i]);
+	}
+	lc->st.stat[VX_STAT_tx_pkts] += out->n;
+	out->n = 0;
+}
+
+static inline void
+tx_flush_all(struct dp *dp, struct dp_lcore *lc)
+{
+	for (uint16_t i = 0; i < dp->n_ports; i++)
+		rte_eth_tx_buffer_flush(dp->ports[i].port_id, 0, lc->txb[i]);
+}
+
+/* Copy the tables for the control thread. Runs on the datapath lcore. */
+static int
+snap_fdb_cb(const struct vx_fdb_entry *e, void *arg)
+{
+	struct dp_snapshot *s = arg;
+
+	if (s->n_fdb < DP_SNAP_FDB)
+		s->fdb[s->n_fdb++] = *e;
+	return 0;
+}
+
+static void
+snap_take(struct dp *dp)
+{
+	struct dp_snapshot *s = dp->snap;
+	const struct vx_inst *vx = dp->vx;
+
+	s->n_fdb = 0;
+	s->fdb_total = vx_fdb_count(vx->fdb);
+	vx_fdb_walk(vx->fdb, snap_fdb_cb, s);
+	s->n_neigh = RTE_MIN((unsigned int)vx->n_neigh, (unsigned int)RTE_DIM(s->neigh));
+	memcpy(s->neigh, vx->neigh, sizeof(s->neigh[0]) * s->n_neigh);
+	for (unsigned int i = 0; i < s->n_neigh; i++)
+		memset(s->neigh[i].hold, 0, sizeof(s->neigh[i].hold));
+}
+
+static void
+idle_sleep(uint32_t us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+
+	nanosleep(&ts, NULL);
+}
+
+int
+dp_loop(void *arg)
+{
+	struct dp *dp = arg;
+	struct dp_lcore *lc = dp->lc;
+	struct vx_inst *vx = dp->vx;
+	struct rte_mbuf *pkts[DP_BURST_MAX];
+	struct vx_out out;
+	const uint64_t drain = rte_get_tsc_hz() * dp->p.drain_us / 1000000;
+	const uint16_t burst = dp->p.burst;
+	uint64_t last_drain, now;
+	uint32_t idle = 0;
+
+	out.n = 0;
+	lc->thread = pthread_self();
+	lc->start_tsc = rte_rdtsc();
+	last_drain = lc->start_tsc;
+	__atomic_store_n(&lc->running, true, __ATOMIC_RELEASE);
+
+	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
+		unsigned int got = 0;
+
+		now = rte_rdtsc();
+		for (uint16_t pi = 0; pi < dp->n_ports; pi++) {
+			const struct dp_port *port = &dp->ports[pi];
+			uint16_t n = rte_eth_rx_burst(port->port_id, 0, pkts, burst);
+
+			if (n == 0)
+				continue;
+			got += n;
+			if (port->role == DP_PORT_UNDERLAY)
+				vx_underlay_input(vx, pkts, n, now, &out, &lc->st);
+			else
+				vx_endpoint_input(vx, port->ep, pkts, n, now, &out, &lc->st);
+			out_to_tx(dp, lc, &out);
+		}
+
+		if (now - last_drain >= drain) {
+			vx_timer(vx, now, &out, &lc->st);
+			out_to_tx(dp, lc, &out);
+			tx_flush_all(dp, lc);
+			last_drain = now;
+			if (unlikely(__atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE) !=
+				     lc->snap_done)) {
+				snap_take(dp);
+				__atomic_store_n(&lc->snap_done, lc->snap_req, __ATOMIC_RELEASE);
+			}
+		}
+
+		if (got != 0) {
+			idle = 0;
+			lc->busy_tsc += rte_rdtsc() - now;
+		} else if (dp->p.idle_polls != 0 && ++idle >= dp->p.idle_polls) {
+			/* Nothing may wait in a buffer while we sleep. */
+			tx_flush_all(dp, lc);
+			idle_sleep(dp->p.idle_sleep_us);
+			lc->idle_sleeps++;
+			idle = dp->p.idle_polls;
+		}
+	}
+	tx_flush_all(dp, lc);
+	__atomic_store_n(&lc->running, false, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
+dp_snapshot(struct dp *dp, unsigned int timeout_ms)
+{
+	struct dp_lcore *lc = dp->lc;
+	uint32_t req;
+	uint64_t deadline;
+
+	if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
+		snap_take(dp);
+		return 0;
+	}
+	req = __atomic_add_fetch(&lc->snap_req, 1, __ATOMIC_ACQ_REL);
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
+	while (__atomic_load_n(&lc->snap_done, __ATOMIC_ACQUIRE) != req) {
+		if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
+			snap_take(dp);
+			return 0;
+		}
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT;
+		rte_delay_us_sleep(200);
+	}
+	return 0;
+}

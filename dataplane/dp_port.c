@@ -1,1 +1,286 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Ports and NUMA-local packet pools.
+ */
+#include <errno.h>
+#include <numa.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_bus.h>
+#include <rte_dev.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "dp.h"
+
+#define DP_LOG(level, fmt, ...) RTE_LOG(level, USER1, "dp: " fmt "\n", ##__VA_ARGS__)
+
+/* The NUMA node of an lcore, asking libnuma when DPDK does not know. */
+static int
+lcore_node(unsigned int lcore)
+{
+	int node = (int)rte_lcore_to_socket_id(lcore);
+
+	if (node >= 0 && node < RTE_MAX_NUMA_NODES)
+		return node;
+	if (numa_available() >= 0) {
+		node = numa_node_of_cpu(rte_lcore_to_cpu_id((int)lcore));
+		if (node >= 0 && node < RTE_MAX_NUMA_NODES)
+			return node;
+	}
+	return 0;
+}
+
+static struct rte_mempool *
+pool_get(struct dp *dp, int node)
+{
+	char name[RTE_MEMPOOL_NAMESIZE];
+
+	if (dp->pools[node] != NULL)
+		return dp->pools[node];
+	snprintf(name, sizeof(name), "mflow_pool_%d", node);
+	dp->pools[node] = rte_pktmbuf_pool_create(name, dp->p.mbufs, 256, 0,
+						  RTE_MBUF_DEFAULT_BUF_SIZE, node);
+	if (dp->pools[node] == NULL)
+		DP_LOG(ERR, "cannot create %u mbufs on NUMA node %d: %s", dp->p.mbufs, node,
+		       rte_strerror(rte_errno));
+	else
+		DP_LOG(INFO, "pool of %u mbufs on NUMA node %d", dp->p.mbufs, node);
+	return dp->pools[node];
+}
+
+int
+dp_init(struct dp *dp, const struct dp_params *p)
+{
+	unsigned int lcore;
+	int node;
+
+	if (p->burst == 0 || p->burst > DP_BURST_MAX || p->drain_us == 0 || p->rxd == 0 ||
+	    p->txd == 0 || p->mbufs == 0)
+		return -EINVAL;
+	dp->p = *p;
+	/* The datapath runs on the first worker lcore, or on the main lcore alone. */
+	lcore = rte_get_next_lcore(-1, 1, 0);
+	if (lcore >= RTE_MAX_LCORE)
+		lcore = rte_get_main_lcore();
+	node = lcore_node(lcore);
+	dp->lc = rte_zmalloc_socket("dp_lcore", sizeof(*dp->lc), RTE_CACHE_LINE_SIZE, node);
+	dp->snap = rte_zmalloc_socket("dp_snap", sizeof(*dp->snap), RTE_CACHE_LINE_SIZE, node);
+	if (dp->lc == NULL || dp->snap == NULL)
+		goto out_free;
+	dp->lc->lcore_id = lcore;
+	if (numa_available() >= 0)
+		DP_LOG(INFO, "datapath on lcore %u (cpu %d, NUMA node %d of %d)", lcore,
+		       rte_lcore_to_cpu_id((int)lcore), node, numa_max_node() + 1);
+	else
+		DP_LOG(INFO, "datapath on lcore %u (no NUMA support)", lcore);
+	if (pool_get(dp, node) == NULL)
+		goto out_free;
+	return 0;
+
+out_free:
+	dp_fini(dp);
+	return -ENOMEM;
+}
+
+/* Find the ethdev a devargs string names, probing the device if needed. */
+static int
+port_lookup_or_probe(const char *devargs, uint16_t *port_id, bool *hotplugged)
+{
+	struct rte_dev_iterator it;
+	char name[RTE_DEV_NAME_MAX_LEN];
+	const char *comma = strchr(devargs, ',');
+	size_t len = comma != NULL ? (size_t)(comma - devargs) : strlen(devargs);
+	uint16_t pid;
+	int rc;
+
+	if (len == 0 || len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, devargs, len);
+	name[len] = '\0';
+	*hotplugged = false;
+	if (rte_eth_dev_get_port_by_name(name, &pid) == 0) {
+		*port_id = pid;
+		return 0;
+	}
+	rc = rte_dev_probe(devargs);
+	if (rc < 0) {
+		DP_LOG(ERR, "cannot probe device '%s': %s", devargs, rte_strerror(-rc));
+		return -ENODEV;
+	}
+	*hotplugged = true;
+	if (rte_eth_dev_get_port_by_name(name, &pid) == 0) {
+		*port_id = pid;
+		return 0;
+	}
+	/* PCI and other buses: match by the device arguments. */
+	RTE_ETH_FOREACH_MATCHING_DEV(pid, devargs, &it)
+	{
+		*port_id = pid;
+		rte_eth_iterator_cleanup(&it);
+		return 0;
+	}
+	return -ENODEV;
+}
+
+static void
+tx_buffer_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
+{
+	uint64_t *drops = userdata;
+
+	rte_pktmbuf_free_bulk(unsent, count);
+	*drops += count;
+}
+
+int
+dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_role role,
+	     uint16_t ep, uint16_t mtu)
+{
+	struct rte_eth_conf conf = {0};
+	struct rte_eth_dev_info info;
+	struct rte_mempool *pool;
+	struct dp_port *port;
+	uint16_t rxd = dp->p.rxd, txd = dp->p.txd;
+	uint32_t frame;
+	int rc, node, idx;
+
+	if (dp->n_ports >= DP_MAX_PORTS)
+		return -ENOSPC;
+	idx = dp->n_ports;
+	port = &dp->ports[idx];
+	memset(port, 0, sizeof(*port));
+	snprintf(port->name, sizeof(port->name), "%s", name);
+	snprintf(port->devargs, sizeof(port->devargs), "%s", devargs);
+	port->role = (uint8_t)role;
+	port->ep = ep;
+	port->mtu = mtu;
+	rc = port_lookup_or_probe(devargs, &port->port_id, &port->hotplugged);
+	if (rc < 0)
+		return rc;
+	/* Count it now so that close() undoes the probe if configuration fails. */
+	dp->n_ports++;
+
+	rc = rte_eth_dev_info_get(port->port_id, &info);
+	if (rc < 0)
+		return -ENODEV;
+	node = rte_eth_dev_socket_id(port->port_id);
+	if (node < 0 || node >= RTE_MAX_NUMA_NODES)
+		node = lcore_node(dp->lc->lcore_id);
+	port->socket = node;
+	pool = pool_get(dp, node);
+	if (pool == NULL)
+		return -ENOMEM;
+
+	frame = (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
+	if (mtu >= info.min_mtu && mtu <= info.max_mtu)
+		conf.rxmode.mtu = mtu;
+	else
+		DP_LOG(WARNING, "%s: MTU %u outside the device range %u..%u, keeping default", name,
+		       mtu, info.min_mtu, info.max_mtu);
+	if (frame > (uint32_t)(rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM)) {
+		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
+			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
+		else
+			DP_LOG(WARNING, "%s: MTU %u needs scattered RX, which %s lacks", name, mtu,
+			       info.driver_name);
+	}
+	if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS)
+		conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	rc = rte_eth_dev_configure(port->port_id, 1, 1, &conf);
+	if (rc < 0) {
+		DP_LOG(ERR, "%s: configure failed: %s", name, rte_strerror(-rc));
+		return -EINVAL;
+	}
+	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port->port_id, &rxd, &txd);
+	if (rc < 0)
+		return -EINVAL;
+	rc = rte_eth_rx_queue_setup(port->port_id, 0, rxd, (unsigned int)node, NULL, pool);
+	if (rc < 0) {
+		DP_LOG(ERR, "%s: RX queue setup failed: %s", name, rte_strerror(-rc));
+		return -EINVAL;
+	}
+	rc = rte_eth_tx_queue_setup(port->port_id, 0, txd, (unsigned int)node, NULL);
+	if (rc < 0) {
+		DP_LOG(ERR, "%s: TX queue setup failed: %s", name, rte_strerror(-rc));
+		return -EINVAL;
+	}
+	rte_eth_macaddr_get(port->port_id, &port->mac);
+
+	dp->lc->txb[idx] = rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(dp->p.burst), 0,
+					      node);
+	if (dp->lc->txb[idx] == NULL)
+		return -ENOMEM;
+	rte_eth_tx_buffer_init(dp->lc->txb[idx], dp->p.burst);
+	rte_eth_tx_buffer_set_err_callback(dp->lc->txb[idx], tx_buffer_error,
+					   &dp->lc->st.drop[VX_DROP_tx_full]);
+	DP_LOG(INFO, "%s: port %u (%s) on NUMA node %d, %u/%u descriptors, MTU %u", name,
+	       port->port_id, info.driver_name, node, rxd, txd, mtu);
+	return idx;
+}
+
+int
+dp_ports_start(struct dp *dp)
+{
+	for (unsigned int i = 0; i < dp->n_ports; i++) {
+		struct dp_port *port = &dp->ports[i];
+		int rc = rte_eth_dev_start(port->port_id);
+
+		if (rc < 0) {
+			DP_LOG(ERR, "%s: start failed: %s", port->name, rte_strerror(-rc));
+			return rc;
+		}
+		port->started = true;
+		/* Endpoint and underlay ports must see frames for other MACs too. */
+		rc = rte_eth_promiscuous_enable(port->port_id);
+		if (rc < 0 && rc != -ENOTSUP)
+			DP_LOG(WARNING, "%s: cannot enable promiscuous mode: %s", port->name,
+			       rte_strerror(-rc));
+	}
+	return 0;
+}
+
+void
+dp_ports_close(struct dp *dp)
+{
+	if (dp == NULL)
+		return;
+	for (unsigned int i = 0; i < dp->n_ports; i++) {
+		struct dp_port *port = &dp->ports[i];
+		struct rte_eth_dev_info info;
+		struct rte_device *dev = NULL;
+
+		if (port->started) {
+			if (rte_eth_dev_stop(port->port_id) < 0)
+				DP_LOG(WARNING, "%s: stop failed", port->name);
+			port->started = false;
+		}
+		if (port->hotplugged && rte_eth_dev_info_get(port->port_id, &info) == 0)
+			dev = info.device;
+		rte_eth_dev_close(port->port_id);
+		if (dev != NULL)
+			rte_dev_remove(dev);
+	}
+	dp->n_ports = 0;
+}
+
+void
+dp_fini(struct dp *dp)
+{
+	if (dp == NULL)
+		return;
+	if (dp->lc != NULL)
+		for (unsigned int i = 0; i < DP_MAX_PORTS; i++)
+			rte_free(dp->lc->txb[i]);
+	rte_free(dp->lc);
+	dp->lc = NULL;
+	rte_free(dp->snap);
+	dp->snap = NULL;
+	for (unsigned int i = 0; i < RTE_MAX_NUMA_NODES; i++) {
+		rte_mempool_free(dp->pools[i]);
+		dp->pools[i] = NULL;
+	}
+}

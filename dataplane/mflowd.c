@@ -1,1 +1,362 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mflowd: the daemon. It reads the config before EAL starts, so that a bad
+ * config never touches a device, then builds the VxLAN instance and the
+ * ports, runs the datapath lcore, and serves signals from a control loop.
+ *
+ * Usage: mflowd <EAL args> -- --config FILE [--stats-file PATH]
+ *               [--stats-interval SEC] [--check]
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+
+#include "ctl_config.h"
+#include "dp.h"
+
+#define LOG(level, fmt, ...) RTE_LOG(level, USER1, "mflowd: " fmt "\n", ##__VA_ARGS__)
+
+#define EXIT_CONFIG 2
+
+static volatile sig_atomic_t sig_quit;
+static volatile sig_atomic_t sig_dump;
+
+struct app {
+	const char *config_path;
+	char stats_file[CTL_PATH_LEN];
+	unsigned int stats_interval;
+	bool check_only;
+	struct ctl_config cfg;
+	struct dp dp;
+};
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGUSR1)
+		sig_dump = 1;
+	else
+		sig_quit = 1;
+}
+
+static void
+usage(FILE *f)
+{
+	fprintf(f, "usage: mflowd <EAL arguments> -- --config FILE [--stats-file PATH]\n"
+		   "              [--stats-interval SEC] [--check]\n"
+		   "  --config FILE         JSON configuration (docs/config.md)\n"
+		   "  --stats-file PATH     write counters as JSON there (overrides stats.file)\n"
+		   "  --stats-interval SEC  rewrite the stats file every SEC seconds\n"
+		   "  --check               validate the configuration and exit\n"
+		   "Signals: SIGINT/SIGTERM stop, SIGUSR1 writes the stats file.\n");
+}
+
+/* Parse the arguments after "--". Returns 0, or an exit code. */
+static int
+parse_app_args(struct app *app, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"config", required_argument, NULL, 'c'},
+		{"stats-file", required_argument, NULL, 's'},
+		{"stats-interval", required_argument, NULL, 'i'},
+		{"check", no_argument, NULL, 'k'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	char *end;
+	long v;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			app->config_path = optarg;
+			break;
+		case 's':
+			if (strlen(optarg) >= sizeof(app->stats_file)) {
+				fprintf(stderr, "mflowd: --stats-file: path too long\n");
+				return EXIT_CONFIG;
+			}
+			snprintf(app->stats_file, sizeof(app->stats_file), "%s", optarg);
+			break;
+		case 'i':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || v < 0 || v > 3600) {
+				fprintf(stderr, "mflowd: --stats-interval: expected 0..3600, got '%s'\n",
+					optarg);
+				return EXIT_CONFIG;
+			}
+			app->stats_interval = (unsigned int)v;
+			break;
+		case 'k':
+			app->check_only = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return EXIT_CONFIG;
+		}
+	}
+	if (optind != argc) {
+		fprintf(stderr, "mflowd: unexpected argument '%s'\n", argv[optind]);
+		return EXIT_CONFIG;
+	}
+	if (app->config_path == NULL) {
+		fprintf(stderr, "mflowd: --config FILE is required\n");
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	return 0;
+}
+
+/* Build the VxLAN instance and open every port. Returns 0 or -errno. */
+static int
+setup(struct app *app)
+{
+	const struct ctl_config *cfg = &app->cfg;
+	struct dp *dp = &app->dp;
+	struct dp_params dpp = {
+		.burst = cfg->dp.burst,
+		.drain_us = cfg->dp.drain_us,
+		.idle_polls = cfg->dp.idle_polls,
+		.idle_sleep_us = cfg->dp.idle_sleep_us,
+		.rxd = cfg->dp.rxd,
+		.txd = cfg->dp.txd,
+		.mbufs = cfg->dp.mbufs,
+	};
+	struct vx_params vp = {0};
+	uint64_t hz = rte_get_tsc_hz();
+	char ip[INET6_ADDRSTRLEN];
+	int rc, idx;
+
+	rc = dp_init(dp, &dpp);
+	if (rc < 0) {
+		LOG(ERR, "dataplane init failed: %s", strerror(-rc));
+		return rc;
+	}
+	idx = dp_port_open(dp, "underlay", cfg->underlay.port, DP_PORT_UNDERLAY, 0,
+			   cfg->underlay.mtu);
+	if (idx < 0) {
+		LOG(ERR, "underlay port '%s': %s", cfg->underlay.port, strerror(-idx));
+		return idx;
+	}
+
+	vp.mac = cfg->underlay.has_mac ? cfg->underlay.mac : dp->ports[idx].mac;
+	vp.ip4 = cfg->underlay.ip4;
+	vp.plen4 = cfg->underlay.plen4;
+	vp.ip6 = cfg->underlay.ip6;
+	vp.plen6 = cfg->underlay.plen6;
+	vp.gw4 = cfg->underlay.gw4;
+	vp.gw6 = cfg->underlay.gw6;
+	vp.mtu = cfg->underlay.mtu;
+	vp.udp_port = cfg->underlay.udp_port;
+	vp.underlay_port = (uint16_t)idx;
+	vp.strict_reserved = cfg->underlay.strict_reserved;
+	vp.udp6_zero_csum_rx = cfg->underlay.udp6_zero_csum_rx;
+	vp.udp6_zero_csum_tx = cfg->underlay.udp6_zero_csum_tx;
+	vp.fdb_size = cfg->dp.fdb_size;
+	vp.fdb_age = hz * cfg->dp.fdb_age_s;
+	vp.neigh.reachable = hz * cfg->dp.neigh_reachable_s;
+	vp.neigh.retrans = hz * cfg->dp.neigh_retrans_ms / 1000;
+	vp.neigh.failed = hz * cfg->dp.neigh_failed_s;
+	vp.neigh.max_probes = cfg->dp.neigh_probes;
+	vp.pool = dp->pools[dp->ports[idx].socket];
+	vp.socket = dp->ports[idx].socket;
+	dp->vx = vx_create(&vp);
+	if (dp->vx == NULL) {
+		LOG(ERR, "cannot create the VxLAN instance: %s", strerror(errno));
+		return -errno;
+	}
+
+	for (unsigned int i = 0; i < cfg->n_vnis; i++) {
+		rc = vx_vni_add(dp->vx, cfg->vnis[i].vni);
+		if (rc < 0) {
+			LOG(ERR, "vnis[%u]: cannot add VNI %u: %s", i, cfg->vnis[i].vni,
+			    strerror(-rc));
+			return rc;
+		}
+		for (unsigned int j = 0; j < cfg->vnis[i].n_vteps; j++) {
+			rc = vx_vtep_add(dp->vx, cfg->vnis[i].vni, &cfg->vnis[i].vteps[j]);
+			if (rc < 0) {
+				LOG(ERR, "vnis[%u].vteps[%u]: cannot add VTEP %s: %s", i, j,
+				    vx_ip_fmt(&cfg->vnis[i].vteps[j], ip, sizeof(ip)),
+				    strerror(-rc));
+				return rc;
+			}
+		}
+	}
+	for (unsigned int i = 0; i < cfg->n_eps; i++) {
+		const struct ctl_ep_cfg *e = &cfg->eps[i];
+		struct vx_endpoint ep = {
+			.mac = e->mac,
+			.vni = e->vni,
+			.port = dp->n_ports,
+			.mtu = e->mtu,
+			.any_src_mac = e->any_src_mac,
+		};
+
+		snprintf(ep.name, sizeof(ep.name), "%s", e->name);
+		rc = vx_endpoint_add(dp->vx, &ep);
+		if (rc < 0) {
+			LOG(ERR, "endpoints[%u] '%s': %s", i, e->name, strerror(-rc));
+			return rc;
+		}
+		idx = dp_port_open(dp, e->name, e->port, DP_PORT_ENDPOINT, (uint16_t)rc, e->mtu);
+		if (idx < 0) {
+			LOG(ERR, "endpoints[%u] '%s': port '%s': %s", i, e->name, e->port,
+			    strerror(-idx));
+			return idx;
+		}
+	}
+	for (unsigned int i = 0; i < cfg->n_fdb; i++) {
+		rc = vx_fdb_static_remote(dp->vx, cfg->fdb[i].vni, &cfg->fdb[i].mac,
+					  &cfg->fdb[i].vtep);
+		if (rc < 0) {
+			LOG(ERR, "fdb[%u]: %s", i, strerror(-rc));
+			return rc;
+		}
+	}
+	for (unsigned int i = 0; i < cfg->n_neigh; i++) {
+		rc = vx_neigh_add_static(dp->vx, &cfg->neigh[i].ip, &cfg->neigh[i].mac);
+		if (rc < 0) {
+			LOG(ERR, "neighbours[%u]: %s", i, strerror(-rc));
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static void
+write_stats(struct app *app)
+{
+	int rc;
+
+	if (app->stats_file[0] == '\0')
+		return;
+	rc = dp_stats_write(&app->dp, app->stats_file);
+	if (rc < 0)
+		LOG(WARNING, "cannot write %s: %s", app->stats_file, strerror(-rc));
+}
+
+/* Serve signals and the stats timer until asked to stop. */
+static void *
+control_loop(void *arg)
+{
+	struct app *app = arg;
+	uint64_t hz = rte_get_timer_hz(), next = rte_get_timer_cycles();
+
+	while (!sig_quit) {
+		uint64_t now = rte_get_timer_cycles();
+
+		if (sig_dump) {
+			sig_dump = 0;
+			write_stats(app);
+		}
+		if (app->stats_interval != 0 && now >= next) {
+			write_stats(app);
+			next = now + hz * app->stats_interval;
+		}
+		rte_delay_us_sleep(20 * 1000);
+	}
+	__atomic_store_n(&app->dp.quit, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct app app;
+	char err[CTL_ERR_LEN];
+	struct sigaction sa = {.sa_handler = on_signal};
+	unsigned int lcore;
+	int sep, rc, ret = 1;
+
+	for (sep = 1; sep < argc; sep++)
+		if (strcmp(argv[sep], "--") == 0)
+			break;
+	if (sep == argc) {
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	rc = parse_app_args(&app, argc - sep, argv + sep);
+	if (rc != 0)
+		return rc;
+	rc = ctl_config_load(app.config_path, &app.cfg, err, sizeof(err));
+	if (rc < 0) {
+		fprintf(stderr, "mflowd: config error: %s\n", err);
+		return EXIT_CONFIG;
+	}
+	if (app.stats_file[0] == '\0')
+		snprintf(app.stats_file, sizeof(app.stats_file), "%s", app.cfg.stats_file);
+	if (app.stats_interval == 0)
+		app.stats_interval = app.cfg.stats_interval_s;
+	if (app.check_only) {
+		printf("mflowd: %s: configuration is valid\n", app.config_path);
+		ctl_config_free(&app.cfg);
+		return 0;
+	}
+
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+
+	rc = rte_eal_init(sep, argv);
+	if (rc < 0) {
+		fprintf(stderr, "mflowd: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		goto out_config;
+	}
+	rc = setup(&app);
+	if (rc < 0)
+		goto out_ports;
+	rc = dp_ports_start(&app.dp);
+	if (rc < 0)
+		goto out_ports;
+	LOG(INFO, "running: %u ports, %u VNIs, %u VTEPs, %u endpoints", app.dp.n_ports,
+	    app.dp.vx->n_vnis, app.dp.vx->n_vteps, app.dp.vx->n_eps);
+
+	lcore = app.dp.lc->lcore_id;
+	if (lcore == rte_get_main_lcore()) {
+		pthread_t tid;
+
+		rc = rte_ctrl_thread_create(&tid, "mflowd-ctl", NULL, control_loop, &app);
+		if (rc != 0) {
+			LOG(ERR, "cannot start the control thread: %s", strerror(rc));
+			goto out_ports;
+		}
+		dp_loop(&app.dp);
+		pthread_join(tid, NULL);
+	} else {
+		rte_eal_remote_launch(dp_loop, &app.dp, lcore);
+		control_loop(&app);
+		rte_eal_wait_lcore(lcore);
+	}
+	LOG(INFO, "stopping");
+	write_stats(&app);
+	dp_stats_print(&app.dp, stdout);
+	fflush(stdout);
+	ret = 0;
+
+out_ports:
+	dp_ports_close(&app.dp);
+	vx_destroy(app.dp.vx);
+	dp_fini(&app.dp);
+	rte_eal_cleanup();
+out_config:
+	ctl_config_free(&app.cfg);
+	return ret;
+}

@@ -1,1 +1,372 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Forwarding database: (VNI, MAC) -> endpoint or VTEP.
+ *
+ * The table is an open-addressed hash with linear probing over a power of
+ * two number of slots, at least twice the capacity, so that the load factor
+ * never exceeds one half and probe sequences stay short. A slot whose kind
+ * is 0 is free. Deletion uses backward shifting instead of tombstones: after
+ * a slot is emptied, the following entries of its cluster that may legally
+ * live earlier are moved back, so that every entry stays reachable from its
+ * home slot by a probe sequence without holes.
+ *
+ * Only one thread writes the table (the datapath lcore, or the control path
+ * before the datapath starts), so there is no locking. The code uses no EAL
+ * service and works in any process.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <numa.h>
+
+#include "vx.h"
+
+/** Largest capacity accepted by vx_fdb_create(). */
+#define VX_FDB_MAX_ENTRIES (1u << 22)
+
+/** The table. */
+struct vx_fdb {
+	struct vx_fdb_entry *slots; /**< The slot array, mask + 1 slots. */
+	uint32_t mask;		    /**< Number of slots minus one. */
+	uint32_t count;		    /**< Entries in use. */
+	uint32_t max_entries;	    /**< Capacity. */
+	uint32_t age_cursor;	    /**< Next slot vx_fdb_age() examines. */
+	size_t slots_size;	    /**< Size of the slot array in bytes. */
+	bool numa;		    /**< The slots come from numa_alloc_onnode(), else calloc(). */
+};
+
+/**
+ * Mix a 64-bit value (the finaliser of SplitMix64): every input bit affects
+ * every output bit, so the low bits used as the slot index are well spread.
+ */
+static inline uint64_t fdb_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	x ^= x >> 31;
+	return x;
+}
+
+/** @return the MAC as a 48-bit integer. */
+static inline uint64_t fdb_mac48(const struct rte_ether_addr *mac)
+{
+	uint64_t v = 0;
+	unsigned int i;
+
+	for (i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+		v = (v << 8) | mac->addr_bytes[i];
+	return v;
+}
+
+/** @return the home slot of (vni, mac). */
+static inline uint32_t fdb_home(const struct vx_fdb *fdb, uint32_t vni,
+				const struct rte_ether_addr *mac)
+{
+	/* The VNI is spread by an odd multiplier before it meets the MAC. */
+	uint64_t k = fdb_mac48(mac) ^ ((uint64_t)vni * 0x9e3779b97f4a7c15ull);
+
+	return (uint32_t)fdb_mix(k) & fdb->mask;
+}
+
+static inline bool fdb_match(const struct vx_fdb_entry *e, uint32_t vni,
+			     const struct rte_ether_addr *mac)
+{
+	return e->kind != 0 && e->vni == vni && rte_is_same_ether_addr(&e->mac, mac);
+}
+
+/**
+ * Find the slot of (vni, mac), or the free slot that ends its probe
+ * sequence.
+ *
+ * @param found
+ *   Set to whether the entry exists.
+ * @return
+ *   The slot index.
+ */
+static uint32_t fdb_find_slot(const struct vx_fdb *fdb, uint32_t vni,
+			      const struct rte_ether_addr *mac, bool *found)
+{
+	uint32_t i = fdb_home(fdb, vni, mac);
+
+	/* The load factor is at most 1/2, so a free slot always exists. */
+	for (;;) {
+		const struct vx_fdb_entry *e = &fdb->slots[i];
+
+		if (e->kind == 0) {
+			*found = false;
+			return i;
+		}
+		if (fdb_match(e, vni, mac)) {
+			*found = true;
+			return i;
+		}
+		i = (i + 1) & fdb->mask;
+	}
+}
+
+/**
+ * Empty slot @p i and shift back the entries after it so that no probe
+ * sequence crosses a hole.
+ *
+ * An entry at slot j with home slot h may move back to the hole at i only
+ * if i lies cyclically in [h, j), i.e. if the distance from h to j is at
+ * least the distance from i to j. Otherwise it must stay, and the scan goes
+ * on to the next entry of the cluster. Entries only ever move towards their
+ * home slot, never past it, and only within the cluster that contained i.
+ */
+static void fdb_remove_slot(struct vx_fdb *fdb, uint32_t i)
+{
+	uint32_t j = i;
+
+	for (;;) {
+		struct vx_fdb_entry *e;
+		uint32_t h;
+
+		j = (j + 1) & fdb->mask;
+		e = &fdb->slots[j];
+		if (e->kind == 0)
+			break;
+		h = fdb_home(fdb, e->vni, &e->mac);
+		if (((j - h) & fdb->mask) >= ((j - i) & fdb->mask)) {
+			fdb->slots[i] = *e;
+			i = j;
+		}
+	}
+	memset(&fdb->slots[i], 0, sizeof(fdb->slots[i]));
+	fdb->count--;
+}
+
+static bool fdb_args_ok(uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind)
+{
+	return vni <= VX_VNI_MAX && !rte_is_multicast_ether_addr(mac) &&
+	       (kind == VX_FDB_LOCAL || kind == VX_FDB_REMOTE);
+}
+
+struct vx_fdb *vx_fdb_create(uint32_t max_entries, int socket)
+{
+	struct vx_fdb *fdb;
+	uint64_t n_slots;
+
+	if (max_entries == 0 || max_entries > VX_FDB_MAX_ENTRIES) {
+		errno = EINVAL;
+		return NULL;
+	}
+	fdb = calloc(1, sizeof(*fdb));
+	if (fdb == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	n_slots = rte_align64pow2((uint64_t)max_entries * 2);
+	fdb->mask = (uint32_t)(n_slots - 1);
+	fdb->max_entries = max_entries;
+	fdb->slots_size = n_slots * sizeof(struct vx_fdb_entry);
+
+	/*
+	 * numa_alloc_onnode() maps anonymous memory, which the kernel hands
+	 * out zeroed, so both branches start with every slot free.
+	 */
+	if (socket >= 0 && numa_available() >= 0 && socket <= numa_max_node()) {
+		fdb->slots = numa_alloc_onnode(fdb->slots_size, socket);
+		fdb->numa = fdb->slots != NULL;
+	}
+	if (fdb->slots == NULL)
+		fdb->slots = calloc(n_slots, sizeof(struct vx_fdb_entry));
+	if (fdb->slots == NULL)
+		goto out_free;
+	return fdb;
+
+out_free:
+	free(fdb);
+	errno = ENOMEM;
+	return NULL;
+}
+
+void vx_fdb_destroy(struct vx_fdb *fdb)
+{
+	if (fdb == NULL)
+		return;
+	if (fdb->numa)
+		numa_free(fdb->slots, fdb->slots_size);
+	else
+		free(fdb->slots);
+	free(fdb);
+}
+
+const struct vx_fdb_entry *vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni,
+					 const struct rte_ether_addr *mac)
+{
+	bool found;
+	uint32_t i = fdb_find_slot(fdb, vni, mac, &found);
+
+	return found ? &fdb->slots[i] : NULL;
+}
+
+int vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind,
+		 uint16_t target, uint64_t now)
+{
+	struct vx_fdb_entry *e;
+	bool found;
+	uint32_t i;
+
+	if (!fdb_args_ok(vni, mac, kind))
+		return -EINVAL;
+	i = fdb_find_slot(fdb, vni, mac, &found);
+	e = &fdb->slots[i];
+	if (found) {
+		if (e->is_static)
+			return (e->kind == kind && e->target == target) ? 0 : -EPERM;
+		e->last_seen = now;
+		if (e->kind == kind && e->target == target)
+			return 0;
+		e->kind = kind;
+		e->target = target;
+		return 1;
+	}
+	if (fdb->count >= fdb->max_entries)
+		return -ENOSPC;
+	e->mac = *mac;
+	e->vni = vni;
+	e->target = target;
+	e->is_static = 0;
+	e->last_seen = now;
+	e->kind = kind;
+	fdb->count++;
+	return 1;
+}
+
+int vx_fdb_add_static(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
+		      uint8_t kind, uint16_t target)
+{
+	struct vx_fdb_entry *e;
+	bool found;
+	uint32_t i;
+
+	if (!fdb_args_ok(vni, mac, kind))
+		return -EINVAL;
+	i = fdb_find_slot(fdb, vni, mac, &found);
+	e = &fdb->slots[i];
+	if (!found) {
+		if (fdb->count >= fdb->max_entries)
+			return -ENOSPC;
+		e->mac = *mac;
+		e->vni = vni;
+		e->last_seen = 0;
+		fdb->count++;
+	}
+	e->kind = kind;
+	e->target = target;
+	e->is_static = 1;
+	return 0;
+}
+
+int vx_fdb_del(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac)
+{
+	bool found;
+	uint32_t i = fdb_find_slot(fdb, vni, mac, &found);
+
+	if (!found)
+		return -ENOENT;
+	fdb_remove_slot(fdb, i);
+	return 0;
+}
+
+static bool fdb_expired(const struct vx_fdb_entry *e, uint64_t now, uint64_t max_age)
+{
+	/* An entry stamped in the future (clock skew) is not old. */
+	return !e->is_static && now > e->last_seen && now - e->last_seen > max_age;
+}
+
+/*
+ * Aging with a cursor, and why backward shifting cannot fool it.
+ *
+ * The cursor walks the slots cyclically. When it removes the entry at slot
+ * c, fdb_remove_slot() may move entries of the same cluster from a slot j
+ * after c into a slot in [c, j): the cursor reaches that slot before it
+ * would have reached j, so the entry is still examined in this pass. The
+ * cursor therefore stays on c and examines it again; the entry now there is
+ * judged on its own age, so nothing is removed by mistake. Each examination
+ * costs one unit of budget, which bounds the work per call, and one call
+ * never advances more than once around the table. A cluster never covers
+ * the whole table (at least half the slots are free), so a shift never
+ * wraps around into slots the cursor has just passed.
+ *
+ * Deletions by vx_fdb_del() or vx_fdb_flush() between calls can move an
+ * entry from ahead of the cursor to behind it, so that the current pass
+ * misses it. It is seen on the next pass unless it crosses the cursor again.
+ * But every move brings an entry strictly closer to its home slot and
+ * insertions never move entries, so an entry can be moved only finitely many
+ * times (at most its distance from home when inserted) and is examined
+ * after a bounded number of passes: nothing is skipped forever.
+ */
+unsigned int vx_fdb_age(struct vx_fdb *fdb, uint64_t now, uint64_t max_age, unsigned int budget)
+{
+	unsigned int removed = 0;
+	uint32_t c = fdb->age_cursor & fdb->mask;
+	uint64_t steps = 0;
+
+	while (budget > 0 && fdb->count > 0 && steps <= fdb->mask) {
+		struct vx_fdb_entry *e = &fdb->slots[c];
+
+		budget--;
+		if (e->kind != 0 && fdb_expired(e, now, max_age)) {
+			fdb_remove_slot(fdb, c);
+			removed++;
+			continue; /* Examine slot c again. */
+		}
+		c = (c + 1) & fdb->mask;
+		steps++;
+	}
+	fdb->age_cursor = c;
+	return removed;
+}
+
+unsigned int vx_fdb_flush(struct vx_fdb *fdb, uint32_t vni, bool with_static)
+{
+	unsigned int removed = 0;
+	uint32_t c = 0;
+
+	/*
+	 * A removal at slot c only moves entries from slots after c into
+	 * slots at or after c, or (for a cluster that wraps around the end of
+	 * the array) entries from the start of the array, which were already
+	 * examined and kept, further towards the start or to slots at or
+	 * after c. So re-examining slot c after a removal and then moving on
+	 * sees every entry that has to go.
+	 */
+	while (c <= fdb->mask && fdb->count > 0) {
+		struct vx_fdb_entry *e = &fdb->slots[c];
+
+		if (e->kind != 0 && (vni == VX_VNI_ANY || e->vni == vni) &&
+		    (with_static || !e->is_static)) {
+			fdb_remove_slot(fdb, c);
+			removed++;
+			continue; /* Examine slot c again. */
+		}
+		c++;
+	}
+	return removed;
+}
+
+unsigned int vx_fdb_count(const struct vx_fdb *fdb)
+{
+	return fdb->count;
+}
+
+int vx_fdb_walk(const struct vx_fdb *fdb, vx_fdb_walk_cb cb, void *arg)
+{
+	uint32_t i;
+	int ret;
+
+	for (i = 0; i <= fdb->mask; i++) {
+		if (fdb->slots[i].kind == 0)
+			continue;
+		ret = cb(&fdb->slots[i], arg);
+		if (ret != 0)
+			return ret;
+	}
+	return 0;
+}

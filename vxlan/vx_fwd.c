@@ -1,1 +1,368 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The VxLAN forwarding paths: decapsulation of underlay packets towards
+ * endpoints, encapsulation of endpoint frames towards remote VTEPs, local
+ * switching, and flooding by head-end replication.
+ */
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_memcpy.h>
+
+#include "vx.h"
+
+/* Where the UDP source port range for entropy starts (RFC 7348: 49152-65535). */
+#define VX_SPORT_BASE 0xc000
+#define VX_SPORT_MASK 0x3fff
+
+/*
+ * Hash the inner flow for the outer UDP source port. IPv4 and IPv6 use the
+ * addresses, protocol and, for unfragmented TCP/UDP/SCTP, the ports; other
+ * frames use the MAC addresses. A hash the NIC already computed wins.
+ */
+static inline uint32_t
+inner_flow_hash(const struct rte_mbuf *m)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint32_t len = m->data_len, h = 0, l4 = 0;
+	uint8_t proto = 0;
+
+	if (m->ol_flags & RTE_MBUF_F_RX_RSS_HASH)
+		return m->hash.rss;
+	if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV4) &&
+	    len >= sizeof(*eth) + sizeof(struct rte_ipv4_hdr)) {
+		const struct rte_ipv4_hdr *ip = (const struct rte_ipv4_hdr *)(eth + 1);
+		uint32_t ihl = (ip->version_ihl & 0xf) * 4u;
+
+		h = rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr, 0);
+		proto = ip->next_proto_id;
+		if ((ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0)
+			l4 = (uint32_t)sizeof(*eth) + ihl;
+	} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
+		   len >= sizeof(*eth) + sizeof(struct rte_ipv6_hdr)) {
+		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
+
+		h = rte_hash_crc(ip6->src_addr, 32, 0);
+		proto = ip6->proto;
+		l4 = (uint32_t)(sizeof(*eth) + sizeof(*ip6));
+	} else {
+		const uint16_t *w = (const uint16_t *)eth;
+
+		return rte_hash_crc_8byte(((uint64_t)w[0] << 48) | ((uint64_t)w[1] << 32) |
+						  ((uint64_t)w[2] << 16) | w[3],
+					  ((uint32_t)w[4] << 16) | w[5]);
+	}
+	if (l4 != 0 && len >= l4 + 4 &&
+	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP))
+		h = rte_hash_crc_4byte(*(const uint32_t *)((const uint8_t *)eth + l4), h);
+	return rte_hash_crc_4byte(proto, h);
+}
+
+/*
+ * Encapsulate one frame towards VTEP @ti in @vni and hand it to neighbour
+ * output. Takes ownership of @m.
+ */
+static inline void
+encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti, uint32_t vni, uint32_t hash,
+	  uint64_t now, struct vx_out *out, struct vx_stats *st)
+{
+	const struct vx_vtep *t = &vx->vteps[ti];
+	uint32_t inner_len = m->pkt_len;
+	uint32_t ip_len = inner_len + t->hdr_len - (uint32_t)sizeof(struct rte_ether_hdr);
+	struct rte_udp_hdr *udp;
+	struct vx_hdr *vxh;
+	uint8_t *hdr;
+
+	if (unlikely(ip_len > vx->p.mtu)) {
+		vx_drop(m, VX_DROP_encap_too_big, st);
+		return;
+	}
+	if (unlikely(t->nh == VX_NONE)) {
+		vx_drop(m, VX_DROP_no_route, st);
+		return;
+	}
+	hdr = (uint8_t *)rte_pktmbuf_prepend(m, t->hdr_len);
+	if (unlikely(hdr == NULL)) {
+		vx_drop(m, VX_DROP_no_headroom, st);
+		return;
+	}
+	if (t->hdr_len == VX_ENCAP4_LEN) {
+		struct rte_ipv4_hdr *ip;
+		uint32_t sum;
+
+		rte_memcpy(hdr, t->tmpl, VX_ENCAP4_LEN);
+		ip = (struct rte_ipv4_hdr *)(hdr + sizeof(struct rte_ether_hdr));
+		ip->total_length = rte_cpu_to_be_16((uint16_t)ip_len);
+		/* Incremental checksum: the template's sum plus the new length. */
+		sum = (uint32_t)t->ip4_csum0 + ip->total_length;
+		sum = (sum & 0xffff) + (sum >> 16);
+		ip->hdr_checksum = (uint16_t)~sum;
+		udp = (struct rte_udp_hdr *)(ip + 1);
+		udp->dgram_len = rte_cpu_to_be_16((uint16_t)(ip_len - sizeof(*ip)));
+		udp->src_port = rte_cpu_to_be_16(VX_SPORT_BASE | (hash & VX_SPORT_MASK));
+		vxh = (struct vx_hdr *)(udp + 1);
+		vx_hdr_set_vni(vxh, vni);
+		m->l2_len = sizeof(struct rte_ether_hdr);
+		m->l3_len = sizeof(*ip);
+	} else {
+		struct rte_ipv6_hdr *ip6;
+
+		rte_memcpy(hdr, t->tmpl, VX_ENCAP6_LEN);
+		ip6 = (struct rte_ipv6_hdr *)(hdr + sizeof(struct rte_ether_hdr));
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)(ip_len - sizeof(*ip6)));
+		udp = (struct rte_udp_hdr *)(ip6 + 1);
+		udp->dgram_len = ip6->payload_len;
+		udp->src_port = rte_cpu_to_be_16(VX_SPORT_BASE | (hash & VX_SPORT_MASK));
+		vxh = (struct vx_hdr *)(udp + 1);
+		vx_hdr_set_vni(vxh, vni);
+		if (!vx->p.udp6_zero_csum_tx)
+			udp->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(
+				m, ip6, sizeof(struct rte_ether_hdr) + sizeof(*ip6));
+		m->l2_len = sizeof(struct rte_ether_hdr);
+		m->l3_len = sizeof(*ip6);
+	}
+	st->stat[VX_STAT_encap_pkts]++;
+	st->stat[VX_STAT_encap_bytes] += inner_len;
+	vx_neigh_output(vx, t->nh, m, now, out, st);
+}
+
+/* Copy a frame for flooding; counts no_mbuf on failure. */
+static inline struct rte_mbuf *
+flood_copy(struct vx_inst *vx, struct rte_mbuf *m, struct vx_stats *st)
+{
+	struct rte_mbuf *c = rte_pktmbuf_copy(m, vx->p.pool, 0, UINT32_MAX);
+
+	if (unlikely(c == NULL))
+		st->drop[VX_DROP_no_mbuf]++;
+	else
+		st->stat[VX_STAT_flood_copies]++;
+	return c;
+}
+
+/*
+ * Flood a decapsulated frame to the local endpoints of its VNI. Frames
+ * from the underlay never go back to a VTEP (split horizon).
+ */
+static void
+flood_decap(struct vx_inst *vx, const struct vx_vni *v, struct rte_mbuf *m, struct vx_out *out,
+	    struct vx_stats *st)
+{
+	if (v->n_eps == 0) {
+		vx_drop(m, VX_DROP_no_members, st);
+		return;
+	}
+	for (unsigned int i = 0; i + 1 < v->n_eps; i++) {
+		struct rte_mbuf *c = flood_copy(vx, m, st);
+
+		if (c != NULL)
+			vx_out_push(out, vx->eps[v->eps[i]].port, c, st);
+	}
+	vx_out_push(out, vx->eps[v->eps[v->n_eps - 1]].port, m, st);
+}
+
+/* Flood an endpoint's frame to the other endpoints and every VTEP of its VNI. */
+static void
+flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v, struct rte_mbuf *m,
+	    uint32_t hash, uint64_t now, struct vx_out *out, struct vx_stats *st)
+{
+	unsigned int left = v->n_eps - 1u + v->n_vteps;
+
+	if (left == 0) {
+		vx_drop(m, VX_DROP_no_members, st);
+		return;
+	}
+	for (unsigned int i = 0; i < v->n_eps; i++) {
+		struct rte_mbuf *c;
+
+		if (v->eps[i] == epi)
+			continue;
+		c = --left == 0 ? m : flood_copy(vx, m, st);
+		if (c != NULL)
+			vx_out_push(out, vx->eps[v->eps[i]].port, c, st);
+	}
+	for (unsigned int i = 0; i < v->n_vteps; i++) {
+		struct rte_mbuf *c = --left == 0 ? m : flood_copy(vx, m, st);
+
+		if (c != NULL)
+			encap_one(vx, c, v->vteps[i], v->vni, hash, now, out, st);
+	}
+}
+
+/* Find the VTEP a packet came from among the VTEPs of its VNI. */
+static inline int
+vni_vtep_lookup(const struct vx_inst *vx, const struct vx_vni *v, const struct vx_ip *src)
+{
+	for (unsigned int i = 0; i < v->n_vteps; i++) {
+		const struct vx_ip *ip = &vx->vteps[v->vteps[i]].ip;
+
+		if (ip->family != src->family)
+			continue;
+		if (src->family == AF_INET ? ip->v4 == src->v4 : memcmp(ip->v6, src->v6, 16) == 0)
+			return v->vteps[i];
+	}
+	return -1;
+}
+
+static inline bool
+udp_csum_ok(const struct rte_mbuf *m, const struct vx_parsed *r)
+{
+	const void *l3 = rte_pktmbuf_mtod_offset(m, const void *, r->l3_off);
+
+	if (r->family == AF_INET)
+		return rte_ipv4_udptcp_cksum_mbuf_verify(m, l3, r->l4_off) == 0;
+	return rte_ipv6_udptcp_cksum_mbuf_verify(m, l3, r->l4_off) == 0;
+}
+
+/* Decapsulate one validated VxLAN packet and deliver the inner frame. */
+static inline void
+decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uint64_t now,
+	  struct vx_out *out, struct vx_stats *st)
+{
+	const struct vx_fdb_entry *e;
+	const struct rte_ether_hdr *eth;
+	const struct vx_vni *v;
+	int vi, ti, rc;
+
+	if (r->udp_csum && !udp_csum_ok(m, r)) {
+		vx_drop(m, VX_DROP_udp_bad_csum, st);
+		return;
+	}
+	vi = vx_vni_find(vx, r->vni);
+	if (unlikely(vi < 0)) {
+		vx_drop(m, VX_DROP_vni_unknown, st);
+		return;
+	}
+	v = &vx->vnis[vi];
+	ti = vni_vtep_lookup(vx, v, &r->src);
+	if (unlikely(ti < 0)) {
+		vx_drop(m, VX_DROP_vtep_unknown, st);
+		return;
+	}
+	/* Strip the outer headers and any Ethernet padding after the datagram. */
+	rte_pktmbuf_adj(m, r->outer_len);
+	if (m->pkt_len > r->inner_len && rte_pktmbuf_trim(m, m->pkt_len - r->inner_len) < 0) {
+		vx_drop(m, VX_DROP_outer_split, st);
+		return;
+	}
+	if (unlikely(m->data_len < sizeof(*eth))) {
+		vx_drop(m, VX_DROP_outer_split, st);
+		return;
+	}
+	eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	if (unlikely(!rte_is_unicast_ether_addr(&eth->src_addr) ||
+		     rte_is_zero_ether_addr(&eth->src_addr))) {
+		vx_drop(m, VX_DROP_inner_src_invalid, st);
+		return;
+	}
+	rc = vx_fdb_learn(vx->fdb, r->vni, &eth->src_addr, VX_FDB_REMOTE, (uint16_t)ti, now);
+	if (unlikely(rc != 0)) {
+		if (rc == 1) {
+			st->stat[VX_STAT_fdb_learned]++;
+		} else if (rc == -ENOSPC) {
+			st->stat[VX_STAT_fdb_learn_failed]++;
+		} else if (rc == -EPERM) {
+			e = vx_fdb_lookup(vx->fdb, r->vni, &eth->src_addr);
+			if (e != NULL && e->kind == VX_FDB_LOCAL) {
+				vx_drop(m, VX_DROP_src_mac_local, st);
+				return;
+			}
+		}
+	}
+	st->stat[VX_STAT_decap_pkts]++;
+	st->stat[VX_STAT_decap_bytes] += m->pkt_len;
+	if (rte_is_multicast_ether_addr(&eth->dst_addr)) {
+		flood_decap(vx, v, m, out, st);
+		return;
+	}
+	e = vx_fdb_lookup(vx->fdb, r->vni, &eth->dst_addr);
+	if (e == NULL) {
+		flood_decap(vx, v, m, out, st);
+	} else if (e->kind == VX_FDB_LOCAL) {
+		vx_out_push(out, vx->eps[e->target].port, m, st);
+	} else {
+		vx_drop(m, VX_DROP_dst_remote, st);
+	}
+}
+
+void
+vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+		  struct vx_out *out, struct vx_stats *st)
+{
+	struct vx_parsed r;
+
+	st->stat[VX_STAT_underlay_rx] += n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		switch (vx_parse_underlay(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+					  m->pkt_len, &vx->pcfg, &r)) {
+		case VX_CLASS_VXLAN:
+			decap_one(vx, m, &r, now, out, st);
+			break;
+		case VX_CLASS_ARP:
+			vx_arp_input(vx, m, r.l3_off, now, out, st);
+			break;
+		case VX_CLASS_ND:
+			vx_nd_input(vx, m, &r, now, out, st);
+			break;
+		default:
+			vx_drop(m, r.drop, st);
+			break;
+		}
+	}
+}
+
+void
+vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint16_t n,
+		  uint64_t now, struct vx_out *out, struct vx_stats *st)
+{
+	const struct vx_endpoint *ep = &vx->eps[epi];
+	const struct vx_vni *v = &vx->vnis[ep->vni_idx];
+
+	st->stat[VX_STAT_endpoint_rx] += n;
+	for (uint16_t i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+		const struct vx_fdb_entry *e;
+		const struct rte_ether_hdr *eth;
+
+		if (unlikely(m->data_len < sizeof(*eth))) {
+			vx_drop(m, VX_DROP_inner_truncated, st);
+			continue;
+		}
+		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+		if (unlikely(!ep->any_src_mac && !rte_is_same_ether_addr(&eth->src_addr, &ep->mac))) {
+			vx_drop(m, VX_DROP_src_mac_spoof, st);
+			continue;
+		}
+		if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr))) {
+			flood_encap(vx, epi, v, m, inner_flow_hash(m), now, out, st);
+			continue;
+		}
+		e = vx_fdb_lookup(vx->fdb, v->vni, &eth->dst_addr);
+		if (likely(e != NULL && e->kind == VX_FDB_REMOTE)) {
+			encap_one(vx, m, e->target, v->vni, inner_flow_hash(m), now, out, st);
+		} else if (e != NULL) {
+			if (e->target == epi) {
+				vx_drop(m, VX_DROP_hairpin, st);
+				continue;
+			}
+			st->stat[VX_STAT_local_switched]++;
+			vx_out_push(out, vx->eps[e->target].port, m, st);
+		} else {
+			flood_encap(vx, epi, v, m, inner_flow_hash(m), now, out, st);
+		}
+	}
+}
+
+void
+vx_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *st)
+{
+	if (now < vx->next_timer)
+		return;
+	vx->next_timer = now + rte_get_tsc_hz() / 100;
+	vx_neigh_timer(vx, now, out, st);
+	if (vx->p.fdb_age != 0)
+		st->stat[VX_STAT_fdb_aged] += vx_fdb_age(vx->fdb, now, vx->p.fdb_age, 1024);
+}

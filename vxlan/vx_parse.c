@@ -1,1 +1,227 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Classification and validation of underlay frames. These functions read
+ * bytes only; they never touch an mbuf, so the fuzzer and the unit tests
+ * call them directly.
+ */
+#include <string.h>
+
+#include <rte_icmp.h>
+#include <rte_ip.h>
+
+#include "vx.h"
+
+#define IP6_NH_FRAGMENT 44
+#define ICMP6_NS	135
+#define ICMP6_NA	136
+
+static inline enum vx_class
+drop(struct vx_parsed *out, enum vx_drop_reason r)
+{
+	out->drop = r;
+	return VX_CLASS_DROP;
+}
+
+/* Validate UDP and VxLAN once the outer IP header has been checked. */
+static enum vx_class
+parse_udp_vxlan(const uint8_t *p, uint32_t contig, const struct vx_parse_cfg *cfg,
+		struct vx_parsed *out)
+{
+	const struct rte_udp_hdr *udp;
+	const struct vx_hdr *vxh;
+	uint32_t ulen;
+
+	if (out->l4_len < sizeof(*udp))
+		return drop(out, VX_DROP_udp_truncated);
+	if (contig < out->l4_off + sizeof(*udp))
+		return drop(out, VX_DROP_outer_split);
+	udp = (const struct rte_udp_hdr *)(p + out->l4_off);
+	if (udp->dst_port != rte_cpu_to_be_16(cfg->udp_port))
+		return drop(out, VX_DROP_udp_bad_port);
+	ulen = rte_be_to_cpu_16(udp->dgram_len);
+	/* The UDP length must match what the IP header says is left. */
+	if (ulen < sizeof(*udp) || ulen != out->l4_len)
+		return drop(out, VX_DROP_udp_truncated);
+	if (udp->dgram_cksum != 0)
+		out->udp_csum = 1;
+	else if (out->family == AF_INET6 && !cfg->udp6_zero_csum_rx)
+		return drop(out, VX_DROP_udp6_zero_csum);
+
+	if (ulen < sizeof(*udp) + sizeof(*vxh))
+		return drop(out, VX_DROP_vxlan_truncated);
+	out->outer_len = (uint16_t)(out->l4_off + sizeof(*udp) + sizeof(*vxh));
+	if (contig < out->outer_len)
+		return drop(out, VX_DROP_outer_split);
+	vxh = (const struct vx_hdr *)(udp + 1);
+	if (!(vxh->flags & VX_FLAG_I))
+		return drop(out, VX_DROP_vxlan_bad_flags);
+	if (cfg->strict_reserved && ((vxh->flags & ~VX_FLAG_I) != 0 || vxh->rsvd0[0] != 0 ||
+				     vxh->rsvd0[1] != 0 || vxh->rsvd0[2] != 0 || vxh->rsvd1 != 0))
+		return drop(out, VX_DROP_vxlan_reserved);
+	out->vni = vx_hdr_vni(vxh);
+	out->inner_len = ulen - (uint32_t)(sizeof(*udp) + sizeof(*vxh));
+	if (out->inner_len < sizeof(struct rte_ether_hdr))
+		return drop(out, VX_DROP_inner_truncated);
+	return VX_CLASS_VXLAN;
+}
+
+static enum vx_class
+parse_ip4(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_parse_cfg *cfg,
+	  struct vx_parsed *out)
+{
+	const struct rte_ipv4_hdr *ip;
+	uint32_t ihl, tot;
+	uint16_t frag;
+
+	out->family = AF_INET;
+	if (pkt_len < out->l3_off + sizeof(*ip))
+		return drop(out, VX_DROP_ip4_truncated);
+	if (contig < out->l3_off + sizeof(*ip))
+		return drop(out, VX_DROP_outer_split);
+	ip = (const struct rte_ipv4_hdr *)(p + out->l3_off);
+	ihl = (uint32_t)(ip->version_ihl & 0x0f) * 4;
+	tot = rte_be_to_cpu_16(ip->total_length);
+	if ((ip->version_ihl >> 4) != 4 || ihl < sizeof(*ip) || tot < ihl)
+		return drop(out, VX_DROP_ip4_bad_header);
+	if (pkt_len < out->l3_off + tot)
+		return drop(out, VX_DROP_ip4_truncated);
+	if (contig < out->l3_off + ihl)
+		return drop(out, VX_DROP_outer_split);
+	if (rte_raw_cksum(ip, ihl) != 0xffff)
+		return drop(out, VX_DROP_ip4_bad_csum);
+	if (ip->dst_addr != cfg->ip4 || cfg->ip4 == 0)
+		return drop(out, VX_DROP_not_for_us);
+	frag = rte_be_to_cpu_16(ip->fragment_offset);
+	if (frag & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+		return drop(out, VX_DROP_ip_fragment);
+	out->src.family = AF_INET;
+	out->src.v4 = ip->src_addr;
+	if (ip->next_proto_id != IPPROTO_UDP)
+		return drop(out, VX_DROP_not_udp);
+	out->l4_off = (uint16_t)(out->l3_off + ihl);
+	out->l4_len = tot - ihl;
+	return parse_udp_vxlan(p, contig, cfg, out);
+}
+
+/* ff02::1:ffXX:XXXX for the last three bytes of the local address. */
+static bool
+is_solicited_node(const uint8_t *dst, const uint8_t *local)
+{
+	static const uint8_t pfx[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
+
+	return memcmp(dst, pfx, sizeof(pfx)) == 0 && memcmp(dst + 13, local + 13, 3) == 0;
+}
+
+static bool
+is_all_nodes(const uint8_t *dst)
+{
+	static const uint8_t all[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+
+	return memcmp(dst, all, 16) == 0;
+}
+
+static enum vx_class
+parse_ip6(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_parse_cfg *cfg,
+	  struct vx_parsed *out)
+{
+	const struct rte_ipv6_hdr *ip6;
+	uint32_t plen;
+	bool to_local;
+
+	out->family = AF_INET6;
+	if (pkt_len < out->l3_off + sizeof(*ip6))
+		return drop(out, VX_DROP_ip6_truncated);
+	if (contig < out->l3_off + sizeof(*ip6))
+		return drop(out, VX_DROP_outer_split);
+	ip6 = (const struct rte_ipv6_hdr *)(p + out->l3_off);
+	if ((rte_be_to_cpu_32(ip6->vtc_flow) >> 28) != 6)
+		return drop(out, VX_DROP_ip6_bad_header);
+	plen = rte_be_to_cpu_16(ip6->payload_len);
+	if (pkt_len < out->l3_off + sizeof(*ip6) + plen)
+		return drop(out, VX_DROP_ip6_truncated);
+	if (!cfg->has_ip6)
+		return drop(out, VX_DROP_not_for_us);
+	to_local = memcmp(ip6->dst_addr, cfg->ip6, 16) == 0;
+	out->l4_off = (uint16_t)(out->l3_off + sizeof(*ip6));
+	out->l4_len = plen;
+	out->src.family = AF_INET6;
+	memcpy(out->src.v6, ip6->src_addr, 16);
+
+	if (ip6->proto == IPPROTO_ICMPV6) {
+		const struct rte_icmp_hdr *icmp;
+
+		/* Neighbour discovery also arrives on multicast destinations. */
+		if (!to_local && !is_solicited_node(ip6->dst_addr, cfg->ip6) &&
+		    !is_all_nodes(ip6->dst_addr))
+			return drop(out, VX_DROP_not_for_us);
+		if (plen < 4)
+			return drop(out, VX_DROP_nd_bad);
+		if (contig < out->l4_off + 4u)
+			return drop(out, VX_DROP_outer_split);
+		icmp = (const struct rte_icmp_hdr *)(p + out->l4_off);
+		if (icmp->icmp_type != ICMP6_NS && icmp->icmp_type != ICMP6_NA)
+			return drop(out, VX_DROP_icmp6_other);
+		return VX_CLASS_ND;
+	}
+	if (!to_local)
+		return drop(out, VX_DROP_not_for_us);
+	if (ip6->proto == IP6_NH_FRAGMENT)
+		return drop(out, VX_DROP_ip_fragment);
+	if (ip6->proto != IPPROTO_UDP) {
+		switch (ip6->proto) {
+		case IPPROTO_HOPOPTS:
+		case IPPROTO_ROUTING:
+		case IPPROTO_DSTOPTS:
+		case 51:  /* AH */
+		case 135: /* Mobility */
+			return drop(out, VX_DROP_ip6_ext_header);
+		default:
+			return drop(out, VX_DROP_not_udp);
+		}
+	}
+	return parse_udp_vxlan(p, contig, cfg, out);
+}
+
+enum vx_class
+vx_parse_underlay(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
+		  const struct vx_parse_cfg *cfg, struct vx_parsed *out)
+{
+	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
+
+	memset(out, 0, sizeof(*out));
+	if (contig > pkt_len)
+		contig = pkt_len;
+	if (pkt_len < sizeof(*eth))
+		return drop(out, VX_DROP_eth_truncated);
+	if (contig < sizeof(*eth))
+		return drop(out, VX_DROP_outer_split);
+	out->l3_off = sizeof(*eth);
+	switch (eth->ether_type) {
+	case RTE_BE16(RTE_ETHER_TYPE_IPV4):
+		return parse_ip4(p, contig, pkt_len, cfg, out);
+	case RTE_BE16(RTE_ETHER_TYPE_IPV6):
+		return parse_ip6(p, contig, pkt_len, cfg, out);
+	case RTE_BE16(RTE_ETHER_TYPE_ARP):
+		return VX_CLASS_ARP;
+	default:
+		return drop(out, VX_DROP_underlay_ethertype);
+	}
+}
+
+bool
+vx_udp_csum_ok_raw(const uint8_t *p, uint32_t len, const struct vx_parsed *r)
+{
+	const struct rte_udp_hdr *udp;
+	uint32_t sum;
+
+	if (len < r->l4_off + r->l4_len || r->l4_len < sizeof(*udp))
+		return false;
+	udp = (const struct rte_udp_hdr *)(p + r->l4_off);
+	if (r->family == AF_INET)
+		sum = rte_ipv4_phdr_cksum((const struct rte_ipv4_hdr *)(p + r->l3_off), 0);
+	else
+		sum = rte_ipv6_phdr_cksum((const struct rte_ipv6_hdr *)(p + r->l3_off), 0);
+	sum = __rte_raw_cksum(udp, r->l4_len, sum);
+	sum = __rte_raw_cksum_reduce(sum);
+	return sum == 0xffff || (r->family == AF_INET && udp->dgram_cksum == 0);
+}

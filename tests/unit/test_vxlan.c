@@ -1,1 +1,64 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The vxlan module's cmocka executable: initialises EAL once without
+ * hugepages or devices, then runs every group.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+#include <rte_mbuf.h>
+
+#include "vx_test.h"
+
+static struct rte_mempool *pool;
+
+struct rte_mempool *
+vx_test_pool(void)
+{
+	return pool;
+}
+
+struct rte_mbuf *
+vx_test_mbuf(const void *data, uint32_t len)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	char *p;
+
+	assert_non_null(m);
+	p = rte_pktmbuf_append(m, (uint16_t)len);
+	assert_non_null(p);
+	memcpy(p, data, len);
+	return m;
+}
+
+int
+main(void)
+{
+	char *eal_argv[] = {"test_vxlan",  "--no-huge",	       "-m",	     "256",
+			    "--no-pci",	   "--in-memory",      "--no-telemetry", "-l",
+			    "0",	   "--log-level=*:error", NULL};
+	int failed = 0;
+
+	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
+		fprintf(stderr, "test_vxlan: EAL initialisation failed\n");
+		return 1;
+	}
+	pool = rte_pktmbuf_pool_create("test_pool", 4096, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
+	if (pool == NULL) {
+		fprintf(stderr, "test_vxlan: cannot create the mempool\n");
+		return 1;
+	}
+	failed += vx_test_parse();
+	failed += vx_test_fdb();
+	failed += vx_test_neigh();
+	failed += vx_test_fwd();
+	rte_mempool_free(pool);
+	rte_eal_cleanup();
+	return failed != 0;
+}

@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The poll-mode dataplane: ports, NUMA-local mempools, and the
+ * run-to-completion loop (burst RX, classify, decap/encap, buffered TX with a
+ * drain timer, idle back-off).
+ *
+ * Threading. One datapath lcore polls every port and owns the VxLAN
+ * instance. The control thread (the main lcore, or a control pthread when
+ * the main lcore is the datapath) only reads counters and asks the datapath
+ * for table snapshots through a request/acknowledge pair; it never takes a
+ * lock the datapath waits on.
+ */
+#ifndef DP_H
+#define DP_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+#include <rte_ethdev.h>
+#include <rte_mempool.h>
+
+#include "vx.h"
+
+#define DP_MAX_PORTS  (VX_MAX_ENDPOINTS + 1)
+#define DP_BURST_MAX  512
+#define DP_SNAP_FDB   4096
+#define DP_DEVARGS_LEN 512
+
+/** Dataplane tunables (see docs/config.md, "dataplane"). */
+struct dp_params {
+	uint16_t burst;		/**< RX burst size. */
+	uint32_t drain_us;	/**< TX buffer drain and timer period. */
+	uint32_t idle_polls;	/**< Empty polls before sleeping; 0 never sleeps. */
+	uint32_t idle_sleep_us; /**< Sleep per idle poll once idle. */
+	uint16_t rxd;		/**< RX descriptors per queue. */
+	uint16_t txd;		/**< TX descriptors per queue. */
+	uint32_t mbufs;		/**< Mbufs per NUMA node pool. */
+};
+
+/** What a port is for. */
+enum dp_port_role {
+	DP_PORT_UNDERLAY = 0, /**< Carries VxLAN to and from remote VTEPs. */
+	DP_PORT_ENDPOINT,     /**< A container endpoint bound to one VNI. */
+};
+
+/** One DPDK port. */
+struct dp_port {
+	char name[VX_NAME_LEN];	     /**< "underlay" or the endpoint name. */
+	char devargs[DP_DEVARGS_LEN]; /**< How it was created. */
+	uint16_t port_id;	     /**< Ethdev port. */
+	uint8_t role;		     /**< enum dp_port_role. */
+	bool hotplugged;	     /**< We probed it, so we remove it on close. */
+	bool started;		     /**< rte_eth_dev_start() succeeded. */
+	uint16_t ep;		     /**< Endpoint index for DP_PORT_ENDPOINT. */
+	int socket;		     /**< NUMA node its queues and pool use. */
+	uint16_t mtu;		     /**< MTU configured on the port. */
+	struct rte_ether_addr mac;   /**< Its MAC. */
+};
+
+/** State of the datapath lcore. Written only by that lcore, except the snapshot request. */
+struct dp_lcore {
+	struct vx_stats st;	  /**< Counters. */
+	unsigned int lcore_id;	  /**< The lcore. */
+	pthread_t thread;	  /**< Its thread, for CPU time accounting. */
+	bool running;		  /**< Set while the loop runs. */
+	uint64_t start_tsc;	  /**< When the loop started. */
+	uint64_t busy_tsc;	  /**< Cycles spent in polls that found packets. */
+	uint64_t idle_sleeps;	  /**< Sleeps taken by the idle back-off. */
+	uint32_t snap_req;	  /**< Bumped by the control thread to ask for a snapshot. */
+	uint32_t snap_done;	  /**< Set to snap_req by the lcore once the snapshot is taken. */
+	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS]; /**< TX buffers by port index. */
+};
+
+/** A copy of the tables, taken by the datapath lcore on request. */
+struct dp_snapshot {
+	unsigned int n_fdb;		       /**< Entries copied. */
+	unsigned int fdb_total;		       /**< Entries in the FDB. */
+	struct vx_fdb_entry fdb[DP_SNAP_FDB]; /**< Up to DP_SNAP_FDB entries. */
+	unsigned int n_neigh;		       /**< Neighbours copied. */
+	struct vx_neigh neigh[VX_MAX_VTEPS + 2]; /**< Hold queues are not meaningful here. */
+};
+
+/** The dataplane. */
+struct dp {
+	struct dp_params p;		    /**< Tunables. */
+	uint16_t n_ports;		    /**< Ports in use. */
+	struct dp_port ports[DP_MAX_PORTS]; /**< Index 0 is the underlay. */
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES]; /**< Packet pools by NUMA node. */
+	struct vx_inst *vx;		    /**< The VxLAN instance the lcore runs. */
+	struct dp_lcore *lc;		    /**< The datapath lcore. */
+	struct dp_snapshot *snap;	    /**< Filled on request. */
+	volatile bool quit;		    /**< Set to stop the loop. */
+};
+
+/**
+ * Prepare a dataplane: choose the datapath lcore and create the mempool of
+ * its NUMA node. EAL must be initialised.
+ *
+ * @param dp
+ *   Zeroed storage for the dataplane.
+ * @param p
+ *   Tunables; copied.
+ * @return
+ *   0, -EINVAL for bad tunables, -ENOMEM.
+ */
+int dp_init(struct dp *dp, const struct dp_params *p);
+
+/**
+ * Open a port: find an existing ethdev by name or hot-plug the device
+ * described by @p devargs, then configure one RX and one TX queue on the
+ * NUMA node of the port (or of the datapath lcore for virtual devices),
+ * with a pool on that node. The port is not started.
+ *
+ * @param name
+ *   "underlay" or the endpoint name.
+ * @param devargs
+ *   DPDK device arguments ("net_af_xdp0,iface=veth1", a PCI address, ...).
+ * @param role
+ *   enum dp_port_role.
+ * @param ep
+ *   Endpoint index when @p role is DP_PORT_ENDPOINT.
+ * @param mtu
+ *   MTU to configure.
+ * @return
+ *   The port index, -ENODEV if the device cannot be probed, -EINVAL if the
+ *   device rejects the configuration, -ENOSPC, -ENOMEM.
+ */
+int dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_role role,
+		 uint16_t ep, uint16_t mtu);
+
+/**
+ * Start every opened port.
+ *
+ * @return
+ *   0, or the -errno of the first port that failed (others are stopped).
+ */
+int dp_ports_start(struct dp *dp);
+
+/** Stop, close and (when hot-plugged) remove every port; NULL is accepted. */
+void dp_ports_close(struct dp *dp);
+
+/** Free pools, TX buffers and the snapshot; does not touch ports; NULL is accepted. */
+void dp_fini(struct dp *dp);
+
+/**
+ * The datapath loop; runs until dp->quit is set.
+ *
+ * @param arg
+ *   The struct dp.
+ * @return
+ *   0.
+ */
+int dp_loop(void *arg);
+
+/**
+ * Take a snapshot of the FDB and neighbour tables. While the loop runs the
+ * request goes to the datapath lcore and this waits up to @p timeout_ms;
+ * when it does not run, the tables are read directly.
+ *
+ * @return
+ *   0, or -ETIMEDOUT (dp->snap then holds the previous snapshot).
+ */
+int dp_snapshot(struct dp *dp, unsigned int timeout_ms);
+
+/**
+ * Build the counters, ports and tables as JSON (format in docs/architecture.md).
+ *
+ * @return
+ *   A new reference the caller owns, or NULL on allocation failure.
+ */
+json_t *dp_stats_json(struct dp *dp);
+
+/**
+ * Write dp_stats_json() to @p path atomically (temporary file and rename).
+ *
+ * @return
+ *   0, or -errno.
+ */
+int dp_stats_write(struct dp *dp, const char *path);
+
+/** Print counters as readable tables. */
+void dp_stats_print(struct dp *dp, FILE *f);
+
+#endif /* DP_H */
