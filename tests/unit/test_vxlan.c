@@ -40,7 +40,7 @@ int
 main(void)
 {
 	char *eal_argv[] = {"test_vxlan",  "--no-huge",	       "-m",	     "256",
-			    "--no-pci",	   "--in-memory",      "--no-telemetry", "-l",
+			    "--no-pci",	   "--no-shconf",      "--no-telemetry", "-l",
 			    "0",	   "--log-level=*:error", NULL};
 	int failed = 0;
 
