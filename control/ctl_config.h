@@ -27,19 +27,19 @@
 
 /** One VNI and its remote VTEPs. */
 struct ctl_vni_cfg {
-	uint32_t vni;			       /**< 0 .. 2^24-1. */
-	uint16_t n_vteps;		       /**< How many in vteps. */
+	uint32_t vni;			      /**< 0 .. 2^24-1. */
+	uint16_t n_vteps;		      /**< How many in vteps. */
 	struct vx_ip vteps[VX_VNI_MAX_VTEPS]; /**< Remote VTEP addresses. */
 };
 
 /** One container endpoint: a DPDK port bound to a VNI. */
 struct ctl_ep_cfg {
-	char name[VX_NAME_LEN];	   /**< Unique name. */
+	char name[VX_NAME_LEN];	    /**< Unique name. */
 	char port[CTL_DEVARGS_LEN]; /**< DPDK devargs, e.g. "net_af_xdp0,iface=veth1". */
-	uint32_t vni;		   /**< Must be declared in vnis. */
-	struct rte_ether_addr mac; /**< The container's MAC. */
-	uint16_t mtu;		   /**< Endpoint MTU; default 1500. */
-	bool any_src_mac;	   /**< Disable source-MAC anti-spoofing. */
+	uint32_t vni;		    /**< Must be declared in vnis. */
+	struct rte_ether_addr mac;  /**< The container's MAC. */
+	uint16_t mtu;		    /**< Endpoint MTU; default 1500. */
+	bool any_src_mac;	    /**< Disable source-MAC anti-spoofing. */
 };
 
 /** A static FDB entry towards a remote VTEP. */
@@ -86,7 +86,8 @@ struct ctl_config {
 	struct {
 		uint16_t burst;		/**< RX burst size, 1..512, default 32. */
 		uint32_t drain_us;	/**< TX buffer drain period, 1..100000, default 100. */
-		uint32_t idle_polls;	/**< Empty polls before sleeping, 0 = never sleep, default 1000. */
+		uint32_t idle_polls;	/**< Empty polls before sleeping, 0 = never sleep, default
+					   1000. */
 		uint32_t idle_sleep_us; /**< Sleep length, 1..100000, default 100. */
 		uint16_t rxd;		/**< RX descriptors, default 1024. */
 		uint16_t txd;		/**< TX descriptors, default 1024. */
@@ -100,7 +101,8 @@ struct ctl_config {
 	} dp;
 
 	char stats_file[CTL_PATH_LEN]; /**< Where counters are written as JSON; empty = off. */
-	uint32_t stats_interval_s;     /**< Period of stats_file writes; 0 = only on SIGUSR1 and exit. */
+	uint32_t
+		stats_interval_s; /**< Period of stats_file writes; 0 = only on SIGUSR1 and exit. */
 };
 
 /**

@@ -25,9 +25,9 @@
 
 #include "vx.h"
 
-#define DP_MAX_PORTS  (VX_MAX_ENDPOINTS + 1)
-#define DP_BURST_MAX  512
-#define DP_SNAP_FDB   4096
+#define DP_MAX_PORTS   (VX_MAX_ENDPOINTS + 1)
+#define DP_BURST_MAX   512
+#define DP_SNAP_FDB    4096
 #define DP_DEVARGS_LEN 512
 
 /** Dataplane tunables (see docs/config.md, "dataplane"). */
@@ -49,51 +49,51 @@ enum dp_port_role {
 
 /** One DPDK port. */
 struct dp_port {
-	char name[VX_NAME_LEN];	     /**< "underlay" or the endpoint name. */
+	char name[VX_NAME_LEN];	      /**< "underlay" or the endpoint name. */
 	char devargs[DP_DEVARGS_LEN]; /**< How it was created. */
-	uint16_t port_id;	     /**< Ethdev port. */
-	uint8_t role;		     /**< enum dp_port_role. */
-	bool hotplugged;	     /**< We probed it, so we remove it on close. */
-	bool started;		     /**< rte_eth_dev_start() succeeded. */
-	uint16_t ep;		     /**< Endpoint index for DP_PORT_ENDPOINT. */
-	int socket;		     /**< NUMA node its queues and pool use. */
-	uint16_t mtu;		     /**< MTU configured on the port. */
-	struct rte_ether_addr mac;   /**< Its MAC. */
+	uint16_t port_id;	      /**< Ethdev port. */
+	uint8_t role;		      /**< enum dp_port_role. */
+	bool hotplugged;	      /**< We probed it, so we remove it on close. */
+	bool started;		      /**< rte_eth_dev_start() succeeded. */
+	uint16_t ep;		      /**< Endpoint index for DP_PORT_ENDPOINT. */
+	int socket;		      /**< NUMA node its queues and pool use. */
+	uint16_t mtu;		      /**< MTU configured on the port. */
+	struct rte_ether_addr mac;    /**< Its MAC. */
 };
 
 /** State of the datapath lcore. Written only by that lcore, except the snapshot request. */
 struct dp_lcore {
-	struct vx_stats st;	  /**< Counters. */
-	unsigned int lcore_id;	  /**< The lcore. */
-	pthread_t thread;	  /**< Its thread, for CPU time accounting. */
-	bool running;		  /**< Set while the loop runs. */
-	uint64_t start_tsc;	  /**< When the loop started. */
-	uint64_t busy_tsc;	  /**< Cycles spent in polls that found packets. */
-	uint64_t idle_sleeps;	  /**< Sleeps taken by the idle back-off. */
-	uint32_t snap_req;	  /**< Bumped by the control thread to ask for a snapshot. */
-	uint32_t snap_done;	  /**< Set to snap_req by the lcore once the snapshot is taken. */
+	struct vx_stats st;    /**< Counters. */
+	unsigned int lcore_id; /**< The lcore. */
+	pthread_t thread;      /**< Its thread, for CPU time accounting. */
+	bool running;	       /**< Set while the loop runs. */
+	uint64_t start_tsc;    /**< When the loop started. */
+	uint64_t busy_tsc;     /**< Cycles spent in polls that found packets. */
+	uint64_t idle_sleeps;  /**< Sleeps taken by the idle back-off. */
+	uint32_t snap_req;     /**< Bumped by the control thread to ask for a snapshot. */
+	uint32_t snap_done;    /**< Set to snap_req by the lcore once the snapshot is taken. */
 	struct rte_eth_dev_tx_buffer *txb[DP_MAX_PORTS]; /**< TX buffers by port index. */
 };
 
 /** A copy of the tables, taken by the datapath lcore on request. */
 struct dp_snapshot {
-	unsigned int n_fdb;		       /**< Entries copied. */
-	unsigned int fdb_total;		       /**< Entries in the FDB. */
-	struct vx_fdb_entry fdb[DP_SNAP_FDB]; /**< Up to DP_SNAP_FDB entries. */
-	unsigned int n_neigh;		       /**< Neighbours copied. */
+	unsigned int n_fdb;			 /**< Entries copied. */
+	unsigned int fdb_total;			 /**< Entries in the FDB. */
+	struct vx_fdb_entry fdb[DP_SNAP_FDB];	 /**< Up to DP_SNAP_FDB entries. */
+	unsigned int n_neigh;			 /**< Neighbours copied. */
 	struct vx_neigh neigh[VX_MAX_VTEPS + 2]; /**< Hold queues are not meaningful here. */
 };
 
 /** The dataplane. */
 struct dp {
-	struct dp_params p;		    /**< Tunables. */
-	uint16_t n_ports;		    /**< Ports in use. */
-	struct dp_port ports[DP_MAX_PORTS]; /**< Index 0 is the underlay. */
+	struct dp_params p;			       /**< Tunables. */
+	uint16_t n_ports;			       /**< Ports in use. */
+	struct dp_port ports[DP_MAX_PORTS];	       /**< Index 0 is the underlay. */
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES]; /**< Packet pools by NUMA node. */
-	struct vx_inst *vx;		    /**< The VxLAN instance the lcore runs. */
-	struct dp_lcore *lc;		    /**< The datapath lcore. */
-	struct dp_snapshot *snap;	    /**< Filled on request. */
-	volatile bool quit;		    /**< Set to stop the loop. */
+	struct vx_inst *vx;			       /**< The VxLAN instance the lcore runs. */
+	struct dp_lcore *lc;			       /**< The datapath lcore. */
+	struct dp_snapshot *snap;		       /**< Filled on request. */
+	volatile bool quit;			       /**< Set to stop the loop. */
 };
 
 /**

@@ -20,8 +20,7 @@
 #define DP_LOG(level, fmt, ...) RTE_LOG(level, USER1, "dp: " fmt "\n", ##__VA_ARGS__)
 
 /* The NUMA node of an lcore, asking libnuma when DPDK does not know. */
-static int
-lcore_node(unsigned int lcore)
+static int lcore_node(unsigned int lcore)
 {
 	int node = (int)rte_lcore_to_socket_id(lcore);
 
@@ -35,16 +34,15 @@ lcore_node(unsigned int lcore)
 	return 0;
 }
 
-static struct rte_mempool *
-pool_get(struct dp *dp, int node)
+static struct rte_mempool *pool_get(struct dp *dp, int node)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 
 	if (dp->pools[node] != NULL)
 		return dp->pools[node];
 	snprintf(name, sizeof(name), "mflow_pool_%d", node);
-	dp->pools[node] = rte_pktmbuf_pool_create(name, dp->p.mbufs, 256, 0,
-						  RTE_MBUF_DEFAULT_BUF_SIZE, node);
+	dp->pools[node] =
+		rte_pktmbuf_pool_create(name, dp->p.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, node);
 	if (dp->pools[node] == NULL)
 		DP_LOG(ERR, "cannot create %u mbufs on NUMA node %d: %s", dp->p.mbufs, node,
 		       rte_strerror(rte_errno));
@@ -53,8 +51,7 @@ pool_get(struct dp *dp, int node)
 	return dp->pools[node];
 }
 
-int
-dp_init(struct dp *dp, const struct dp_params *p)
+int dp_init(struct dp *dp, const struct dp_params *p)
 {
 	unsigned int lcore;
 	int node;
@@ -88,8 +85,7 @@ out_free:
 }
 
 /* Find the ethdev a devargs string names, probing the device if needed. */
-static int
-port_lookup_or_probe(const char *devargs, uint16_t *port_id, bool *hotplugged)
+static int port_lookup_or_probe(const char *devargs, uint16_t *port_id, bool *hotplugged)
 {
 	struct rte_dev_iterator it;
 	char name[RTE_DEV_NAME_MAX_LEN];
@@ -127,8 +123,7 @@ port_lookup_or_probe(const char *devargs, uint16_t *port_id, bool *hotplugged)
 	return -ENODEV;
 }
 
-static void
-tx_buffer_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
+static void tx_buffer_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
 {
 	uint64_t *drops = userdata;
 
@@ -136,9 +131,8 @@ tx_buffer_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
 	*drops += count;
 }
 
-int
-dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_role role,
-	     uint16_t ep, uint16_t mtu)
+int dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_role role,
+		 uint16_t ep, uint16_t mtu)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
@@ -210,8 +204,8 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 	}
 	rte_eth_macaddr_get(port->port_id, &port->mac);
 
-	dp->lc->txb[idx] = rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(dp->p.burst), 0,
-					      node);
+	dp->lc->txb[idx] =
+		rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(dp->p.burst), 0, node);
 	if (dp->lc->txb[idx] == NULL)
 		return -ENOMEM;
 	rte_eth_tx_buffer_init(dp->lc->txb[idx], dp->p.burst);
@@ -222,8 +216,7 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 	return idx;
 }
 
-int
-dp_ports_start(struct dp *dp)
+int dp_ports_start(struct dp *dp)
 {
 	for (unsigned int i = 0; i < dp->n_ports; i++) {
 		struct dp_port *port = &dp->ports[i];
@@ -243,8 +236,7 @@ dp_ports_start(struct dp *dp)
 	return 0;
 }
 
-void
-dp_ports_close(struct dp *dp)
+void dp_ports_close(struct dp *dp)
 {
 	if (dp == NULL)
 		return;
@@ -267,8 +259,7 @@ dp_ports_close(struct dp *dp)
 	dp->n_ports = 0;
 }
 
-void
-dp_fini(struct dp *dp)
+void dp_fini(struct dp *dp)
 {
 	if (dp == NULL)
 		return;

@@ -14,8 +14,7 @@
 
 #include "dp.h"
 
-static json_t *
-counters_json(const struct vx_stats *st, bool drops)
+static json_t *counters_json(const struct vx_stats *st, bool drops)
 {
 	json_t *o = json_object();
 
@@ -23,16 +22,17 @@ counters_json(const struct vx_stats *st, bool drops)
 		return NULL;
 	if (drops)
 		for (unsigned int i = 0; i < VX_DROP__MAX; i++)
-			json_object_set_new(o, vx_drop_names[i], json_integer((json_int_t)st->drop[i]));
+			json_object_set_new(o, vx_drop_names[i],
+					    json_integer((json_int_t)st->drop[i]));
 	else
 		for (unsigned int i = 0; i < VX_STAT__MAX; i++)
-			json_object_set_new(o, vx_stat_names[i], json_integer((json_int_t)st->stat[i]));
+			json_object_set_new(o, vx_stat_names[i],
+					    json_integer((json_int_t)st->stat[i]));
 	return o;
 }
 
 /* CPU time the datapath thread used, in nanoseconds, or -1. */
-static int64_t
-lcore_cpu_ns(const struct dp_lcore *lc)
+static int64_t lcore_cpu_ns(const struct dp_lcore *lc)
 {
 	clockid_t cid;
 	struct timespec ts;
@@ -43,8 +43,7 @@ lcore_cpu_ns(const struct dp_lcore *lc)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static json_t *
-lcore_json(const struct dp_lcore *lc)
+static json_t *lcore_json(const struct dp_lcore *lc)
 {
 	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
 	double wall = lc->start_tsc != 0 ? (double)(now - lc->start_tsc) / (double)hz : 0;
@@ -52,8 +51,9 @@ lcore_json(const struct dp_lcore *lc)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "lcore", json_integer(lc->lcore_id));
-	json_object_set_new(o, "busy_pct",
-			    json_real(wall > 0 ? 100.0 * (double)lc->busy_tsc / (double)hz / wall : 0));
+	json_object_set_new(
+		o, "busy_pct",
+		json_real(wall > 0 ? 100.0 * (double)lc->busy_tsc / (double)hz / wall : 0));
 	json_object_set_new(o, "cpu_pct",
 			    json_real(wall > 0 && cpu >= 0 ? 100.0 * (double)cpu / 1e9 / wall : 0));
 	json_object_set_new(o, "idle_sleeps", json_integer((json_int_t)lc->idle_sleeps));
@@ -62,8 +62,7 @@ lcore_json(const struct dp_lcore *lc)
 	return o;
 }
 
-static json_t *
-ports_json(const struct dp *dp)
+static json_t *ports_json(const struct dp *dp)
 {
 	json_t *a = json_array();
 
@@ -76,9 +75,9 @@ ports_json(const struct dp *dp)
 		json_object_set_new(o, "name", json_string(port->name));
 		json_object_set_new(o, "port_id", json_integer(port->port_id));
 		json_object_set_new(o, "devargs", json_string(port->devargs));
-		json_object_set_new(o, "role", json_string(port->role == DP_PORT_UNDERLAY
-								   ? "underlay"
-								   : "endpoint"));
+		json_object_set_new(
+			o, "role",
+			json_string(port->role == DP_PORT_UNDERLAY ? "underlay" : "endpoint"));
 		json_object_set_new(o, "socket", json_integer(port->socket));
 		json_object_set_new(o, "rx_pkts", json_integer((json_int_t)es.ipackets));
 		json_object_set_new(o, "tx_pkts", json_integer((json_int_t)es.opackets));
@@ -92,8 +91,7 @@ ports_json(const struct dp *dp)
 	return a;
 }
 
-static json_t *
-fdb_json(const struct dp *dp)
+static json_t *fdb_json(const struct dp *dp)
 {
 	const struct dp_snapshot *s = dp->snap;
 	json_t *a = json_array();
@@ -106,22 +104,21 @@ fdb_json(const struct dp *dp)
 		rte_ether_format_addr(buf, sizeof(buf), &e->mac);
 		json_object_set_new(o, "vni", json_integer(e->vni));
 		json_object_set_new(o, "mac", json_string(buf));
-		json_object_set_new(o, "kind", json_string(e->kind == VX_FDB_LOCAL ? "local"
-										    : "remote"));
+		json_object_set_new(o, "kind",
+				    json_string(e->kind == VX_FDB_LOCAL ? "local" : "remote"));
 		if (e->kind == VX_FDB_LOCAL && e->target < dp->vx->n_eps)
 			json_object_set_new(o, "target", json_string(dp->vx->eps[e->target].name));
 		else if (e->kind == VX_FDB_REMOTE && e->target < dp->vx->n_vteps)
 			json_object_set_new(o, "target",
-					    json_string(vx_ip_fmt(&dp->vx->vteps[e->target].ip,
-								  buf, sizeof(buf))));
+					    json_string(vx_ip_fmt(&dp->vx->vteps[e->target].ip, buf,
+								  sizeof(buf))));
 		json_object_set_new(o, "static", json_boolean(e->is_static));
 		json_array_append_new(a, o);
 	}
 	return a;
 }
 
-static json_t *
-neigh_json(const struct dp *dp)
+static json_t *neigh_json(const struct dp *dp)
 {
 	const struct dp_snapshot *s = dp->snap;
 	json_t *a = json_array();
@@ -140,8 +137,7 @@ neigh_json(const struct dp *dp)
 	return a;
 }
 
-json_t *
-dp_stats_json(struct dp *dp)
+json_t *dp_stats_json(struct dp *dp)
 {
 	const struct dp_lcore *lc = dp->lc;
 	json_t *root = json_object(), *lcores = json_array();
@@ -168,8 +164,7 @@ dp_stats_json(struct dp *dp)
 	return root;
 }
 
-int
-dp_stats_write(struct dp *dp, const char *path)
+int dp_stats_write(struct dp *dp, const char *path)
 {
 	char tmp[PATH_MAX];
 	json_t *root;
@@ -197,8 +192,7 @@ out_json:
 	return rc;
 }
 
-void
-dp_stats_print(struct dp *dp, FILE *f)
+void dp_stats_print(struct dp *dp, FILE *f)
 {
 	const struct dp_lcore *lc = dp->lc;
 	json_t *root = dp_stats_json(dp);
@@ -210,8 +204,9 @@ dp_stats_print(struct dp *dp, FILE *f)
 		struct rte_eth_stats es = {0};
 
 		rte_eth_stats_get(dp->ports[i].port_id, &es);
-		fprintf(f, "%-22s %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64
-			   " %10" PRIu64 "\n",
+		fprintf(f,
+			"%-22s %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64
+			"\n",
 			dp->ports[i].name, es.ipackets, es.opackets, es.imissed, es.ierrors,
 			es.oerrors);
 	}
@@ -225,8 +220,9 @@ dp_stats_print(struct dp *dp, FILE *f)
 			fprintf(f, "%-22s %14" PRIu64 "  %s\n", vx_drop_names[i], lc->st.drop[i],
 				vx_drop_descs[i]);
 	if (l0 != NULL)
-		fprintf(f, "\nlcore %u: busy %.1f%%, cpu %.1f%%, idle sleeps %" JSON_INTEGER_FORMAT
-			   "\n",
+		fprintf(f,
+			"\nlcore %u: busy %.1f%%, cpu %.1f%%, idle sleeps %" JSON_INTEGER_FORMAT
+			"\n",
 			lc->lcore_id, json_real_value(json_object_get(l0, "busy_pct")),
 			json_real_value(json_object_get(l0, "cpu_pct")),
 			json_integer_value(json_object_get(l0, "idle_sleeps")));

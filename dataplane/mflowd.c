@@ -40,8 +40,7 @@ struct app {
 	struct dp dp;
 };
 
-static void
-on_signal(int sig)
+static void on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		sig_dump = 1;
@@ -49,8 +48,7 @@ on_signal(int sig)
 		sig_quit = 1;
 }
 
-static void
-usage(FILE *f)
+static void usage(FILE *f)
 {
 	fprintf(f, "usage: mflowd <EAL arguments> -- --config FILE [--stats-file PATH]\n"
 		   "              [--stats-interval SEC] [--check]\n"
@@ -62,8 +60,7 @@ usage(FILE *f)
 }
 
 /* Parse the arguments after "--". Returns 0, or an exit code. */
-static int
-parse_app_args(struct app *app, int argc, char **argv)
+static int parse_app_args(struct app *app, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -94,7 +91,8 @@ parse_app_args(struct app *app, int argc, char **argv)
 			errno = 0;
 			v = strtol(optarg, &end, 10);
 			if (errno != 0 || *end != '\0' || v < 0 || v > 3600) {
-				fprintf(stderr, "mflowd: --stats-interval: expected 0..3600, got '%s'\n",
+				fprintf(stderr,
+					"mflowd: --stats-interval: expected 0..3600, got '%s'\n",
 					optarg);
 				return EXIT_CONFIG;
 			}
@@ -124,8 +122,7 @@ parse_app_args(struct app *app, int argc, char **argv)
 }
 
 /* Build the VxLAN instance and open every port. Returns 0 or -errno. */
-static int
-setup(struct app *app)
+static int setup(struct app *app)
 {
 	const struct ctl_config *cfg = &app->cfg;
 	struct dp *dp = &app->dp;
@@ -240,8 +237,7 @@ setup(struct app *app)
 	return 0;
 }
 
-static void
-write_stats(struct app *app)
+static void write_stats(struct app *app)
 {
 	int rc;
 
@@ -253,8 +249,7 @@ write_stats(struct app *app)
 }
 
 /* Serve signals and the stats timer until asked to stop. */
-static void *
-control_loop(void *arg)
+static void *control_loop(void *arg)
 {
 	struct app *app = arg;
 	uint64_t hz = rte_get_timer_hz(), next = rte_get_timer_cycles();
@@ -276,8 +271,7 @@ control_loop(void *arg)
 	return NULL;
 }
 
-int
-main(int argc, char **argv)
+int main(int argc, char **argv)
 {
 	static struct app app;
 	char err[CTL_ERR_LEN];

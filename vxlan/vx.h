@@ -31,14 +31,14 @@
 #include "vx_packet.h"
 
 /** Capacity limits of one instance. */
-#define VX_MAX_VNIS	    4096
-#define VX_MAX_VTEPS	    1024
-#define VX_MAX_ENDPOINTS    256
-#define VX_VNI_MAX_VTEPS    64
-#define VX_VNI_MAX_EPS	    64
-#define VX_NEIGH_HOLD	    4
-#define VX_OUT_MAX	    512
-#define VX_NAME_LEN	    32
+#define VX_MAX_VNIS	 4096
+#define VX_MAX_VTEPS	 1024
+#define VX_MAX_ENDPOINTS 256
+#define VX_VNI_MAX_VTEPS 64
+#define VX_VNI_MAX_EPS	 64
+#define VX_NEIGH_HOLD	 4
+#define VX_OUT_MAX	 512
+#define VX_NAME_LEN	 32
 /** Marks "no index". */
 #define VX_NONE 0xffff
 
@@ -296,9 +296,9 @@ int vx_fdb_walk(const struct vx_fdb *fdb, vx_fdb_walk_cb cb, void *arg);
 
 /** A remote VTEP and its encapsulation template. */
 struct vx_vtep {
-	struct vx_ip ip;     /**< Its underlay address. */
-	uint16_t nh;	     /**< Neighbour entry of the next hop (itself or the gateway). */
-	uint8_t hdr_len;     /**< VX_ENCAP4_LEN or VX_ENCAP6_LEN. */
+	struct vx_ip ip; /**< Its underlay address. */
+	uint16_t nh;	 /**< Neighbour entry of the next hop (itself or the gateway). */
+	uint8_t hdr_len; /**< VX_ENCAP4_LEN or VX_ENCAP6_LEN. */
 	uint8_t pad;
 	uint16_t ip4_csum0; /**< IPv4 header checksum of the template with total length 0. */
 	/** Outer Ethernet/IP/UDP/VxLAN header; destination MAC and lengths are set per packet. */
@@ -318,11 +318,11 @@ struct vx_endpoint {
 
 /** One L2 domain. */
 struct vx_vni {
-	uint32_t vni;			 /**< The identifier. */
-	uint16_t n_vteps;		 /**< Remote VTEPs for head-end replication. */
-	uint16_t n_eps;			 /**< Local endpoints. */
+	uint32_t vni;			  /**< The identifier. */
+	uint16_t n_vteps;		  /**< Remote VTEPs for head-end replication. */
+	uint16_t n_eps;			  /**< Local endpoints. */
 	uint16_t vteps[VX_VNI_MAX_VTEPS]; /**< VTEP indexes. */
-	uint16_t eps[VX_VNI_MAX_EPS];	 /**< Endpoint indexes. */
+	uint16_t eps[VX_VNI_MAX_EPS];	  /**< Endpoint indexes. */
 };
 
 /** Neighbour entry states. */
@@ -357,21 +357,21 @@ struct vx_neigh_params {
 
 /** Parameters of an instance. */
 struct vx_params {
-	struct rte_ether_addr mac; /**< Underlay MAC. */
-	struct vx_ip ip4;	   /**< Local IPv4 VTEP address (family 0 if none). */
-	uint8_t plen4;		   /**< Its prefix length. */
-	struct vx_ip ip6;	   /**< Local IPv6 VTEP address (family 0 if none). */
-	uint8_t plen6;		   /**< Its prefix length. */
-	struct vx_ip gw4;	   /**< IPv4 gateway for off-link VTEPs (family 0 if none). */
-	struct vx_ip gw6;	   /**< IPv6 gateway for off-link VTEPs (family 0 if none). */
-	uint16_t mtu;		   /**< Underlay IP MTU. */
-	uint16_t udp_port;	   /**< VxLAN UDP port (VX_UDP_PORT). */
-	uint16_t underlay_port;	   /**< Dataplane port index of the underlay. */
-	bool strict_reserved;	   /**< See vx_parse_cfg. */
-	bool udp6_zero_csum_rx;	   /**< See vx_parse_cfg. */
-	bool udp6_zero_csum_tx;	   /**< Send zero UDP checksums on IPv6. */
-	uint32_t fdb_size;	   /**< FDB capacity. */
-	uint64_t fdb_age;	   /**< Learned-entry lifetime in TSC ticks; 0 disables aging. */
+	struct rte_ether_addr mac;    /**< Underlay MAC. */
+	struct vx_ip ip4;	      /**< Local IPv4 VTEP address (family 0 if none). */
+	uint8_t plen4;		      /**< Its prefix length. */
+	struct vx_ip ip6;	      /**< Local IPv6 VTEP address (family 0 if none). */
+	uint8_t plen6;		      /**< Its prefix length. */
+	struct vx_ip gw4;	      /**< IPv4 gateway for off-link VTEPs (family 0 if none). */
+	struct vx_ip gw6;	      /**< IPv6 gateway for off-link VTEPs (family 0 if none). */
+	uint16_t mtu;		      /**< Underlay IP MTU. */
+	uint16_t udp_port;	      /**< VxLAN UDP port (VX_UDP_PORT). */
+	uint16_t underlay_port;	      /**< Dataplane port index of the underlay. */
+	bool strict_reserved;	      /**< See vx_parse_cfg. */
+	bool udp6_zero_csum_rx;	      /**< See vx_parse_cfg. */
+	bool udp6_zero_csum_tx;	      /**< Send zero UDP checksums on IPv6. */
+	uint32_t fdb_size;	      /**< FDB capacity. */
+	uint64_t fdb_age;	      /**< Learned-entry lifetime in TSC ticks; 0 disables aging. */
 	struct vx_neigh_params neigh; /**< Neighbour timers. */
 	struct rte_mempool *pool;     /**< Pool for copies and generated packets. */
 	int socket;		      /**< NUMA node for tables. */
@@ -379,27 +379,27 @@ struct vx_params {
 
 /** A VxLAN termination instance. */
 struct vx_inst {
-	struct vx_params p;	       /**< As given to vx_create(). */
-	struct vx_parse_cfg pcfg;      /**< Derived parser settings. */
-	struct vx_vni *vnis;	       /**< VNIs, n_vnis used. */
+	struct vx_params p;	  /**< As given to vx_create(). */
+	struct vx_parse_cfg pcfg; /**< Derived parser settings. */
+	struct vx_vni *vnis;	  /**< VNIs, n_vnis used. */
 	uint16_t n_vnis;
 	uint16_t n_vteps;
 	uint16_t n_eps;
 	uint16_t n_neigh;
-	uint16_t *vni_hash;	       /**< Open-addressed VNI → index table. */
+	uint16_t *vni_hash; /**< Open-addressed VNI → index table. */
 	uint32_t vni_hash_mask;
-	struct vx_vtep *vteps;	       /**< Remote VTEPs, n_vteps used. */
-	struct vx_endpoint *eps;       /**< Endpoints, n_eps used. */
-	struct vx_neigh *neigh;	       /**< Neighbour entries, n_neigh used. */
+	struct vx_vtep *vteps;	 /**< Remote VTEPs, n_vteps used. */
+	struct vx_endpoint *eps; /**< Endpoints, n_eps used. */
+	struct vx_neigh *neigh;	 /**< Neighbour entries, n_neigh used. */
 	uint16_t max_neigh;
-	struct vx_fdb *fdb;	       /**< MAC table. */
-	uint64_t next_timer;	       /**< TSC of the next timer run. */
+	struct vx_fdb *fdb;  /**< MAC table. */
+	uint64_t next_timer; /**< TSC of the next timer run. */
 };
 
 /** Output of a burst: packets and the dataplane port each must leave by. */
 struct vx_out {
-	uint16_t n;			    /**< Packets in the list. */
-	uint16_t port[VX_OUT_MAX];	    /**< Dataplane port index per packet. */
+	uint16_t n;			   /**< Packets in the list. */
+	uint16_t port[VX_OUT_MAX];	   /**< Dataplane port index per packet. */
 	struct rte_mbuf *pkts[VX_OUT_MAX]; /**< The packets, now owned by the caller. */
 };
 
@@ -410,8 +410,8 @@ struct vx_out {
  * @param o
  *   The list; takes ownership of @p m.
  */
-static inline void
-vx_out_push(struct vx_out *o, uint16_t port, struct rte_mbuf *m, struct vx_stats *st)
+static inline void vx_out_push(struct vx_out *o, uint16_t port, struct rte_mbuf *m,
+			       struct vx_stats *st)
 {
 	if (unlikely(o->n == VX_OUT_MAX)) {
 		rte_pktmbuf_free(m);
@@ -423,8 +423,7 @@ vx_out_push(struct vx_out *o, uint16_t port, struct rte_mbuf *m, struct vx_stats
 }
 
 /** Free a packet and count why. */
-static inline void
-vx_drop(struct rte_mbuf *m, enum vx_drop_reason r, struct vx_stats *st)
+static inline void vx_drop(struct rte_mbuf *m, enum vx_drop_reason r, struct vx_stats *st)
 {
 	rte_pktmbuf_free(m);
 	st->drop[r]++;

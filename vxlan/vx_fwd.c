@@ -22,8 +22,7 @@
  * addresses, protocol and, for unfragmented TCP/UDP/SCTP, the ports; other
  * frames use the MAC addresses. A hash the NIC already computed wins.
  */
-static inline uint32_t
-inner_flow_hash(const struct rte_mbuf *m)
+static inline uint32_t inner_flow_hash(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	uint32_t len = m->data_len, h = 0, l4 = 0;
@@ -38,7 +37,8 @@ inner_flow_hash(const struct rte_mbuf *m)
 
 		h = rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr, 0);
 		proto = ip->next_proto_id;
-		if ((ip->fragment_offset & RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0)
+		if ((ip->fragment_offset &
+		     RTE_BE16(RTE_IPV4_HDR_OFFSET_MASK | RTE_IPV4_HDR_MF_FLAG)) == 0)
 			l4 = (uint32_t)sizeof(*eth) + ihl;
 	} else if (eth->ether_type == RTE_BE16(RTE_ETHER_TYPE_IPV6) &&
 		   len >= sizeof(*eth) + sizeof(struct rte_ipv6_hdr)) {
@@ -64,9 +64,8 @@ inner_flow_hash(const struct rte_mbuf *m)
  * Encapsulate one frame towards VTEP @ti in @vni and hand it to neighbour
  * output. Takes ownership of @m.
  */
-static inline void
-encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti, uint32_t vni, uint32_t hash,
-	  uint64_t now, struct vx_out *out, struct vx_stats *st)
+static inline void encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti, uint32_t vni,
+			     uint32_t hash, uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	const struct vx_vtep *t = &vx->vteps[ti];
 	uint32_t inner_len = m->pkt_len;
@@ -129,8 +128,8 @@ encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti, uint32_t vni, uin
 }
 
 /* Copy a frame for flooding; counts no_mbuf on failure. */
-static inline struct rte_mbuf *
-flood_copy(struct vx_inst *vx, struct rte_mbuf *m, struct vx_stats *st)
+static inline struct rte_mbuf *flood_copy(struct vx_inst *vx, struct rte_mbuf *m,
+					  struct vx_stats *st)
 {
 	struct rte_mbuf *c = rte_pktmbuf_copy(m, vx->p.pool, 0, UINT32_MAX);
 
@@ -145,9 +144,8 @@ flood_copy(struct vx_inst *vx, struct rte_mbuf *m, struct vx_stats *st)
  * Flood a decapsulated frame to the local endpoints of its VNI. Frames
  * from the underlay never go back to a VTEP (split horizon).
  */
-static void
-flood_decap(struct vx_inst *vx, const struct vx_vni *v, struct rte_mbuf *m, struct vx_out *out,
-	    struct vx_stats *st)
+static void flood_decap(struct vx_inst *vx, const struct vx_vni *v, struct rte_mbuf *m,
+			struct vx_out *out, struct vx_stats *st)
 {
 	if (v->n_eps == 0) {
 		vx_drop(m, VX_DROP_no_members, st);
@@ -163,9 +161,9 @@ flood_decap(struct vx_inst *vx, const struct vx_vni *v, struct rte_mbuf *m, stru
 }
 
 /* Flood an endpoint's frame to the other endpoints and every VTEP of its VNI. */
-static void
-flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v, struct rte_mbuf *m,
-	    uint32_t hash, uint64_t now, struct vx_out *out, struct vx_stats *st)
+static void flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v,
+			struct rte_mbuf *m, uint32_t hash, uint64_t now, struct vx_out *out,
+			struct vx_stats *st)
 {
 	unsigned int left = v->n_eps - 1u + v->n_vteps;
 
@@ -191,8 +189,8 @@ flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v, struct rte
 }
 
 /* Find the VTEP a packet came from among the VTEPs of its VNI. */
-static inline int
-vni_vtep_lookup(const struct vx_inst *vx, const struct vx_vni *v, const struct vx_ip *src)
+static inline int vni_vtep_lookup(const struct vx_inst *vx, const struct vx_vni *v,
+				  const struct vx_ip *src)
 {
 	for (unsigned int i = 0; i < v->n_vteps; i++) {
 		const struct vx_ip *ip = &vx->vteps[v->vteps[i]].ip;
@@ -205,8 +203,7 @@ vni_vtep_lookup(const struct vx_inst *vx, const struct vx_vni *v, const struct v
 	return -1;
 }
 
-static inline bool
-udp_csum_ok(const struct rte_mbuf *m, const struct vx_parsed *r)
+static inline bool udp_csum_ok(const struct rte_mbuf *m, const struct vx_parsed *r)
 {
 	const void *l3 = rte_pktmbuf_mtod_offset(m, const void *, r->l3_off);
 
@@ -216,9 +213,8 @@ udp_csum_ok(const struct rte_mbuf *m, const struct vx_parsed *r)
 }
 
 /* Decapsulate one validated VxLAN packet and deliver the inner frame. */
-static inline void
-decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uint64_t now,
-	  struct vx_out *out, struct vx_stats *st)
+static inline void decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r,
+			     uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	const struct vx_fdb_entry *e;
 	const struct rte_ether_hdr *eth;
@@ -286,9 +282,8 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 	}
 }
 
-void
-vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
-		  struct vx_out *out, struct vx_stats *st)
+void vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+		       struct vx_out *out, struct vx_stats *st)
 {
 	struct vx_parsed r;
 
@@ -314,9 +309,8 @@ vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64
 	}
 }
 
-void
-vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint16_t n,
-		  uint64_t now, struct vx_out *out, struct vx_stats *st)
+void vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint16_t n,
+		       uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	const struct vx_endpoint *ep = &vx->eps[epi];
 	const struct vx_vni *v = &vx->vnis[ep->vni_idx];
@@ -332,7 +326,8 @@ vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint
 			continue;
 		}
 		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		if (unlikely(!ep->any_src_mac && !rte_is_same_ether_addr(&eth->src_addr, &ep->mac))) {
+		if (unlikely(!ep->any_src_mac &&
+			     !rte_is_same_ether_addr(&eth->src_addr, &ep->mac))) {
 			vx_drop(m, VX_DROP_src_mac_spoof, st);
 			continue;
 		}
@@ -356,8 +351,7 @@ vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint
 	}
 }
 
-void
-vx_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *st)
+void vx_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	if (now < vx->next_timer)
 		return;

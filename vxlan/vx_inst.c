@@ -13,14 +13,12 @@
 
 #define VNI_HASH_SLOTS (2 * VX_MAX_VNIS)
 
-static inline uint32_t
-vni_hash(uint32_t vni)
+static inline uint32_t vni_hash(uint32_t vni)
 {
 	return (vni * 2654435761u) >> 19;
 }
 
-struct vx_inst *
-vx_create(const struct vx_params *p)
+struct vx_inst *vx_create(const struct vx_params *p)
 {
 	struct vx_inst *vx;
 	int socket;
@@ -47,8 +45,8 @@ vx_create(const struct vx_params *p)
 	vx->max_neigh = VX_MAX_VTEPS + 2;
 	vx->neigh = rte_zmalloc_socket("vx_neigh", sizeof(*vx->neigh) * vx->max_neigh,
 				       RTE_CACHE_LINE_SIZE, socket);
-	vx->vni_hash = rte_malloc_socket("vx_vni_hash", sizeof(uint16_t) * VNI_HASH_SLOTS, 0,
-					 socket);
+	vx->vni_hash =
+		rte_malloc_socket("vx_vni_hash", sizeof(uint16_t) * VNI_HASH_SLOTS, 0, socket);
 	if (vx->vnis == NULL || vx->vteps == NULL || vx->eps == NULL || vx->neigh == NULL ||
 	    vx->vni_hash == NULL)
 		goto out_free;
@@ -75,8 +73,7 @@ out_nomem:
 	return NULL;
 }
 
-void
-vx_destroy(struct vx_inst *vx)
+void vx_destroy(struct vx_inst *vx)
 {
 	if (vx == NULL)
 		return;
@@ -92,8 +89,7 @@ vx_destroy(struct vx_inst *vx)
 	rte_free(vx);
 }
 
-int
-vx_vni_find(const struct vx_inst *vx, uint32_t vni)
+int vx_vni_find(const struct vx_inst *vx, uint32_t vni)
 {
 	uint32_t h = vni_hash(vni) & vx->vni_hash_mask;
 
@@ -108,8 +104,7 @@ vx_vni_find(const struct vx_inst *vx, uint32_t vni)
 	}
 }
 
-int
-vx_vni_add(struct vx_inst *vx, uint32_t vni)
+int vx_vni_add(struct vx_inst *vx, uint32_t vni)
 {
 	uint32_t h;
 	struct vx_vni *v;
@@ -130,8 +125,7 @@ vx_vni_add(struct vx_inst *vx, uint32_t vni)
 	return vx->n_vnis++;
 }
 
-int
-vx_vtep_find(const struct vx_inst *vx, const struct vx_ip *ip)
+int vx_vtep_find(const struct vx_inst *vx, const struct vx_ip *ip)
 {
 	for (unsigned int i = 0; i < vx->n_vteps; i++)
 		if (vx_ip_eq(&vx->vteps[i].ip, ip))
@@ -145,8 +139,7 @@ vx_vtep_find(const struct vx_inst *vx, const struct vx_ip *ip)
  * header checksum is precomputed over a header whose total length is zero,
  * so that the datapath only adds the length (RFC 1624).
  */
-static void
-vtep_build_template(const struct vx_inst *vx, struct vx_vtep *t)
+static void vtep_build_template(const struct vx_inst *vx, struct vx_vtep *t)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)t->tmpl;
 	struct rte_udp_hdr *udp;
@@ -184,8 +177,7 @@ vtep_build_template(const struct vx_inst *vx, struct vx_vtep *t)
 	vxh->flags = VX_FLAG_I;
 }
 
-int
-vx_vtep_add(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip)
+int vx_vtep_add(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip)
 {
 	const struct vx_ip *local, *gw;
 	struct vx_vtep *t;
@@ -244,8 +236,7 @@ vx_vtep_add(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip)
 	return ti;
 }
 
-int
-vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep)
+int vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep)
 {
 	struct vx_endpoint *e;
 	struct vx_vni *v;
@@ -276,9 +267,8 @@ vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep)
 	return vx->n_eps++;
 }
 
-int
-vx_fdb_static_remote(struct vx_inst *vx, uint32_t vni, const struct rte_ether_addr *mac,
-		     const struct vx_ip *vtep)
+int vx_fdb_static_remote(struct vx_inst *vx, uint32_t vni, const struct rte_ether_addr *mac,
+			 const struct vx_ip *vtep)
 {
 	const struct vx_vni *v;
 	int vi, ti;

@@ -51,10 +51,10 @@
 
 /** The 8-byte VxLAN header. Fields are in network order. */
 struct vx_hdr {
-	uint8_t flags;     /**< R R R R I R R R. */
-	uint8_t rsvd0[3];  /**< Reserved, zero. */
-	uint8_t vni[3];    /**< VxLAN Network Identifier. */
-	uint8_t rsvd1;     /**< Reserved, zero. */
+	uint8_t flags;	  /**< R R R R I R R R. */
+	uint8_t rsvd0[3]; /**< Reserved, zero. */
+	uint8_t vni[3];	  /**< VxLAN Network Identifier. */
+	uint8_t rsvd1;	  /**< Reserved, zero. */
 } __attribute__((__packed__));
 
 /** Outer header lengths for each underlay family. */
@@ -66,8 +66,10 @@ struct vx_hdr {
 	 sizeof(struct vx_hdr))
 
 /** Overhead added to the IP packet size by encapsulation (outer IP+UDP+VxLAN+inner L2). */
-#define VX_IP4_OVERHEAD (sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + sizeof(struct vx_hdr))
-#define VX_IP6_OVERHEAD (sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr) + sizeof(struct vx_hdr))
+#define VX_IP4_OVERHEAD \
+	(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_udp_hdr) + sizeof(struct vx_hdr))
+#define VX_IP6_OVERHEAD \
+	(sizeof(struct rte_ipv6_hdr) + sizeof(struct rte_udp_hdr) + sizeof(struct vx_hdr))
 
 /**
  * Read the VNI from a header.
@@ -77,8 +79,7 @@ struct vx_hdr {
  * @return
  *   The 24-bit VNI in host order.
  */
-static inline uint32_t
-vx_hdr_vni(const struct vx_hdr *h)
+static inline uint32_t vx_hdr_vni(const struct vx_hdr *h)
 {
 	return ((uint32_t)h->vni[0] << 16) | ((uint32_t)h->vni[1] << 8) | h->vni[2];
 }
@@ -91,8 +92,7 @@ vx_hdr_vni(const struct vx_hdr *h)
  * @param vni
  *   The 24-bit VNI in host order.
  */
-static inline void
-vx_hdr_set_vni(struct vx_hdr *h, uint32_t vni)
+static inline void vx_hdr_set_vni(struct vx_hdr *h, uint32_t vni)
 {
 	h->vni[0] = (uint8_t)(vni >> 16);
 	h->vni[1] = (uint8_t)(vni >> 8);

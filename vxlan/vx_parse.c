@@ -15,17 +15,15 @@
 #define ICMP6_NS	135
 #define ICMP6_NA	136
 
-static inline enum vx_class
-drop(struct vx_parsed *out, enum vx_drop_reason r)
+static inline enum vx_class drop(struct vx_parsed *out, enum vx_drop_reason r)
 {
 	out->drop = r;
 	return VX_CLASS_DROP;
 }
 
 /* Validate UDP and VxLAN once the outer IP header has been checked. */
-static enum vx_class
-parse_udp_vxlan(const uint8_t *p, uint32_t contig, const struct vx_parse_cfg *cfg,
-		struct vx_parsed *out)
+static enum vx_class parse_udp_vxlan(const uint8_t *p, uint32_t contig,
+				     const struct vx_parse_cfg *cfg, struct vx_parsed *out)
 {
 	const struct rte_udp_hdr *udp;
 	const struct vx_hdr *vxh;
@@ -65,9 +63,8 @@ parse_udp_vxlan(const uint8_t *p, uint32_t contig, const struct vx_parse_cfg *cf
 	return VX_CLASS_VXLAN;
 }
 
-static enum vx_class
-parse_ip4(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_parse_cfg *cfg,
-	  struct vx_parsed *out)
+static enum vx_class parse_ip4(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
+			       const struct vx_parse_cfg *cfg, struct vx_parsed *out)
 {
 	const struct rte_ipv4_hdr *ip;
 	uint32_t ihl, tot;
@@ -104,25 +101,22 @@ parse_ip4(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_p
 }
 
 /* ff02::1:ffXX:XXXX for the last three bytes of the local address. */
-static bool
-is_solicited_node(const uint8_t *dst, const uint8_t *local)
+static bool is_solicited_node(const uint8_t *dst, const uint8_t *local)
 {
 	static const uint8_t pfx[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
 
 	return memcmp(dst, pfx, sizeof(pfx)) == 0 && memcmp(dst + 13, local + 13, 3) == 0;
 }
 
-static bool
-is_all_nodes(const uint8_t *dst)
+static bool is_all_nodes(const uint8_t *dst)
 {
 	static const uint8_t all[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
 	return memcmp(dst, all, 16) == 0;
 }
 
-static enum vx_class
-parse_ip6(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_parse_cfg *cfg,
-	  struct vx_parsed *out)
+static enum vx_class parse_ip6(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
+			       const struct vx_parse_cfg *cfg, struct vx_parsed *out)
 {
 	const struct rte_ipv6_hdr *ip6;
 	uint32_t plen;
@@ -182,9 +176,8 @@ parse_ip6(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_p
 	return parse_udp_vxlan(p, contig, cfg, out);
 }
 
-enum vx_class
-vx_parse_underlay(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
-		  const struct vx_parse_cfg *cfg, struct vx_parsed *out)
+enum vx_class vx_parse_underlay(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
+				const struct vx_parse_cfg *cfg, struct vx_parsed *out)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
 
@@ -208,8 +201,7 @@ vx_parse_underlay(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
 	}
 }
 
-bool
-vx_udp_csum_ok_raw(const uint8_t *p, uint32_t len, const struct vx_parsed *r)
+bool vx_udp_csum_ok_raw(const uint8_t *p, uint32_t len, const struct vx_parsed *r)
 {
 	const struct rte_udp_hdr *udp;
 	uint32_t sum;

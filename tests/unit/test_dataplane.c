@@ -31,8 +31,7 @@ static struct ringport ul, e1;
 static struct rte_ether_addr m1, rmac, nhmac, ulmac;
 static struct vx_ip l4, r4;
 
-static void
-ringport_create(struct ringport *rp, const char *name)
+static void ringport_create(struct ringport *rp, const char *name)
 {
 	char n[64];
 	int port;
@@ -48,8 +47,7 @@ ringport_create(struct ringport *rp, const char *name)
 	assert_int_equal(rte_eth_dev_get_name_by_port((uint16_t)port, rp->name), 0);
 }
 
-static struct rte_mbuf *
-mbuf_of(const void *data, uint32_t len)
+static struct rte_mbuf *mbuf_of(const void *data, uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pools[0]);
 
@@ -59,8 +57,7 @@ mbuf_of(const void *data, uint32_t len)
 }
 
 /* Wait up to a second for one frame on a TX ring. */
-static struct rte_mbuf *
-ring_wait(struct rte_ring *r)
+static struct rte_mbuf *ring_wait(struct rte_ring *r)
 {
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz();
 	void *m;
@@ -73,8 +70,7 @@ ring_wait(struct rte_ring *r)
 	return NULL;
 }
 
-static int
-group_setup(void **state)
+static int group_setup(void **state)
 {
 	struct dp_params p = {.burst = 32,
 			      .drain_us = 100,
@@ -129,8 +125,7 @@ group_setup(void **state)
 	return 0;
 }
 
-static int
-group_teardown(void **state)
+static int group_teardown(void **state)
 {
 	(void)state;
 	__atomic_store_n(&dp.quit, true, __ATOMIC_RELEASE);
@@ -141,8 +136,7 @@ group_teardown(void **state)
 	return 0;
 }
 
-static void
-test_decap_through_loop(void **state)
+static void test_decap_through_loop(void **state)
 {
 	uint8_t in[200], frame[300];
 	uint32_t len = vxt_inner(in, 100, &m1, &rmac, 5000, 1);
@@ -158,8 +152,7 @@ test_decap_through_loop(void **state)
 	rte_pktmbuf_free(o);
 }
 
-static void
-test_encap_through_loop(void **state)
+static void test_encap_through_loop(void **state)
 {
 	uint8_t in[200];
 	uint32_t len = vxt_inner(in, 100, &rmac, &m1, 5000, 2);
@@ -172,17 +165,16 @@ test_encap_through_loop(void **state)
 	assert_int_equal(rte_ring_enqueue(e1.rx, mbuf_of(in, len)), 0);
 	o = ring_wait(ul.tx);
 	assert_non_null(o);
-	assert_int_equal(vx_parse_underlay(rte_pktmbuf_mtod(o, uint8_t *), o->data_len, o->pkt_len,
-					   &c, &r),
-			 VX_CLASS_VXLAN);
+	assert_int_equal(
+		vx_parse_underlay(rte_pktmbuf_mtod(o, uint8_t *), o->data_len, o->pkt_len, &c, &r),
+		VX_CLASS_VXLAN);
 	assert_int_equal(r.vni, 100);
 	assert_true(rte_is_same_ether_addr(rte_pktmbuf_mtod(o, struct rte_ether_addr *), &nhmac));
 	assert_memory_equal(rte_pktmbuf_mtod_offset(o, uint8_t *, r.outer_len), in, len);
 	rte_pktmbuf_free(o);
 }
 
-static void
-test_arp_reply_through_loop(void **state)
+static void test_arp_reply_through_loop(void **state)
 {
 	uint8_t frame[60] = {0};
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
@@ -213,8 +205,7 @@ test_arp_reply_through_loop(void **state)
 }
 
 /* Bad frames are counted by reason; counters, ports and tables reach JSON. */
-static void
-test_counters_and_snapshot(void **state)
+static void test_counters_and_snapshot(void **state)
 {
 	uint8_t in[200], frame[300];
 	uint32_t len = vxt_inner(in, 100, &m1, &rmac, 5000, 1);
@@ -244,9 +235,9 @@ test_counters_and_snapshot(void **state)
 	assert_int_equal(json_integer_value(json_object_get(drops, "vxlan_bad_flags")), before + 1);
 	assert_int_equal(json_array_size(json_object_get(root, "ports")), 2);
 	fdb = json_object_get(root, "fdb");
-	json_array_foreach(fdb, i, e)
-	{
-		if (strcmp(json_string_value(json_object_get(e, "mac")), "02:00:00:00:09:01") == 0 &&
+	json_array_foreach (fdb, i, e) {
+		if (strcmp(json_string_value(json_object_get(e, "mac")), "02:00:00:00:09:01") ==
+			    0 &&
 		    strcmp(json_string_value(json_object_get(e, "kind")), "remote") == 0 &&
 		    strcmp(json_string_value(json_object_get(e, "target")), "198.18.0.2") == 0)
 			found = true;
@@ -256,8 +247,7 @@ test_counters_and_snapshot(void **state)
 }
 
 /* With no traffic the loop sleeps instead of spinning. */
-static void
-test_idle_backoff(void **state)
+static void test_idle_backoff(void **state)
 {
 	uint64_t before = dp.lc->idle_sleeps;
 
@@ -266,12 +256,18 @@ test_idle_backoff(void **state)
 	assert_true(dp.lc->idle_sleeps > before);
 }
 
-int
-main(void)
+int main(void)
 {
-	char *eal_argv[] = {"test_dataplane", "--no-huge",   "-m",	   "256",
-			    "--no-pci",	      "--no-shconf", "-l",	   "0,1",
-			    "--log-level=*:error", NULL};
+	char *eal_argv[] = {"test_dataplane",
+			    "--no-huge",
+			    "-m",
+			    "256",
+			    "--no-pci",
+			    "--no-shconf",
+			    "-l",
+			    "0,1",
+			    "--log-level=*:error",
+			    NULL};
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decap_through_loop),
 		cmocka_unit_test(test_encap_through_loop),

@@ -18,9 +18,8 @@
 #include "vx.h"
 
 /** Build an inner Ethernet/IPv4/UDP frame of @p len bytes (>= 42). */
-static inline uint32_t
-vxt_inner(uint8_t *buf, uint32_t len, const struct rte_ether_addr *dst,
-	  const struct rte_ether_addr *src, uint16_t sport, uint32_t seq)
+static inline uint32_t vxt_inner(uint8_t *buf, uint32_t len, const struct rte_ether_addr *dst,
+				 const struct rte_ether_addr *src, uint16_t sport, uint32_t seq)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -52,9 +51,8 @@ vxt_inner(uint8_t *buf, uint32_t len, const struct rte_ether_addr *dst,
  * @return
  *   The frame length.
  */
-static inline uint32_t
-vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct vx_ip *src,
-	  const struct vx_ip *dst, uint32_t vni)
+static inline uint32_t vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len,
+				 const struct vx_ip *src, const struct vx_ip *dst, uint32_t vni)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
 	struct rte_udp_hdr *udp;
@@ -104,14 +102,13 @@ vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct v
 	memcpy(vxh + 1, inner, inner_len);
 	total = (uint32_t)((uint8_t *)(vxh + 1) - buf) + inner_len;
 	if (src->family == AF_INET6)
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum(
-			(const struct rte_ipv6_hdr *)(eth + 1), udp);
+		udp->dgram_cksum =
+			rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)(eth + 1), udp);
 	return total;
 }
 
 /** Parse a MAC or an address in a test, failing loudly. */
-static inline struct rte_ether_addr
-vxt_mac(const char *s)
+static inline struct rte_ether_addr vxt_mac(const char *s)
 {
 	struct rte_ether_addr m;
 
@@ -120,8 +117,7 @@ vxt_mac(const char *s)
 	return m;
 }
 
-static inline struct vx_ip
-vxt_ip(const char *s)
+static inline struct vx_ip vxt_ip(const char *s)
 {
 	struct vx_ip ip;
 

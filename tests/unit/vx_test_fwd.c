@@ -28,8 +28,7 @@ struct fwd {
 	struct vx_ip l4, l6, r4, r6;
 };
 
-static int
-setup(void **state)
+static int setup(void **state)
 {
 	struct fwd *f = calloc(1, sizeof(*f));
 	struct vx_params p = {0};
@@ -91,16 +90,14 @@ setup(void **state)
 	return 0;
 }
 
-static void
-out_free(struct vx_out *o)
+static void out_free(struct vx_out *o)
 {
 	for (unsigned int i = 0; i < o->n; i++)
 		rte_pktmbuf_free(o->pkts[i]);
 	o->n = 0;
 }
 
-static int
-teardown(void **state)
+static int teardown(void **state)
 {
 	struct fwd *f = *state;
 
@@ -112,16 +109,14 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-endpoint_send(struct fwd *f, uint16_t ep, const uint8_t *frame, uint32_t len)
+static void endpoint_send(struct fwd *f, uint16_t ep, const uint8_t *frame, uint32_t len)
 {
 	struct rte_mbuf *m = vx_test_mbuf(frame, len);
 
 	vx_endpoint_input(f->vx, ep, &m, 1, rte_rdtsc(), &f->out, &f->st);
 }
 
-static void
-underlay_send(struct fwd *f, const uint8_t *frame, uint32_t len)
+static void underlay_send(struct fwd *f, const uint8_t *frame, uint32_t len)
 {
 	struct rte_mbuf *m = vx_test_mbuf(frame, len);
 
@@ -129,8 +124,8 @@ underlay_send(struct fwd *f, const uint8_t *frame, uint32_t len)
 }
 
 /* Parse an output frame as the remote VTEP would. */
-static enum vx_class
-remote_parse(struct fwd *f, struct rte_mbuf *m, const struct vx_ip *as, struct vx_parsed *r)
+static enum vx_class remote_parse(struct fwd *f, struct rte_mbuf *m, const struct vx_ip *as,
+				  struct vx_parsed *r)
 {
 	struct vx_parse_cfg c = {.udp_port = VX_UDP_PORT, .strict_reserved = true};
 
@@ -145,8 +140,7 @@ remote_parse(struct fwd *f, struct rte_mbuf *m, const struct vx_ip *as, struct v
 	return vx_parse_underlay(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, m->pkt_len, &c, r);
 }
 
-static void
-test_encap_ip4(void **state)
+static void test_encap_ip4(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:99");
@@ -180,8 +174,7 @@ test_encap_ip4(void **state)
 	assert_int_equal(f->st.stat[VX_STAT_encap_pkts], 1);
 }
 
-static void
-test_encap_entropy(void **state)
+static void test_encap_entropy(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:99");
@@ -215,8 +208,7 @@ test_encap_entropy(void **state)
 	assert_true(distinct >= 8);
 }
 
-static void
-test_encap_ip6_csum(void **state)
+static void test_encap_ip6_csum(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:98");
@@ -234,8 +226,7 @@ test_encap_ip6_csum(void **state)
 				       f->out.pkts[0]->pkt_len, &r));
 }
 
-static void
-test_too_big(void **state)
+static void test_too_big(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:99");
@@ -250,8 +241,7 @@ test_too_big(void **state)
 	assert_int_equal(f->st.drop[VX_DROP_encap_too_big], 1);
 }
 
-static void
-test_decap_learn_and_reply(void **state)
+static void test_decap_learn_and_reply(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:77");
@@ -283,8 +273,7 @@ test_decap_learn_and_reply(void **state)
 }
 
 /* A frame in VNI 200 addressed to a MAC that only exists in VNI 100. */
-static void
-test_vni_isolation(void **state)
+static void test_vni_isolation(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:66");
@@ -306,8 +295,7 @@ test_vni_isolation(void **state)
 	assert_int_equal(f->st.drop[VX_DROP_vni_unknown], 1);
 }
 
-static void
-test_bum_from_endpoint(void **state)
+static void test_bum_from_endpoint(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr bc;
@@ -331,8 +319,7 @@ test_bum_from_endpoint(void **state)
 			assert_memory_equal(rte_pktmbuf_mtod(f->out.pkts[i], uint8_t *), in, len);
 }
 
-static void
-test_bum_from_underlay(void **state)
+static void test_bum_from_underlay(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr bc, rm = vxt_mac("02:00:00:00:09:55");
@@ -349,8 +336,7 @@ test_bum_from_underlay(void **state)
 		    (f->out.port[0] == P_E2 && f->out.port[1] == P_E1));
 }
 
-static void
-test_local_switch_and_drops(void **state)
+static void test_local_switch_and_drops(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr spoof = vxt_mac("02:00:00:00:01:99");
@@ -388,8 +374,7 @@ test_local_switch_and_drops(void **state)
 	assert_int_equal(f->out.n, 1);
 }
 
-static void
-test_dst_remote_split_horizon(void **state)
+static void test_dst_remote_split_horizon(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr ra = vxt_mac("02:00:00:00:09:0a");
@@ -406,8 +391,7 @@ test_dst_remote_split_horizon(void **state)
 }
 
 /* A 2-segment jumbo frame is encapsulated without copying and checksummed across segments. */
-static void
-test_multiseg_encap(void **state)
+static void test_multiseg_encap(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:98");
@@ -424,18 +408,18 @@ test_multiseg_encap(void **state)
 	m = f->out.pkts[0];
 	assert_int_equal(m->nb_segs, 2);
 	assert_ptr_equal(rte_pktmbuf_read(m, 0, m->pkt_len, flat), flat);
-	assert_int_equal(vx_parse_underlay(flat, m->pkt_len, m->pkt_len,
-					   &(struct vx_parse_cfg){.ip6 = {0x20, 0x01, 0, 2, [15] = 2},
-								  .has_ip6 = true,
-								  .udp_port = VX_UDP_PORT},
-					   &r),
-			 VX_CLASS_VXLAN);
+	assert_int_equal(
+		vx_parse_underlay(flat, m->pkt_len, m->pkt_len,
+				  &(struct vx_parse_cfg){.ip6 = {0x20, 0x01, 0, 2, [15] = 2},
+							 .has_ip6 = true,
+							 .udp_port = VX_UDP_PORT},
+				  &r),
+		VX_CLASS_VXLAN);
 	assert_true(vx_udp_csum_ok_raw(flat, m->pkt_len, &r));
 	assert_memory_equal(flat + VX_ENCAP6_LEN, in, len);
 }
 
-int
-vx_test_fwd(void)
+int vx_test_fwd(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_encap_ip4, setup, teardown),
