@@ -1,1 +1,1477 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The config file parser. It walks the JSON document section by section,
+ * checks every key against the list of keys allowed at that place, checks
+ * types, ranges and the relations between sections, and fills a struct
+ * ctl_config. The first problem found stops the walk; its message names the
+ * JSON path of the bad key and quotes the bad value. docs/config.md is the
+ * reference of the format.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "ctl_config.h"
+
+/** Room for a JSON path such as "endpoints[255].port". */
+#define PATH_LEN 96
+/** Room for a quoted value in a message; longer values are cut with "...". */
+#define VAL_LEN 100
+
+/*
+ * Next-hop entries an instance can hold: every on-link VTEP, both gateways
+ * and the static neighbours share them (vx_create() allocates
+ * VX_MAX_VTEPS + 2).
+ */
+#define CTL_MAX_NEXTHOPS (VX_MAX_VTEPS + 2)
+
+/* Defaults and bounds of the numeric keys. */
+#define MTU_MIN		 576
+#define MTU_MAX		 9000
+#define MTU_IP6_MIN	 1280
+#define MTU_DEFAULT	 1500
+#define BURST_MAX	 512
+#define US_MAX		 100000
+#define IDLE_POLLS_MAX	 10000000
+#define DESC_MIN	 64
+#define DESC_MAX	 4096
+#define MBUFS_MIN	 1023
+#define MBUFS_MAX	 1048575
+#define FDB_SIZE_MIN	 16
+#define FDB_SIZE_MAX	 4194304
+#define FDB_AGE_MAX	 86400
+#define NEIGH_S_MAX	 3600
+#define RETRANS_MS_MIN	 10
+#define RETRANS_MS_MAX	 60000
+#define NEIGH_PROBES_MAX 10
+#define INTERVAL_MAX	 3600
+
+/** State of one parse: where the first error message goes. */
+struct ctl_parse {
+	char *err;	     /**< Message buffer, may be NULL. */
+	size_t errlen;	     /**< Its size. */
+	struct vni_key *vix; /**< VNIs sorted by number, for lookups; owned. */
+};
+
+/** One VNI in the lookup index. */
+struct vni_key {
+	uint32_t vni; /**< The VNI. */
+	uint32_t idx; /**< Its index in cfg->vnis. */
+};
+
+/** A static MAC (endpoint or FDB entry) in the duplicate check. */
+struct mac_key {
+	uint32_t vni;		   /**< Its VNI. */
+	struct rte_ether_addr mac; /**< The MAC. */
+	uint8_t is_fdb;		   /**< 0: endpoints[idx], 1: fdb[idx]. */
+	uint32_t idx;		   /**< Index in its array. */
+};
+
+static int fail(struct ctl_parse *c, const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Record an error as "<path>: <message>".
+ *
+ * @return
+ *   -EINVAL, so callers can return the result directly.
+ */
+static int fail(struct ctl_parse *c, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (c->err == NULL || c->errlen == 0)
+		return -EINVAL;
+	n = snprintf(c->err, c->errlen, "%s: ", path);
+	if (n >= 0 && (size_t)n < c->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/**
+ * Make a string safe to quote in a message: control characters, quotes and
+ * bytes outside ASCII are written as \xNN, and long strings are cut.
+ *
+ * @return
+ *   @p buf.
+ */
+static const char *esc(const char *s, char *buf, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (; *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+		size_t need = (ch < 0x20 || ch >= 0x7f || ch == '\'' || ch == '\\') ? 4 : 1;
+
+		if (o + need + 4 > len) {
+			memcpy(buf + o, "...", 3);
+			o += 3;
+			break;
+		}
+		if (need == 1) {
+			buf[o++] = (char)ch;
+		} else {
+			buf[o++] = '\\';
+			buf[o++] = 'x';
+			buf[o++] = hex[ch >> 4];
+			buf[o++] = hex[ch & 15];
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/**
+ * Describe a JSON value for a type error: its type and a short rendering,
+ * e.g. "string '1500'", "real 1.5", "object {\"a\":1}".
+ *
+ * @return
+ *   @p buf.
+ */
+static const char *describe(const json_t *v, char *buf, size_t len)
+{
+	char tmp[VAL_LEN];
+	char *dump;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		snprintf(buf, len, "string '%s'", esc(json_string_value(v), tmp, sizeof(tmp)));
+		break;
+	case JSON_INTEGER:
+		snprintf(buf, len, "integer %" JSON_INTEGER_FORMAT, json_integer_value(v));
+		break;
+	case JSON_REAL:
+		snprintf(buf, len, "real %.17g", json_real_value(v));
+		break;
+	case JSON_TRUE:
+		snprintf(buf, len, "boolean true");
+		break;
+	case JSON_FALSE:
+		snprintf(buf, len, "boolean false");
+		break;
+	case JSON_NULL:
+		snprintf(buf, len, "null");
+		break;
+	case JSON_OBJECT:
+	case JSON_ARRAY:
+		dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+		snprintf(buf, len, "%s %s", json_is_object(v) ? "object" : "array",
+			 dump != NULL ? esc(dump, tmp, sizeof(tmp)) : "");
+		free(dump);
+		break;
+	default:
+		snprintf(buf, len, "unknown value");
+		break;
+	}
+	return buf;
+}
+
+static void pathf(char *dst, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/** Format a JSON path; paths too long for @p dst are cut, which only shortens a message. */
+static void pathf(char *dst, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, len, fmt, ap);
+	va_end(ap);
+}
+
+/** Write "<base>.<key>", or just "<key>" at the top level. */
+static void join(char *dst, size_t len, const char *base, const char *key)
+{
+	if (base[0] == '\0')
+		pathf(dst, len, "%s", key);
+	else
+		pathf(dst, len, "%s.%s", base, key);
+}
+
+/** Fail with "expected <what>, got <type> <value>". */
+static int type_error(struct ctl_parse *c, const char *path, const char *what, const json_t *v)
+{
+	char d[VAL_LEN + 32];
+
+	return fail(c, path, "expected %s, got %s", what, describe(v, d, sizeof(d)));
+}
+
+/**
+ * Reject keys of an object that are not in @p allowed (NULL-terminated).
+ *
+ * @return
+ *   0, or -EINVAL naming the first unknown key.
+ */
+static int check_keys(struct ctl_parse *c, json_t *obj, const char *path,
+		      const char *const *allowed)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach (obj, key, v) {
+		const char *const *a;
+		char p[PATH_LEN], k[VAL_LEN];
+
+		for (a = allowed; *a != NULL; a++)
+			if (strcmp(*a, key) == 0)
+				break;
+		if (*a == NULL) {
+			join(p, sizeof(p), path, esc(key, k, sizeof(k)));
+			return fail(c, p, "unknown key");
+		}
+	}
+	return 0;
+}
+
+/**
+ * Find @p key in @p obj.
+ *
+ * @param path
+ *   Receives the path of the key.
+ * @param out
+ *   Receives the value, or NULL when the key is absent and not required.
+ * @return
+ *   0, or -EINVAL if the key is required and absent.
+ */
+static int lookup(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
+		  bool required, char *path, size_t plen, json_t **out)
+{
+	join(path, plen, opath, key);
+	*out = json_object_get(obj, key);
+	if (*out == NULL && required)
+		return fail(c, path, "required key is missing");
+	return 0;
+}
+
+/** Check that @p v is a non-negative JSON integer in lo..hi and store it. */
+static int val_uint(struct ctl_parse *c, const char *path, const json_t *v, uint32_t lo,
+		    uint32_t hi, uint32_t *out)
+{
+	json_int_t x;
+
+	if (!json_is_integer(v))
+		return type_error(c, path, "an integer", v);
+	x = json_integer_value(v);
+	if (x < (json_int_t)lo || x > (json_int_t)hi)
+		return fail(c, path, "out of range %u..%u: %" JSON_INTEGER_FORMAT, lo, hi, x);
+	*out = (uint32_t)x;
+	return 0;
+}
+
+/** Check that @p v is a string without NUL characters and return it. */
+static int val_str(struct ctl_parse *c, const char *path, const json_t *v, const char **out)
+{
+	if (!json_is_string(v))
+		return type_error(c, path, "a string", v);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return fail(c, path, "string contains a NUL character");
+	*out = json_string_value(v);
+	return 0;
+}
+
+/** Read an optional (or required) integer key; @p out is untouched when absent. */
+static int get_uint(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
+		    bool required, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char path[PATH_LEN];
+	json_t *v;
+	int ret;
+
+	ret = lookup(c, obj, opath, key, required, path, sizeof(path), &v);
+	if (ret < 0 || v == NULL)
+		return ret;
+	return val_uint(c, path, v, lo, hi, out);
+}
+
+/** Read an optional boolean key; @p out is untouched when absent. */
+static int get_bool(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, bool *out)
+{
+	char path[PATH_LEN];
+	json_t *v;
+
+	lookup(c, obj, opath, key, false, path, sizeof(path), &v);
+	if (v == NULL)
+		return 0;
+	if (!json_is_boolean(v))
+		return type_error(c, path, "a boolean", v);
+	*out = json_is_true(v);
+	return 0;
+}
+
+/**
+ * Read a string key.
+ *
+ * @param out
+ *   Receives the string (borrowed from the document), or NULL when absent.
+ */
+static int get_str(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
+		   bool required, char *path, size_t plen, const char **out)
+{
+	json_t *v;
+	int ret;
+
+	*out = NULL;
+	ret = lookup(c, obj, opath, key, required, path, plen, &v);
+	if (ret < 0 || v == NULL)
+		return ret;
+	return val_str(c, path, v, out);
+}
+
+/**
+ * Find an object-valued key.
+ *
+ * @param out
+ *   Receives the object, or NULL when absent.
+ */
+static int get_object(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
+		      bool required, char *path, size_t plen, json_t **out)
+{
+	int ret;
+
+	ret = lookup(c, obj, opath, key, required, path, plen, out);
+	if (ret < 0 || *out == NULL)
+		return ret;
+	if (!json_is_object(*out))
+		return type_error(c, path, "an object", *out);
+	return 0;
+}
+
+/**
+ * Find an array-valued key and check its length.
+ *
+ * @param out
+ *   Receives the array, or NULL when absent.
+ */
+static int get_array(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
+		     size_t max, const char *what, char *path, size_t plen, json_t **out)
+{
+	int ret;
+
+	ret = lookup(c, obj, opath, key, false, path, plen, out);
+	if (ret < 0 || *out == NULL)
+		return ret;
+	if (!json_is_array(*out))
+		return type_error(c, path, "an array", *out);
+	if (json_array_size(*out) > max)
+		return fail(c, path, "too many %s (max %zu): %zu", what, max,
+			    json_array_size(*out));
+	return 0;
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/** @return true for an address that may be used as a unicast host address. */
+static bool ip_is_unicast(const struct vx_ip *ip)
+{
+	static const uint8_t zero[16];
+	const uint8_t *b;
+
+	if (ip->family == AF_INET) {
+		b = (const uint8_t *)&ip->v4;
+		/* Not 0/8 ("this network"), 127/8 (loopback), 224/4 or 240/4. */
+		return b[0] != 0 && b[0] != 127 && b[0] < 224;
+	}
+	/* Not ::, ::1 or ff00::/8. */
+	if (memcmp(ip->v6, zero, 15) == 0 && ip->v6[15] <= 1)
+		return false;
+	return ip->v6[0] != 0xff;
+}
+
+/**
+ * Parse a host address.
+ *
+ * @param family
+ *   Required family, or 0 for either.
+ */
+static int parse_addr(struct ctl_parse *c, const char *path, const char *s, int family,
+		      struct vx_ip *out)
+{
+	char vb[VAL_LEN];
+
+	if (vx_ip_parse(s, out) < 0)
+		return fail(c, path, "invalid IP address '%s'", esc(s, vb, sizeof(vb)));
+	if (family != 0 && out->family != family)
+		return fail(c, path, "not an %s address '%s'", family_name(family),
+			    esc(s, vb, sizeof(vb)));
+	if (!ip_is_unicast(out))
+		return fail(c, path, "not a unicast address '%s'", esc(s, vb, sizeof(vb)));
+	return 0;
+}
+
+/** Parse "address/length" of one family. */
+static int parse_prefix(struct ctl_parse *c, const char *path, const char *s, int family,
+			struct vx_ip *out, uint8_t *plen)
+{
+	char vb[VAL_LEN];
+
+	if (vx_prefix_parse(s, out, plen) < 0)
+		return fail(c, path, "invalid %s prefix, expected address/1..%d '%s'",
+			    family_name(family), family == AF_INET ? 32 : 128,
+			    esc(s, vb, sizeof(vb)));
+	if (out->family != family)
+		return fail(c, path, "not an %s prefix '%s'", family_name(family),
+			    esc(s, vb, sizeof(vb)));
+	if (!ip_is_unicast(out))
+		return fail(c, path, "not a unicast address '%s'", esc(s, vb, sizeof(vb)));
+	return 0;
+}
+
+/** Parse a MAC address that must be unicast and not zero. */
+static int parse_mac(struct ctl_parse *c, const char *path, const char *s,
+		     struct rte_ether_addr *out)
+{
+	char vb[VAL_LEN];
+
+	if (vx_mac_parse(s, out) < 0)
+		return fail(c, path, "invalid MAC address '%s'", esc(s, vb, sizeof(vb)));
+	if (rte_is_multicast_ether_addr(out))
+		return fail(c, path, "multicast MAC address not allowed '%s'",
+			    esc(s, vb, sizeof(vb)));
+	if (rte_is_zero_ether_addr(out))
+		return fail(c, path, "zero MAC address not allowed '%s'", esc(s, vb, sizeof(vb)));
+	return 0;
+}
+
+/** Format a MAC address in lower case, as the config file writes it. */
+static const char *mac_fmt(const struct rte_ether_addr *mac, char *buf, size_t len)
+{
+	const uint8_t *b = mac->addr_bytes;
+
+	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+	return buf;
+}
+
+/** Read a MAC key; @p found (if not NULL) tells whether it was present. */
+static int get_mac(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
+		   bool required, struct rte_ether_addr *out, bool *found)
+{
+	char path[PATH_LEN];
+	const char *s;
+	int ret;
+
+	ret = get_str(c, obj, opath, key, required, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	if (found != NULL)
+		*found = s != NULL;
+	if (s == NULL)
+		return 0;
+	return parse_mac(c, path, s, out);
+}
+
+/** Check device arguments and copy them. */
+static int parse_devargs(struct ctl_parse *c, const char *path, const char *s, char *dst)
+{
+	size_t len = strlen(s);
+	char vb[VAL_LEN];
+
+	if (len == 0)
+		return fail(c, path, "empty device arguments ''");
+	if (len >= CTL_DEVARGS_LEN)
+		return fail(c, path, "device arguments too long (max %d characters): '%s'",
+			    CTL_DEVARGS_LEN - 1, esc(s, vb, sizeof(vb)));
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return fail(c, path, "control character in device arguments '%s'",
+				    esc(s, vb, sizeof(vb)));
+	if (s[0] == ',')
+		return fail(c, path, "empty device name '%s'", esc(s, vb, sizeof(vb)));
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+/** @return the local address of a family and its prefix length, or NULL. */
+static const struct vx_ip *local_addr(const struct ctl_config *cfg, int family, uint8_t *plen)
+{
+	if (family == AF_INET && cfg->underlay.ip4.family == AF_INET) {
+		*plen = cfg->underlay.plen4;
+		return &cfg->underlay.ip4;
+	}
+	if (family == AF_INET6 && cfg->underlay.ip6.family == AF_INET6) {
+		*plen = cfg->underlay.plen6;
+		return &cfg->underlay.ip6;
+	}
+	return NULL;
+}
+
+/** Parse underlay.gateway4 or gateway6. */
+static int parse_gateway(struct ctl_parse *c, json_t *ul, struct ctl_config *cfg, int family)
+{
+	const char *key = family == AF_INET ? "gateway4" : "gateway6";
+	const char *lkey = family == AF_INET ? "ip4" : "ip6";
+	struct vx_ip *gw = family == AF_INET ? &cfg->underlay.gw4 : &cfg->underlay.gw6;
+	char path[PATH_LEN], vb[VAL_LEN], lb[INET6_ADDRSTRLEN];
+	const struct vx_ip *local;
+	const char *s;
+	uint8_t plen;
+	int ret;
+
+	ret = get_str(c, ul, "underlay", key, false, path, sizeof(path), &s);
+	if (ret < 0 || s == NULL)
+		return ret;
+	local = local_addr(cfg, family, &plen);
+	if (local == NULL)
+		return fail(c, path, "requires underlay.%s '%s'", lkey, esc(s, vb, sizeof(vb)));
+	ret = parse_addr(c, path, s, family, gw);
+	if (ret < 0)
+		return ret;
+	if (vx_ip_eq(gw, local))
+		return fail(c, path, "gateway is the local address '%s'", esc(s, vb, sizeof(vb)));
+	if (!vx_ip_same_prefix(gw, local, plen))
+		return fail(c, path, "not inside the underlay.%s prefix %s/%u '%s'", lkey,
+			    vx_ip_fmt(local, lb, sizeof(lb)), plen, esc(s, vb, sizeof(vb)));
+	return 0;
+}
+
+static const char *const underlay_keys[] = {
+	"port",
+	"ip4",
+	"ip6",
+	"gateway4",
+	"gateway6",
+	"mac",
+	"mtu",
+	"udp_port",
+	"udp6_zero_csum_tx",
+	"udp6_zero_csum_rx",
+	"strict_reserved",
+	NULL,
+};
+
+/** Parse the underlay object. */
+static int parse_underlay(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	char path[PATH_LEN];
+	uint32_t v;
+	const char *s;
+	json_t *ul;
+	int ret;
+
+	ret = get_object(c, root, "", "underlay", true, path, sizeof(path), &ul);
+	if (ret < 0)
+		return ret;
+	ret = check_keys(c, ul, "underlay", underlay_keys);
+	if (ret < 0)
+		return ret;
+
+	ret = get_str(c, ul, "underlay", "port", true, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	ret = parse_devargs(c, path, s, cfg->underlay.port);
+	if (ret < 0)
+		return ret;
+
+	ret = get_str(c, ul, "underlay", "ip4", false, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	if (s != NULL) {
+		ret = parse_prefix(c, path, s, AF_INET, &cfg->underlay.ip4, &cfg->underlay.plen4);
+		if (ret < 0)
+			return ret;
+	}
+	ret = get_str(c, ul, "underlay", "ip6", false, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	if (s != NULL) {
+		ret = parse_prefix(c, path, s, AF_INET6, &cfg->underlay.ip6, &cfg->underlay.plen6);
+		if (ret < 0)
+			return ret;
+	}
+	if (cfg->underlay.ip4.family == 0 && cfg->underlay.ip6.family == 0)
+		return fail(c, "underlay.ip4",
+			    "required key is missing (at least one of ip4 "
+			    "and ip6 must be set)");
+
+	ret = parse_gateway(c, ul, cfg, AF_INET);
+	if (ret < 0)
+		return ret;
+	ret = parse_gateway(c, ul, cfg, AF_INET6);
+	if (ret < 0)
+		return ret;
+
+	ret = get_mac(c, ul, "underlay", "mac", false, &cfg->underlay.mac, &cfg->underlay.has_mac);
+	if (ret < 0)
+		return ret;
+
+	v = cfg->underlay.mtu;
+	ret = get_uint(c, ul, "underlay", "mtu", false, MTU_MIN, MTU_MAX, &v);
+	if (ret < 0)
+		return ret;
+	if (cfg->underlay.ip6.family != 0 && v < MTU_IP6_MIN)
+		return fail(c, "underlay.mtu", "IPv6 needs an MTU of at least %d: %u", MTU_IP6_MIN,
+			    v);
+	cfg->underlay.mtu = (uint16_t)v;
+
+	v = cfg->underlay.udp_port;
+	ret = get_uint(c, ul, "underlay", "udp_port", false, 1, 65535, &v);
+	if (ret < 0)
+		return ret;
+	cfg->underlay.udp_port = (uint16_t)v;
+
+	ret = get_bool(c, ul, "underlay", "udp6_zero_csum_tx", &cfg->underlay.udp6_zero_csum_tx);
+	if (ret < 0)
+		return ret;
+	ret = get_bool(c, ul, "underlay", "udp6_zero_csum_rx", &cfg->underlay.udp6_zero_csum_rx);
+	if (ret < 0)
+		return ret;
+	return get_bool(c, ul, "underlay", "strict_reserved", &cfg->underlay.strict_reserved);
+}
+
+static const char *const dataplane_keys[] = {
+	"burst",
+	"drain_us",
+	"idle_polls",
+	"idle_sleep_us",
+	"rx_desc",
+	"tx_desc",
+	"mbufs",
+	"fdb_size",
+	"fdb_age_s",
+	"neigh_reachable_s",
+	"neigh_retrans_ms",
+	"neigh_failed_s",
+	"neigh_probes",
+	NULL,
+};
+
+/** Parse the dataplane object. */
+static int parse_dataplane(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	static const char *const sec = "dataplane";
+	char path[PATH_LEN];
+	uint32_t v;
+	json_t *dp;
+	int ret;
+
+	ret = get_object(c, root, "", sec, false, path, sizeof(path), &dp);
+	if (ret < 0 || dp == NULL)
+		return ret;
+	ret = check_keys(c, dp, sec, dataplane_keys);
+	if (ret < 0)
+		return ret;
+
+	v = cfg->dp.burst;
+	ret = get_uint(c, dp, sec, "burst", false, 1, BURST_MAX, &v);
+	if (ret < 0)
+		return ret;
+	cfg->dp.burst = (uint16_t)v;
+	ret = get_uint(c, dp, sec, "drain_us", false, 1, US_MAX, &cfg->dp.drain_us);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, dp, sec, "idle_polls", false, 0, IDLE_POLLS_MAX, &cfg->dp.idle_polls);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, dp, sec, "idle_sleep_us", false, 1, US_MAX, &cfg->dp.idle_sleep_us);
+	if (ret < 0)
+		return ret;
+	v = cfg->dp.rxd;
+	ret = get_uint(c, dp, sec, "rx_desc", false, DESC_MIN, DESC_MAX, &v);
+	if (ret < 0)
+		return ret;
+	cfg->dp.rxd = (uint16_t)v;
+	v = cfg->dp.txd;
+	ret = get_uint(c, dp, sec, "tx_desc", false, DESC_MIN, DESC_MAX, &v);
+	if (ret < 0)
+		return ret;
+	cfg->dp.txd = (uint16_t)v;
+	ret = get_uint(c, dp, sec, "mbufs", false, MBUFS_MIN, MBUFS_MAX, &cfg->dp.mbufs);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, dp, sec, "fdb_size", false, FDB_SIZE_MIN, FDB_SIZE_MAX,
+		       &cfg->dp.fdb_size);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, dp, sec, "fdb_age_s", false, 0, FDB_AGE_MAX, &cfg->dp.fdb_age_s);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, dp, sec, "neigh_reachable_s", false, 1, NEIGH_S_MAX,
+		       &cfg->dp.neigh_reachable_s);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, dp, sec, "neigh_retrans_ms", false, RETRANS_MS_MIN, RETRANS_MS_MAX,
+		       &cfg->dp.neigh_retrans_ms);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, dp, sec, "neigh_failed_s", false, 1, NEIGH_S_MAX,
+		       &cfg->dp.neigh_failed_s);
+	if (ret < 0)
+		return ret;
+	v = cfg->dp.neigh_probes;
+	ret = get_uint(c, dp, sec, "neigh_probes", false, 1, NEIGH_PROBES_MAX, &v);
+	if (ret < 0)
+		return ret;
+	cfg->dp.neigh_probes = (uint8_t)v;
+	return 0;
+}
+
+static const char *const stats_keys[] = {"file", "interval_s", NULL};
+
+/** Parse the stats object. */
+static int parse_stats(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	char path[PATH_LEN], vb[VAL_LEN];
+	const char *s;
+	json_t *st;
+	size_t len;
+	int ret;
+
+	ret = get_object(c, root, "", "stats", false, path, sizeof(path), &st);
+	if (ret < 0 || st == NULL)
+		return ret;
+	ret = check_keys(c, st, "stats", stats_keys);
+	if (ret < 0)
+		return ret;
+	ret = get_str(c, st, "stats", "file", false, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	if (s != NULL) {
+		len = strlen(s);
+		if (len == 0)
+			return fail(c, path, "empty path ''");
+		if (len >= CTL_PATH_LEN)
+			return fail(c, path, "path too long (max %d characters): '%s'",
+				    CTL_PATH_LEN - 1, esc(s, vb, sizeof(vb)));
+		memcpy(cfg->stats_file, s, len + 1);
+	}
+	return get_uint(c, st, "stats", "interval_s", false, 0, INTERVAL_MAX,
+			&cfg->stats_interval_s);
+}
+
+static int vni_key_cmp(const void *a, const void *b)
+{
+	const struct vni_key *x = a, *y = b;
+
+	if (x->vni != y->vni)
+		return x->vni < y->vni ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/** @return the index of @p vni in cfg->vnis, or -1 if it is not declared. */
+static int vni_find(const struct ctl_parse *c, const struct ctl_config *cfg, uint32_t vni)
+{
+	size_t lo = 0, hi = cfg->n_vnis;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->vix[mid].vni == vni)
+			return (int)c->vix[mid].idx;
+		if (c->vix[mid].vni < vni)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/** Read a VNI key that must name a VNI declared in vnis; returns the VNI index. */
+static int get_declared_vni(struct ctl_parse *c, const struct ctl_config *cfg, json_t *obj,
+			    const char *opath, uint32_t *vni)
+{
+	char path[PATH_LEN];
+	int ret, idx;
+
+	ret = get_uint(c, obj, opath, "vni", true, 0, VX_VNI_MAX, vni);
+	if (ret < 0)
+		return ret;
+	idx = vni_find(c, cfg, *vni);
+	if (idx < 0) {
+		join(path, sizeof(path), opath, "vni");
+		return fail(c, path, "VNI %u is not declared in vnis", *vni);
+	}
+	return idx;
+}
+
+static int ip_cmp(const void *a, const void *b)
+{
+	const struct vx_ip *x = a, *y = b;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->family == AF_INET)
+		return memcmp(&x->v4, &y->v4, 4);
+	return memcmp(x->v6, y->v6, 16);
+}
+
+/** Sort addresses and return how many distinct ones there are. */
+static size_t ip_count_distinct(struct vx_ip *ips, size_t n)
+{
+	size_t d = 0;
+
+	qsort(ips, n, sizeof(*ips), ip_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || ip_cmp(&ips[i - 1], &ips[i]) != 0)
+			d++;
+	return d;
+}
+
+/** Parse the VTEP list of vnis[i]. */
+static int parse_vteps(struct ctl_parse *c, json_t *vo, const char *opath,
+		       const struct ctl_config *cfg, struct ctl_vni_cfg *vn)
+{
+	char path[PATH_LEN], vb[VAL_LEN];
+	const struct vx_ip *local;
+	const char *s;
+	json_t *arr, *v;
+	uint8_t plen;
+	size_t j;
+	int ret;
+
+	ret = get_array(c, vo, opath, "vteps", VX_VNI_MAX_VTEPS, "VTEPs", path, sizeof(path), &arr);
+	if (ret < 0 || arr == NULL)
+		return ret;
+	json_array_foreach (arr, j, v) {
+		struct vx_ip *ip = &vn->vteps[j];
+
+		pathf(path, sizeof(path), "%s.vteps[%zu]", opath, j);
+		ret = val_str(c, path, v, &s);
+		if (ret < 0)
+			return ret;
+		ret = parse_addr(c, path, s, 0, ip);
+		if (ret < 0)
+			return ret;
+		local = local_addr(cfg, ip->family, &plen);
+		if (local == NULL)
+			return fail(c, path, "no local %s address (underlay.%s) for VTEP '%s'",
+				    family_name(ip->family), ip->family == AF_INET ? "ip4" : "ip6",
+				    esc(s, vb, sizeof(vb)));
+		if (vx_ip_eq(ip, local))
+			return fail(c, path, "VTEP is the local address '%s'",
+				    esc(s, vb, sizeof(vb)));
+		for (size_t k = 0; k < j; k++)
+			if (vx_ip_eq(&vn->vteps[k], ip))
+				return fail(c, path, "duplicate VTEP in VNI %u '%s'", vn->vni,
+					    esc(s, vb, sizeof(vb)));
+		vn->n_vteps = (uint16_t)(j + 1);
+	}
+	return 0;
+}
+
+/** Check the limit on distinct VTEPs over all VNIs. */
+static int check_vtep_total(struct ctl_parse *c, const struct ctl_config *cfg)
+{
+	struct vx_ip *all;
+	size_t n = 0, d;
+
+	for (unsigned int i = 0; i < cfg->n_vnis; i++)
+		n += cfg->vnis[i].n_vteps;
+	if (n <= VX_MAX_VTEPS)
+		return 0;
+	all = malloc(n * sizeof(*all));
+	if (all == NULL)
+		return fail(c, "vnis", "out of memory");
+	n = 0;
+	for (unsigned int i = 0; i < cfg->n_vnis; i++)
+		for (unsigned int j = 0; j < cfg->vnis[i].n_vteps; j++)
+			all[n++] = cfg->vnis[i].vteps[j];
+	d = ip_count_distinct(all, n);
+	free(all);
+	if (d > VX_MAX_VTEPS)
+		return fail(c, "vnis", "too many distinct VTEPs (max %d): %zu", VX_MAX_VTEPS, d);
+	return 0;
+}
+
+static const char *const vni_keys[] = {"vni", "vteps", NULL};
+
+/** Parse the vnis array and build the VNI lookup index. */
+static int parse_vnis(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	char path[PATH_LEN], opath[PATH_LEN];
+	json_t *arr, *vo;
+	size_t i, n;
+	int ret;
+
+	ret = get_array(c, root, "", "vnis", VX_MAX_VNIS, "VNIs", path, sizeof(path), &arr);
+	if (ret < 0 || arr == NULL)
+		return ret;
+	n = json_array_size(arr);
+	if (n == 0)
+		return 0;
+	cfg->vnis = calloc(n, sizeof(*cfg->vnis));
+	c->vix = calloc(n, sizeof(*c->vix));
+	if (cfg->vnis == NULL || c->vix == NULL)
+		return fail(c, "vnis", "out of memory");
+
+	json_array_foreach (arr, i, vo) {
+		struct ctl_vni_cfg *vn = &cfg->vnis[i];
+
+		pathf(opath, sizeof(opath), "vnis[%zu]", i);
+		if (!json_is_object(vo))
+			return type_error(c, opath, "an object", vo);
+		ret = check_keys(c, vo, opath, vni_keys);
+		if (ret < 0)
+			return ret;
+		ret = get_uint(c, vo, opath, "vni", true, 0, VX_VNI_MAX, &vn->vni);
+		if (ret < 0)
+			return ret;
+		for (size_t k = 0; k < i; k++)
+			if (cfg->vnis[k].vni == vn->vni) {
+				join(path, sizeof(path), opath, "vni");
+				return fail(c, path, "duplicate VNI %u", vn->vni);
+			}
+		cfg->n_vnis = (unsigned int)(i + 1);
+		ret = parse_vteps(c, vo, opath, cfg, vn);
+		if (ret < 0)
+			return ret;
+		c->vix[i].vni = vn->vni;
+		c->vix[i].idx = (uint32_t)i;
+	}
+	qsort(c->vix, n, sizeof(*c->vix), vni_key_cmp);
+	return check_vtep_total(c, cfg);
+}
+
+/** Check an endpoint name: 1..VX_NAME_LEN-1 characters of [A-Za-z0-9_.-]. */
+static int check_name(struct ctl_parse *c, const char *path, const char *s)
+{
+	size_t len = strlen(s);
+	char vb[VAL_LEN];
+
+	if (len == 0 || len >= VX_NAME_LEN)
+		return fail(c, path, "name must have 1..%d characters '%s'", VX_NAME_LEN - 1,
+			    esc(s, vb, sizeof(vb)));
+	for (size_t i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		      (ch >= '0' && ch <= '9') || ch == '_' || ch == '.' || ch == '-'))
+			return fail(c, path, "name may only use A-Z a-z 0-9 _ . - '%s'",
+				    esc(s, vb, sizeof(vb)));
+	}
+	/* The stats file reports the underlay port under this name. */
+	if (strcmp(s, "underlay") == 0)
+		return fail(c, path, "reserved name '%s'", s);
+	return 0;
+}
+
+/**
+ * Check that the devargs of endpoints[i] and their device name (the part
+ * before the first comma) are not used by the underlay or an earlier
+ * endpoint.
+ */
+static int check_port_unique(struct ctl_parse *c, const char *path, const struct ctl_config *cfg,
+			     unsigned int i)
+{
+	const char *mine = cfg->eps[i].port;
+	size_t mlen = strcspn(mine, ",");
+	char other[PATH_LEN], vb[VAL_LEN], nb[VAL_LEN];
+
+	for (unsigned int k = 0; k <= i; k++) {
+		const char *s = k == 0 ? cfg->underlay.port : cfg->eps[k - 1].port;
+
+		if (k == 0)
+			pathf(other, sizeof(other), "underlay.port");
+		else
+			pathf(other, sizeof(other), "endpoints[%u].port", k - 1);
+		if (strcmp(s, mine) == 0)
+			return fail(c, path, "duplicate port, also used by %s '%s'", other,
+				    esc(mine, vb, sizeof(vb)));
+		if (strcspn(s, ",") == mlen && memcmp(s, mine, mlen) == 0) {
+			snprintf(nb, sizeof(nb), "%.*s", (int)mlen, mine);
+			return fail(c, path, "duplicate device name, also used by %s '%s'", other,
+				    esc(nb, vb, sizeof(vb)));
+		}
+	}
+	return 0;
+}
+
+static const char *const endpoint_keys[] = {
+	"name", "port", "vni", "mac", "mtu", "any_src_mac", NULL,
+};
+
+/** Parse endpoints[i]. */
+static int parse_endpoint(struct ctl_parse *c, json_t *eo, const char *opath,
+			  struct ctl_config *cfg, unsigned int i)
+{
+	struct ctl_ep_cfg *ep = &cfg->eps[i];
+	char path[PATH_LEN], vb[VAL_LEN], mb[RTE_ETHER_ADDR_FMT_SIZE];
+	unsigned int in_vni = 0;
+	const char *s;
+	uint32_t v;
+	int ret;
+
+	if (!json_is_object(eo))
+		return type_error(c, opath, "an object", eo);
+	ret = check_keys(c, eo, opath, endpoint_keys);
+	if (ret < 0)
+		return ret;
+
+	ret = get_str(c, eo, opath, "name", true, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	ret = check_name(c, path, s);
+	if (ret < 0)
+		return ret;
+	for (unsigned int k = 0; k < i; k++)
+		if (strcmp(cfg->eps[k].name, s) == 0)
+			return fail(c, path, "duplicate name '%s'", esc(s, vb, sizeof(vb)));
+	memcpy(ep->name, s, strlen(s) + 1);
+
+	ret = get_str(c, eo, opath, "port", true, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	ret = parse_devargs(c, path, s, ep->port);
+	if (ret < 0)
+		return ret;
+	ret = check_port_unique(c, path, cfg, i);
+	if (ret < 0)
+		return ret;
+
+	ret = get_declared_vni(c, cfg, eo, opath, &ep->vni);
+	if (ret < 0)
+		return ret;
+	for (unsigned int k = 0; k < i; k++)
+		in_vni += cfg->eps[k].vni == ep->vni;
+	if (in_vni >= VX_VNI_MAX_EPS) {
+		join(path, sizeof(path), opath, "vni");
+		return fail(c, path, "too many endpoints in VNI %u (max %d)", ep->vni,
+			    VX_VNI_MAX_EPS);
+	}
+
+	ret = get_mac(c, eo, opath, "mac", true, &ep->mac, NULL);
+	if (ret < 0)
+		return ret;
+	for (unsigned int k = 0; k < i; k++)
+		if (cfg->eps[k].vni == ep->vni &&
+		    rte_is_same_ether_addr(&cfg->eps[k].mac, &ep->mac)) {
+			join(path, sizeof(path), opath, "mac");
+			mac_fmt(&ep->mac, mb, sizeof(mb));
+			return fail(c, path, "duplicate MAC in VNI %u '%s'", ep->vni, mb);
+		}
+
+	v = ep->mtu;
+	ret = get_uint(c, eo, opath, "mtu", false, MTU_MIN, MTU_MAX, &v);
+	if (ret < 0)
+		return ret;
+	ep->mtu = (uint16_t)v;
+	return get_bool(c, eo, opath, "any_src_mac", &ep->any_src_mac);
+}
+
+/** Parse the endpoints array. */
+static int parse_endpoints(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	char path[PATH_LEN], opath[PATH_LEN];
+	json_t *arr, *eo;
+	size_t i, n;
+	int ret;
+
+	ret = get_array(c, root, "", "endpoints", VX_MAX_ENDPOINTS, "endpoints", path, sizeof(path),
+			&arr);
+	if (ret < 0 || arr == NULL)
+		return ret;
+	n = json_array_size(arr);
+	if (n == 0)
+		return 0;
+	cfg->eps = calloc(n, sizeof(*cfg->eps));
+	if (cfg->eps == NULL)
+		return fail(c, "endpoints", "out of memory");
+	json_array_foreach (arr, i, eo) {
+		/* Count the entry first so that a partly filled one is freed too. */
+		cfg->n_eps = (unsigned int)(i + 1);
+		cfg->eps[i].mtu = MTU_DEFAULT;
+		pathf(opath, sizeof(opath), "endpoints[%zu]", i);
+		ret = parse_endpoint(c, eo, opath, cfg, (unsigned int)i);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static int mac_key_cmp(const void *a, const void *b)
+{
+	const struct mac_key *x = a, *y = b;
+	int r;
+
+	if (x->vni != y->vni)
+		return x->vni < y->vni ? -1 : 1;
+	r = memcmp(&x->mac, &y->mac, sizeof(x->mac));
+	if (r != 0)
+		return r;
+	if (x->is_fdb != y->is_fdb)
+		return x->is_fdb < y->is_fdb ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/**
+ * Check that no static FDB MAC repeats another FDB entry or a local endpoint
+ * MAC of the same VNI. Sorting keeps this fast for large tables; the entry
+ * reported is the first offending one in document order.
+ */
+static int check_fdb_unique(struct ctl_parse *c, const struct ctl_config *cfg)
+{
+	size_t n = cfg->n_eps + cfg->n_fdb, bad = SIZE_MAX;
+	char path[PATH_LEN], mb[RTE_ETHER_ADDR_FMT_SIZE];
+	struct mac_key *keys, *first = NULL, *dup = NULL;
+
+	keys = malloc(n * sizeof(*keys));
+	if (keys == NULL)
+		return fail(c, "fdb", "out of memory");
+	for (unsigned int i = 0; i < cfg->n_eps; i++)
+		keys[i] = (struct mac_key){
+			.vni = cfg->eps[i].vni, .mac = cfg->eps[i].mac, .is_fdb = 0, .idx = i};
+	for (unsigned int i = 0; i < cfg->n_fdb; i++)
+		keys[cfg->n_eps + i] = (struct mac_key){
+			.vni = cfg->fdb[i].vni, .mac = cfg->fdb[i].mac, .is_fdb = 1, .idx = i};
+	qsort(keys, n, sizeof(*keys), mac_key_cmp);
+	for (size_t i = 1; i < n; i++) {
+		/* Endpoint MACs are unique per VNI already, so keys[i] is an FDB entry. */
+		if (keys[i].vni == keys[i - 1].vni &&
+		    rte_is_same_ether_addr(&keys[i].mac, &keys[i - 1].mac) && keys[i].idx < bad) {
+			bad = keys[i].idx;
+			dup = &keys[i];
+			first = &keys[i - 1];
+		}
+	}
+	if (dup != NULL) {
+		struct mac_key d = *dup, f = *first;
+
+		free(keys);
+		pathf(path, sizeof(path), "fdb[%u].mac", d.idx);
+		mac_fmt(&d.mac, mb, sizeof(mb));
+		if (f.is_fdb)
+			return fail(c, path, "duplicate entry in VNI %u '%s'", d.vni, mb);
+		return fail(c, path, "MAC of local endpoint endpoints[%u] in VNI %u '%s'", f.idx,
+			    d.vni, mb);
+	}
+	free(keys);
+	return 0;
+}
+
+static const char *const fdb_keys[] = {"vni", "mac", "vtep", NULL};
+
+/** Parse the fdb array. */
+static int parse_fdb(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	char path[PATH_LEN], opath[PATH_LEN], vb[VAL_LEN];
+	json_t *arr, *fo;
+	const char *s;
+	size_t i, n;
+	int ret, vi;
+
+	ret = get_array(c, root, "", "fdb", FDB_SIZE_MAX, "FDB entries", path, sizeof(path), &arr);
+	if (ret < 0 || arr == NULL)
+		return ret;
+	n = json_array_size(arr);
+	if (n == 0)
+		return 0;
+	if (n + cfg->n_eps > cfg->dp.fdb_size)
+		return fail(c, "fdb",
+			    "%zu static entries and %u endpoint MACs exceed dataplane.fdb_size %u",
+			    n, cfg->n_eps, cfg->dp.fdb_size);
+	cfg->fdb = calloc(n, sizeof(*cfg->fdb));
+	if (cfg->fdb == NULL)
+		return fail(c, "fdb", "out of memory");
+	json_array_foreach (arr, i, fo) {
+		struct ctl_fdb_cfg *f = &cfg->fdb[i];
+		const struct ctl_vni_cfg *vn;
+		unsigned int k;
+
+		cfg->n_fdb = (unsigned int)(i + 1);
+		pathf(opath, sizeof(opath), "fdb[%zu]", i);
+		if (!json_is_object(fo))
+			return type_error(c, opath, "an object", fo);
+		ret = check_keys(c, fo, opath, fdb_keys);
+		if (ret < 0)
+			return ret;
+		vi = get_declared_vni(c, cfg, fo, opath, &f->vni);
+		if (vi < 0)
+			return vi;
+		vn = &cfg->vnis[vi];
+		ret = get_mac(c, fo, opath, "mac", true, &f->mac, NULL);
+		if (ret < 0)
+			return ret;
+		ret = get_str(c, fo, opath, "vtep", true, path, sizeof(path), &s);
+		if (ret < 0)
+			return ret;
+		ret = parse_addr(c, path, s, 0, &f->vtep);
+		if (ret < 0)
+			return ret;
+		for (k = 0; k < vn->n_vteps; k++)
+			if (vx_ip_eq(&vn->vteps[k], &f->vtep))
+				break;
+		if (k == vn->n_vteps)
+			return fail(c, path, "not a VTEP of VNI %u '%s'", f->vni,
+				    esc(s, vb, sizeof(vb)));
+	}
+	return check_fdb_unique(c, cfg);
+}
+
+/**
+ * Check that the next hops an instance must track fit its neighbour table:
+ * the on-link VTEPs, the gateways and the static neighbours, each counted
+ * once.
+ */
+static int check_nexthops(struct ctl_parse *c, const struct ctl_config *cfg)
+{
+	size_t n = 2 + cfg->n_neigh, d;
+	const struct vx_ip *local;
+	struct vx_ip *all;
+	uint8_t plen;
+
+	for (unsigned int i = 0; i < cfg->n_vnis; i++)
+		n += cfg->vnis[i].n_vteps;
+	if (n <= CTL_MAX_NEXTHOPS)
+		return 0;
+	all = malloc(n * sizeof(*all));
+	if (all == NULL)
+		return fail(c, "neighbours", "out of memory");
+	n = 0;
+	for (unsigned int i = 0; i < cfg->n_vnis; i++)
+		for (unsigned int j = 0; j < cfg->vnis[i].n_vteps; j++) {
+			const struct vx_ip *ip = &cfg->vnis[i].vteps[j];
+
+			local = local_addr(cfg, ip->family, &plen);
+			if (local != NULL && vx_ip_same_prefix(ip, local, plen))
+				all[n++] = *ip;
+		}
+	if (cfg->underlay.gw4.family != 0)
+		all[n++] = cfg->underlay.gw4;
+	if (cfg->underlay.gw6.family != 0)
+		all[n++] = cfg->underlay.gw6;
+	for (unsigned int i = 0; i < cfg->n_neigh; i++)
+		all[n++] = cfg->neigh[i].ip;
+	d = ip_count_distinct(all, n);
+	free(all);
+	if (d > CTL_MAX_NEXTHOPS)
+		return fail(c, "neighbours",
+			    "too many next hops (on-link VTEPs, gateways, neighbours; max %d): %zu",
+			    CTL_MAX_NEXTHOPS, d);
+	return 0;
+}
+
+static const char *const neigh_keys[] = {"ip", "mac", NULL};
+
+/** Parse the neighbours array. */
+static int parse_neighbours(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	char path[PATH_LEN], opath[PATH_LEN], vb[VAL_LEN], lb[INET6_ADDRSTRLEN];
+	const struct vx_ip *local;
+	json_t *arr, *no;
+	const char *s;
+	size_t i, n;
+	uint8_t plen;
+	int ret;
+
+	ret = get_array(c, root, "", "neighbours", CTL_MAX_NEXTHOPS, "neighbours", path,
+			sizeof(path), &arr);
+	if (ret < 0 || arr == NULL)
+		return ret;
+	n = json_array_size(arr);
+	if (n == 0)
+		return 0;
+	cfg->neigh = calloc(n, sizeof(*cfg->neigh));
+	if (cfg->neigh == NULL)
+		return fail(c, "neighbours", "out of memory");
+	json_array_foreach (arr, i, no) {
+		struct ctl_neigh_cfg *nb = &cfg->neigh[i];
+
+		cfg->n_neigh = (unsigned int)(i + 1);
+		pathf(opath, sizeof(opath), "neighbours[%zu]", i);
+		if (!json_is_object(no))
+			return type_error(c, opath, "an object", no);
+		ret = check_keys(c, no, opath, neigh_keys);
+		if (ret < 0)
+			return ret;
+		ret = get_str(c, no, opath, "ip", true, path, sizeof(path), &s);
+		if (ret < 0)
+			return ret;
+		ret = parse_addr(c, path, s, 0, &nb->ip);
+		if (ret < 0)
+			return ret;
+		local = local_addr(cfg, nb->ip.family, &plen);
+		if (local == NULL)
+			return fail(c, path, "no local %s address (underlay.%s) for neighbour '%s'",
+				    family_name(nb->ip.family),
+				    nb->ip.family == AF_INET ? "ip4" : "ip6",
+				    esc(s, vb, sizeof(vb)));
+		if (vx_ip_eq(&nb->ip, local))
+			return fail(c, path, "neighbour is the local address '%s'",
+				    esc(s, vb, sizeof(vb)));
+		if (!vx_ip_same_prefix(&nb->ip, local, plen))
+			return fail(c, path, "not on-link for underlay.%s %s/%u '%s'",
+				    nb->ip.family == AF_INET ? "ip4" : "ip6",
+				    vx_ip_fmt(local, lb, sizeof(lb)), plen, esc(s, vb, sizeof(vb)));
+		for (unsigned int k = 0; k < i; k++)
+			if (vx_ip_eq(&cfg->neigh[k].ip, &nb->ip))
+				return fail(c, path, "duplicate neighbour '%s'",
+					    esc(s, vb, sizeof(vb)));
+		ret = get_mac(c, no, opath, "mac", true, &nb->mac, NULL);
+		if (ret < 0)
+			return ret;
+	}
+	return check_nexthops(c, cfg);
+}
+
+static const char *const top_keys[] = {
+	"underlay", "vnis", "endpoints", "fdb", "neighbours", "dataplane", "stats", NULL,
+};
+
+/** Parse a whole document into @p cfg, which holds the defaults. */
+static int parse_root(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	int ret;
+
+	if (root == NULL)
+		return fail(c, "top level", "no document");
+	if (!json_is_object(root))
+		return type_error(c, "top level", "an object", root);
+	ret = check_keys(c, root, "", top_keys);
+	if (ret < 0)
+		return ret;
+	/* The order matters: later sections refer to earlier ones. */
+	ret = parse_underlay(c, root, cfg);
+	if (ret < 0)
+		return ret;
+	ret = parse_dataplane(c, root, cfg);
+	if (ret < 0)
+		return ret;
+	ret = parse_stats(c, root, cfg);
+	if (ret < 0)
+		return ret;
+	ret = parse_vnis(c, root, cfg);
+	if (ret < 0)
+		return ret;
+	ret = parse_endpoints(c, root, cfg);
+	if (ret < 0)
+		return ret;
+	ret = parse_fdb(c, root, cfg);
+	if (ret < 0)
+		return ret;
+	return parse_neighbours(c, root, cfg);
+}
+
+void ctl_config_defaults(struct ctl_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->underlay.mtu = MTU_DEFAULT;
+	cfg->underlay.udp_port = VX_UDP_PORT;
+	cfg->underlay.udp6_zero_csum_tx = false;
+	cfg->underlay.udp6_zero_csum_rx = false;
+	cfg->underlay.strict_reserved = true;
+	cfg->dp.burst = 32;
+	cfg->dp.drain_us = 100;
+	cfg->dp.idle_polls = 1000;
+	cfg->dp.idle_sleep_us = 100;
+	cfg->dp.rxd = 1024;
+	cfg->dp.txd = 1024;
+	cfg->dp.mbufs = 16383;
+	cfg->dp.fdb_size = 65536;
+	cfg->dp.fdb_age_s = 300;
+	cfg->dp.neigh_reachable_s = 30;
+	cfg->dp.neigh_retrans_ms = 1000;
+	cfg->dp.neigh_failed_s = 5;
+	cfg->dp.neigh_probes = 3;
+	cfg->stats_file[0] = '\0';
+	cfg->stats_interval_s = 0;
+}
+
+int ctl_config_parse(const json_t *root, struct ctl_config *cfg, char *err, size_t errlen)
+{
+	struct ctl_parse c = {.err = err, .errlen = errlen};
+	struct ctl_config *tmp;
+	int ret;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (cfg == NULL)
+		return fail(&c, "top level", "no output config");
+	/* The struct is large; keep it off the stack. */
+	tmp = malloc(sizeof(*tmp));
+	if (tmp == NULL) {
+		ctl_config_defaults(cfg);
+		return fail(&c, "top level", "out of memory");
+	}
+	ctl_config_defaults(tmp);
+	/* The document is only read; jansson's iterators just lack const. */
+	ret = parse_root(&c, (json_t *)(uintptr_t)root, tmp);
+	free(c.vix);
+	if (ret < 0) {
+		ctl_config_free(tmp);
+		ctl_config_defaults(cfg);
+	} else {
+		*cfg = *tmp;
+	}
+	free(tmp);
+	return ret;
+}
+
+int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t errlen)
+{
+	struct ctl_parse c = {.err = err, .errlen = errlen};
+	json_error_t jerr;
+	struct stat st;
+	json_t *root;
+	FILE *f;
+	int fd, ret;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (cfg == NULL || path == NULL)
+		return -EINVAL;
+	ctl_config_defaults(cfg);
+	/*
+	 * Open the file here rather than in json_load_file() so that the
+	 * errno of open() reaches the caller.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		fail(&c, path, "cannot open: %s", strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		fail(&c, path, "cannot read: %s", strerror(EISDIR));
+		return -EISDIR;
+	}
+	f = fdopen(fd, "r");
+	if (f == NULL) {
+		ret = -errno;
+		close(fd);
+		fail(&c, path, "cannot open: %s", strerror(-ret));
+		return ret;
+	}
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
+	if (root == NULL) {
+		if (err != NULL && errlen > 0)
+			snprintf(err, errlen, "%s:%d:%d: %s", path, jerr.line, jerr.column,
+				 jerr.text);
+		return -EINVAL;
+	}
+	ret = ctl_config_parse(root, cfg, err, errlen);
+	json_decref(root);
+	return ret;
+}
+
+void ctl_config_free(struct ctl_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	free(cfg->vnis);
+	cfg->vnis = NULL;
+	cfg->n_vnis = 0;
+	free(cfg->eps);
+	cfg->eps = NULL;
+	cfg->n_eps = 0;
+	free(cfg->fdb);
+	cfg->fdb = NULL;
+	cfg->n_fdb = 0;
+	free(cfg->neigh);
+	cfg->neigh = NULL;
+	cfg->n_neigh = 0;
+}

@@ -1,1 +1,1208 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Unit tests of the control module: the config parser.
+ *
+ * Inline JSON documents are written with single quotes to keep them
+ * readable; parse_sq() turns them into double quotes before parsing, so
+ * test documents must not contain a real single quote.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "ctl_config.h"
+
+#ifndef CTL_TEST_DATA
+#error "CTL_TEST_DATA must name the directory of the sample configs"
+#endif
+
+/** A private directory for files written by the tests. */
+static char tmp_dir[64];
+
+/** Replace single quotes by double quotes; the caller frees the copy. */
+static char *sq_to_dq(const char *sq)
+{
+	char *s = strdup(sq);
+
+	assert_non_null(s);
+	for (char *p = s; *p != '\0'; p++)
+		if (*p == '\'')
+			*p = '"';
+	return s;
+}
+
+/** Parse a JSON document given as a jansson value; the value is stolen. */
+static int parse_doc(json_t *doc, struct ctl_config *cfg, char *err, size_t errlen)
+{
+	int ret;
+
+	assert_non_null(doc);
+	ret = ctl_config_parse(doc, cfg, err, errlen);
+	json_decref(doc);
+	return ret;
+}
+
+/** Parse a single-quoted JSON text; it must be valid JSON. */
+static int parse_sq(const char *sq, struct ctl_config *cfg, char *err, size_t errlen)
+{
+	char *text = sq_to_dq(sq);
+	json_error_t jerr;
+	json_t *doc;
+
+	doc = json_loads(text, JSON_REJECT_DUPLICATES, &jerr);
+	if (doc == NULL)
+		fail_msg("test document is not JSON (%d:%d: %s): %s", jerr.line, jerr.column,
+			 jerr.text, text);
+	free(text);
+	return parse_doc(doc, cfg, err, errlen);
+}
+
+/** Assert that a config holds no arrays. */
+static void assert_empty(const struct ctl_config *cfg)
+{
+	assert_null(cfg->vnis);
+	assert_int_equal(cfg->n_vnis, 0);
+	assert_null(cfg->eps);
+	assert_int_equal(cfg->n_eps, 0);
+	assert_null(cfg->fdb);
+	assert_int_equal(cfg->n_fdb, 0);
+	assert_null(cfg->neigh);
+	assert_int_equal(cfg->n_neigh, 0);
+}
+
+/**
+ * Assert that an error message starts with "<path>: " and contains
+ * @p what.
+ */
+static void assert_error(const char *err, const char *path, const char *what)
+{
+	size_t plen = strlen(path);
+
+	if (strncmp(err, path, plen) != 0 || err[plen] != ':' || err[plen + 1] != ' ')
+		fail_msg("error \"%s\" does not start with path \"%s: \"", err, path);
+	if (strstr(err + plen, what) == NULL)
+		fail_msg("error \"%s\" does not contain \"%s\"", err, what);
+}
+
+/** Parse a document (stolen) that must be rejected with the given path and text. */
+static void expect_doc_error(json_t *doc, const char *path, const char *what)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	int ret;
+
+	memset(&cfg, 0xa5, sizeof(cfg));
+	ret = parse_doc(doc, &cfg, err, sizeof(err));
+	if (ret != -EINVAL)
+		fail_msg("expected -EINVAL for %s, got %d (%s)", path, ret, err);
+	assert_error(err, path, what);
+	assert_empty(&cfg);
+}
+
+/** Parse a document (stolen) that must be accepted. */
+static void expect_doc_ok(json_t *doc)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	int ret;
+
+	ret = parse_doc(doc, &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("expected success, got %d: %s", ret, err);
+	ctl_config_free(&cfg);
+}
+
+static void assert_ip(const struct vx_ip *ip, const char *text)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	assert_int_not_equal(ip->family, 0);
+	assert_string_equal(vx_ip_fmt(ip, buf, sizeof(buf)), text);
+}
+
+static void assert_mac(const struct rte_ether_addr *mac, const char *text)
+{
+	const uint8_t *b = mac->addr_bytes;
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4],
+		 b[5]);
+	assert_string_equal(buf, text);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Valid configs.                                                            */
+
+/** Every key of the full example lands in the right field. */
+static void test_full_example(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	int ret;
+
+	(void)state;
+	ret = ctl_config_load(CTL_TEST_DATA "/full.json", &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("full.json: %d: %s", ret, err);
+
+	assert_string_equal(cfg.underlay.port, "net_af_xdp0,iface=mfu0");
+	assert_int_equal(cfg.underlay.ip4.family, AF_INET);
+	assert_ip(&cfg.underlay.ip4, "198.18.0.1");
+	assert_int_equal(cfg.underlay.plen4, 24);
+	assert_int_equal(cfg.underlay.ip6.family, AF_INET6);
+	assert_ip(&cfg.underlay.ip6, "2001:2::1");
+	assert_int_equal(cfg.underlay.plen6, 64);
+	assert_ip(&cfg.underlay.gw4, "198.18.0.254");
+	assert_ip(&cfg.underlay.gw6, "2001:2::fe");
+	assert_true(cfg.underlay.has_mac);
+	assert_mac(&cfg.underlay.mac, "02:00:00:00:00:01");
+	assert_int_equal(cfg.underlay.mtu, 1600);
+	assert_int_equal(cfg.underlay.udp_port, 4790);
+	assert_true(cfg.underlay.udp6_zero_csum_tx);
+	assert_true(cfg.underlay.udp6_zero_csum_rx);
+	assert_false(cfg.underlay.strict_reserved);
+
+	assert_int_equal(cfg.n_vnis, 3);
+	assert_non_null(cfg.vnis);
+	assert_int_equal(cfg.vnis[0].vni, 100);
+	assert_int_equal(cfg.vnis[0].n_vteps, 2);
+	assert_int_equal(cfg.vnis[0].vteps[0].family, AF_INET);
+	assert_ip(&cfg.vnis[0].vteps[0], "198.18.0.2");
+	assert_int_equal(cfg.vnis[0].vteps[1].family, AF_INET6);
+	assert_ip(&cfg.vnis[0].vteps[1], "2001:2::2");
+	assert_int_equal(cfg.vnis[1].vni, 200);
+	assert_int_equal(cfg.vnis[1].n_vteps, 2);
+	assert_ip(&cfg.vnis[1].vteps[0], "198.18.1.2");
+	assert_ip(&cfg.vnis[1].vteps[1], "198.18.0.2");
+	assert_int_equal(cfg.vnis[2].vni, 16777215);
+	assert_int_equal(cfg.vnis[2].n_vteps, 0);
+
+	assert_int_equal(cfg.n_eps, 3);
+	assert_non_null(cfg.eps);
+	assert_string_equal(cfg.eps[0].name, "c1");
+	assert_string_equal(cfg.eps[0].port, "net_af_xdp1,iface=mfc1h");
+	assert_int_equal(cfg.eps[0].vni, 100);
+	assert_mac(&cfg.eps[0].mac, "02:00:00:00:01:01");
+	assert_int_equal(cfg.eps[0].mtu, 1450);
+	assert_true(cfg.eps[0].any_src_mac);
+	assert_string_equal(cfg.eps[1].name, "c2");
+	assert_string_equal(cfg.eps[1].port, "net_tap0,iface=mfc2h");
+	assert_int_equal(cfg.eps[1].vni, 100);
+	assert_mac(&cfg.eps[1].mac, "02:00:00:00:01:02");
+	assert_int_equal(cfg.eps[1].mtu, 1500);
+	assert_false(cfg.eps[1].any_src_mac);
+	assert_string_equal(cfg.eps[2].name, "vm-3.a_B");
+	assert_string_equal(cfg.eps[2].port,
+			    "net_pcap0,rx_pcap=/tmp/in.pcap,tx_pcap=/tmp/out.pcap");
+	assert_int_equal(cfg.eps[2].vni, 200);
+	assert_mac(&cfg.eps[2].mac, "02:00:00:00:01:01");
+	assert_int_equal(cfg.eps[2].mtu, 9000);
+	assert_false(cfg.eps[2].any_src_mac);
+
+	assert_int_equal(cfg.n_fdb, 3);
+	assert_non_null(cfg.fdb);
+	assert_int_equal(cfg.fdb[0].vni, 100);
+	assert_mac(&cfg.fdb[0].mac, "02:00:00:00:02:01");
+	assert_ip(&cfg.fdb[0].vtep, "198.18.0.2");
+	assert_int_equal(cfg.fdb[1].vni, 100);
+	assert_mac(&cfg.fdb[1].mac, "02:00:00:00:02:02");
+	assert_ip(&cfg.fdb[1].vtep, "2001:2::2");
+	assert_int_equal(cfg.fdb[2].vni, 200);
+	assert_mac(&cfg.fdb[2].mac, "02:00:00:00:01:02");
+	assert_ip(&cfg.fdb[2].vtep, "198.18.1.2");
+
+	assert_int_equal(cfg.n_neigh, 2);
+	assert_non_null(cfg.neigh);
+	assert_ip(&cfg.neigh[0].ip, "198.18.0.2");
+	assert_mac(&cfg.neigh[0].mac, "02:00:00:00:00:02");
+	assert_ip(&cfg.neigh[1].ip, "2001:2::fe");
+	assert_mac(&cfg.neigh[1].mac, "02:00:00:00:00:fe");
+
+	assert_int_equal(cfg.dp.burst, 64);
+	assert_int_equal(cfg.dp.drain_us, 50);
+	assert_int_equal(cfg.dp.idle_polls, 0);
+	assert_int_equal(cfg.dp.idle_sleep_us, 20);
+	assert_int_equal(cfg.dp.rxd, 2048);
+	assert_int_equal(cfg.dp.txd, 512);
+	assert_int_equal(cfg.dp.mbufs, 32767);
+	assert_int_equal(cfg.dp.fdb_size, 131072);
+	assert_int_equal(cfg.dp.fdb_age_s, 600);
+	assert_int_equal(cfg.dp.neigh_reachable_s, 60);
+	assert_int_equal(cfg.dp.neigh_retrans_ms, 500);
+	assert_int_equal(cfg.dp.neigh_failed_s, 10);
+	assert_int_equal(cfg.dp.neigh_probes, 5);
+
+	assert_string_equal(cfg.stats_file, "/run/mflowd/stats.json");
+	assert_int_equal(cfg.stats_interval_s, 5);
+
+	ctl_config_free(&cfg);
+	assert_empty(&cfg);
+}
+
+/** Check every default of ctl_config_defaults() and of an absent key. */
+static void assert_defaults(const struct ctl_config *cfg)
+{
+	assert_int_equal(cfg->underlay.mtu, 1500);
+	assert_int_equal(cfg->underlay.udp_port, 4789);
+	assert_false(cfg->underlay.udp6_zero_csum_tx);
+	assert_false(cfg->underlay.udp6_zero_csum_rx);
+	assert_true(cfg->underlay.strict_reserved);
+	assert_false(cfg->underlay.has_mac);
+	assert_int_equal(cfg->underlay.gw4.family, 0);
+	assert_int_equal(cfg->underlay.gw6.family, 0);
+	assert_int_equal(cfg->dp.burst, 32);
+	assert_int_equal(cfg->dp.drain_us, 100);
+	assert_int_equal(cfg->dp.idle_polls, 1000);
+	assert_int_equal(cfg->dp.idle_sleep_us, 100);
+	assert_int_equal(cfg->dp.rxd, 1024);
+	assert_int_equal(cfg->dp.txd, 1024);
+	assert_int_equal(cfg->dp.mbufs, 16383);
+	assert_int_equal(cfg->dp.fdb_size, 65536);
+	assert_int_equal(cfg->dp.fdb_age_s, 300);
+	assert_int_equal(cfg->dp.neigh_reachable_s, 30);
+	assert_int_equal(cfg->dp.neigh_retrans_ms, 1000);
+	assert_int_equal(cfg->dp.neigh_failed_s, 5);
+	assert_int_equal(cfg->dp.neigh_probes, 3);
+	assert_string_equal(cfg->stats_file, "");
+	assert_int_equal(cfg->stats_interval_s, 0);
+}
+
+static void test_defaults_function(void **state)
+{
+	struct ctl_config cfg;
+
+	(void)state;
+	memset(&cfg, 0xa5, sizeof(cfg));
+	ctl_config_defaults(&cfg);
+	assert_defaults(&cfg);
+	assert_empty(&cfg);
+	assert_string_equal(cfg.underlay.port, "");
+	assert_int_equal(cfg.underlay.ip4.family, 0);
+	assert_int_equal(cfg.underlay.ip6.family, 0);
+}
+
+/** Absent keys take their defaults, both from a file and inline. */
+static void test_defaults_absent_keys(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	int ret;
+
+	(void)state;
+	ret = ctl_config_load(CTL_TEST_DATA "/minimal.json", &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("minimal.json: %d: %s", ret, err);
+	assert_defaults(&cfg);
+	assert_empty(&cfg);
+	assert_string_equal(cfg.underlay.port, "net_null0");
+	assert_int_equal(cfg.underlay.ip6.family, 0);
+	ctl_config_free(&cfg);
+
+	/* Optional keys of endpoints and vnis; empty objects and arrays. */
+	ret = parse_sq("{'underlay':{'port':'net_null0','ip6':'2001:2::1/64'},"
+		       "'vnis':[{'vni':7}],"
+		       "'endpoints':[{'name':'e','port':'net_null1','vni':7,"
+		       "'mac':'02:AB:cd:00:00:07'}],"
+		       "'fdb':[],'neighbours':[],'dataplane':{},'stats':{}}",
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("%d: %s", ret, err);
+	assert_defaults(&cfg);
+	assert_int_equal(cfg.underlay.ip4.family, 0);
+	assert_int_equal(cfg.underlay.ip6.family, AF_INET6);
+	assert_int_equal(cfg.underlay.plen6, 64);
+	assert_int_equal(cfg.n_vnis, 1);
+	assert_int_equal(cfg.vnis[0].n_vteps, 0);
+	assert_int_equal(cfg.n_eps, 1);
+	assert_int_equal(cfg.eps[0].mtu, 1500);
+	assert_false(cfg.eps[0].any_src_mac);
+	assert_mac(&cfg.eps[0].mac, "02:ab:cd:00:00:07");
+	assert_int_equal(cfg.n_fdb, 0);
+	assert_int_equal(cfg.n_neigh, 0);
+	ctl_config_free(&cfg);
+}
+
+/** Values at the edges of every range are accepted. */
+static void test_boundaries_accepted(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	int ret;
+
+	(void)state;
+	ret = parse_sq("{'underlay':{'port':'0000:03:00.0','ip4':'198.18.0.1/32','mtu':576,"
+		       "'udp_port':1},"
+		       "'vnis':[{'vni':0},{'vni':16777215}],"
+		       "'endpoints':[{'name':'abcdefghijklmnopqrstuvwxyz01234','port':'net_null1',"
+		       "'vni':0,'mac':'02:00:00:00:00:07','mtu':576}],"
+		       "'dataplane':{'burst':1,'drain_us':1,'idle_polls':0,'idle_sleep_us':1,"
+		       "'rx_desc':64,'tx_desc':64,'mbufs':1023,'fdb_size':16,'fdb_age_s':0,"
+		       "'neigh_reachable_s':1,'neigh_retrans_ms':10,'neigh_failed_s':1,"
+		       "'neigh_probes':1},"
+		       "'stats':{'interval_s':0}}",
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("minimums: %d: %s", ret, err);
+	assert_int_equal(cfg.underlay.mtu, 576);
+	assert_int_equal(cfg.underlay.udp_port, 1);
+	assert_int_equal(cfg.underlay.plen4, 32);
+	assert_int_equal(cfg.vnis[0].vni, 0);
+	assert_int_equal(cfg.vnis[1].vni, 16777215);
+	assert_string_equal(cfg.eps[0].name, "abcdefghijklmnopqrstuvwxyz01234");
+	assert_int_equal(cfg.eps[0].mtu, 576);
+	assert_int_equal(cfg.dp.burst, 1);
+	assert_int_equal(cfg.dp.drain_us, 1);
+	assert_int_equal(cfg.dp.idle_polls, 0);
+	assert_int_equal(cfg.dp.idle_sleep_us, 1);
+	assert_int_equal(cfg.dp.rxd, 64);
+	assert_int_equal(cfg.dp.txd, 64);
+	assert_int_equal(cfg.dp.mbufs, 1023);
+	assert_int_equal(cfg.dp.fdb_size, 16);
+	assert_int_equal(cfg.dp.fdb_age_s, 0);
+	assert_int_equal(cfg.dp.neigh_reachable_s, 1);
+	assert_int_equal(cfg.dp.neigh_retrans_ms, 10);
+	assert_int_equal(cfg.dp.neigh_failed_s, 1);
+	assert_int_equal(cfg.dp.neigh_probes, 1);
+	assert_int_equal(cfg.stats_interval_s, 0);
+	ctl_config_free(&cfg);
+
+	ret = parse_sq("{'underlay':{'port':'net_null0','ip6':'2001:2::1/128','mtu':9000,"
+		       "'udp_port':65535},"
+		       "'endpoints':[],"
+		       "'dataplane':{'burst':512,'drain_us':100000,'idle_polls':10000000,"
+		       "'idle_sleep_us':100000,'rx_desc':4096,'tx_desc':4096,'mbufs':1048575,"
+		       "'fdb_size':4194304,'fdb_age_s':86400,'neigh_reachable_s':3600,"
+		       "'neigh_retrans_ms':60000,'neigh_failed_s':3600,'neigh_probes':10},"
+		       "'stats':{'interval_s':3600}}",
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("maximums: %d: %s", ret, err);
+	assert_int_equal(cfg.underlay.mtu, 9000);
+	assert_int_equal(cfg.underlay.udp_port, 65535);
+	assert_int_equal(cfg.underlay.plen6, 128);
+	assert_int_equal(cfg.dp.burst, 512);
+	assert_int_equal(cfg.dp.drain_us, 100000);
+	assert_int_equal(cfg.dp.idle_polls, 10000000);
+	assert_int_equal(cfg.dp.idle_sleep_us, 100000);
+	assert_int_equal(cfg.dp.rxd, 4096);
+	assert_int_equal(cfg.dp.txd, 4096);
+	assert_int_equal(cfg.dp.mbufs, 1048575);
+	assert_int_equal(cfg.dp.fdb_size, 4194304);
+	assert_int_equal(cfg.dp.fdb_age_s, 86400);
+	assert_int_equal(cfg.dp.neigh_reachable_s, 3600);
+	assert_int_equal(cfg.dp.neigh_retrans_ms, 60000);
+	assert_int_equal(cfg.dp.neigh_failed_s, 3600);
+	assert_int_equal(cfg.dp.neigh_probes, 10);
+	assert_int_equal(cfg.stats_interval_s, 3600);
+	ctl_config_free(&cfg);
+}
+
+static const char *write_tmp(const char *name, const char *text);
+
+/* ------------------------------------------------------------------------- */
+/* Rejected configs.                                                         */
+
+/** A rejected document, the path its error must start with, and a substring. */
+struct bad_case {
+	const char *json; /**< Single-quoted JSON (or not JSON at all, with file set). */
+	const char *path; /**< The message starts with "<path>: ". */
+	const char *what; /**< The message contains this. */
+	bool file;	  /**< Load it from a file; path is then "<line>:<column>". */
+};
+
+/* Fragments of the documents below. */
+#define PORT0 "'port':'net_null0'"
+#define IPS   "'ip4':'198.18.0.1/24','ip6':'2001:2::1/64'"
+#define UL    "'underlay':{" PORT0 "," IPS "}"
+/* An underlay with extra keys appended. */
+#define ULX(x) "'underlay':{" PORT0 "," IPS "," x "}"
+#define VNIS   "'vnis':[{'vni':100,'vteps':['198.18.0.2','2001:2::2']},{'vni':200}]"
+#define EP(name, port, vni, mac) \
+	"{'name':'" name "','port':'" port "','vni':" #vni ",'mac':'" mac "'}"
+#define EPS "'endpoints':[" EP("c1", "net_null1", 100, "02:00:00:00:01:01") "]"
+/* A document with the base underlay, VNIs and endpoint, plus x. */
+#define DOC(x) "{" UL "," VNIS "," EPS "," x "}"
+#define DP(x)  "{" UL ",'dataplane':{" x "}}"
+
+static const struct bad_case bad_cases[] = {
+	/* Not JSON, or JSON that jansson refuses: loaded from a file. */
+	{"{'underlay':}", "1:13", "unexpected token near '}'", true},
+	{"{'underlay':{" PORT0 ",}}", "1:33", "string or '}' expected near '}'", true},
+	{"{" UL ",'vnis':[{'vni':1,'vni':2}]}", "1:98", "duplicate object key near", true},
+	{"{" UL "} {}", "1:78", "end of file expected", true},
+	{"{" UL ",'vnis':[{'vni':1e400}]}", "1:96", "real number overflow", true},
+	{"{" UL ",'vnis':[{'vni':99999999999999999999}]}", "1:111", "too big integer", true},
+	{"{" UL ",'stats':{'file':'\\u0000'}}", "1:100", "\\u0000 is not allowed", true},
+	{"'underlay'", "1:10", "'[' or '{' expected", true},
+	/* Document shape and unknown keys. */
+	{"[]", "top level", "expected an object, got array []"},
+	{"{" UL ",'vni':[]}", "vni", "unknown key"},
+	{"{" ULX("'prot':'x'") "}", "underlay.prot", "unknown key"},
+	{DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:01','vtep':'198.18.0.2','x':1}]"), "fdb[0].x",
+	 "unknown key"},
+	{"{" UL ",'vnis':[{'vni':1,'vtep':[]}]}", "vnis[0].vtep", "unknown key"},
+	{DOC("'neighbours':[{'ip':'198.18.0.2','mac':'02:00:00:00:00:02','state':'x'}]"),
+	 "neighbours[0].state", "unknown key"},
+	{DP("'bursts':1"), "dataplane.bursts", "unknown key"},
+	{"{" UL ",'stats':{'path':'/x'}}", "stats.path", "unknown key"},
+	{"{" UL "," VNIS ",'endpoints':[{'name':'c1','port':'net_null1','vni':100,"
+	 "'mac':'02:00:00:00:01:01','macs':1}]}",
+	 "endpoints[0].macs", "unknown key"},
+	/* Required keys. */
+	{"{}", "underlay", "required key is missing"},
+	{"{'underlay':{" IPS "}}", "underlay.port", "required key is missing"},
+	{"{'underlay':{" PORT0 "}}", "underlay.ip4", "required key is missing"},
+	{"{" UL ",'vnis':[{'vteps':[]}]}", "vnis[0].vni", "required key is missing"},
+	{"{" UL "," VNIS ",'endpoints':[{'port':'net_null1','vni':100,'mac':'02:00:00:00:01:01'}]}",
+	 "endpoints[0].name", "required key is missing"},
+	{"{" UL "," VNIS ",'endpoints':[{'name':'c1','port':'net_null1','vni':100}]}",
+	 "endpoints[0].mac", "required key is missing"},
+	{"{" UL "," VNIS ",'endpoints':[{'name':'c1','vni':100,'mac':'02:00:00:00:01:01'}]}",
+	 "endpoints[0].port", "required key is missing"},
+	{DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:01'}]"), "fdb[0].vtep",
+	 "required key is missing"},
+	{DOC("'neighbours':[{'mac':'02:00:00:00:00:02'}]"), "neighbours[0].ip",
+	 "required key is missing"},
+	/* Wrong types. */
+	{"{'underlay':[]}", "underlay", "expected an object, got array []"},
+	{"{" UL ",'vnis':{'vni':1}}", "vnis", "expected an array, got object {\"vni\":1}"},
+	{"{" UL ",'vnis':[100]}", "vnis[0]", "expected an object, got integer 100"},
+	{"{" UL ",'vnis':[{'vni':1,'vteps':'198.18.0.2'}]}", "vnis[0].vteps",
+	 "expected an array, got string '198.18.0.2'"},
+	{"{" UL ",'vnis':[{'vni':1,'vteps':[3]}]}", "vnis[0].vteps[0]",
+	 "expected a string, got integer 3"},
+	{"{'underlay':{'port':5," IPS "}}", "underlay.port", "expected a string, got integer 5"},
+	{"{" ULX("'mtu':'1500'") "}", "underlay.mtu", "expected an integer, got string '1500'"},
+	{"{" ULX("'mtu':1500.5") "}", "underlay.mtu", "expected an integer, got real 1500.5"},
+	{"{" ULX("'mtu':1500.0") "}", "underlay.mtu", "expected an integer, got real 1500"},
+	{"{" ULX("'mtu':null") "}", "underlay.mtu", "expected an integer, got null"},
+	{"{" ULX("'mtu':true") "}", "underlay.mtu", "expected an integer, got boolean true"},
+	{"{" ULX("'strict_reserved':1") "}", "underlay.strict_reserved",
+	 "expected a boolean, got integer 1"},
+	{"{" ULX("'udp6_zero_csum_tx':'true'") "}", "underlay.udp6_zero_csum_tx",
+	 "expected a boolean, got string 'true'"},
+	{"{" ULX("'udp6_zero_csum_rx':null") "}", "underlay.udp6_zero_csum_rx",
+	 "expected a boolean, got null"},
+	{"{" UL "," VNIS ",'endpoints':[{'name':'c1','port':'net_null1','vni':100,"
+	 "'mac':'02:00:00:00:01:01','any_src_mac':0}]}",
+	 "endpoints[0].any_src_mac", "expected a boolean, got integer 0"},
+	{"{" UL "," VNIS ",'endpoints':{}}", "endpoints", "expected an array, got object {}"},
+	{"{" UL "," VNIS ",'endpoints':['c1']}", "endpoints[0]", "expected an object, got string"},
+	{DOC("'fdb':{}"), "fdb", "expected an array"},
+	{DOC("'fdb':[null]"), "fdb[0]", "expected an object, got null"},
+	{DOC("'neighbours':[[]]"), "neighbours[0]", "expected an object, got array []"},
+	{"{" UL ",'dataplane':[]}", "dataplane", "expected an object"},
+	{"{" UL ",'stats':'/x'}", "stats", "expected an object, got string '/x'"},
+	{"{" UL ",'stats':{'file':1}}", "stats.file", "expected a string, got integer 1"},
+	{"{" UL ",'vnis':[{'vni':'100'}]}", "vnis[0].vni", "expected an integer, got string '100'"},
+	/* Numbers out of range. */
+	{"{" UL ",'vnis':[{'vni':16777216}]}", "vnis[0].vni", "out of range 0..16777215: 16777216"},
+	{"{" UL ",'vnis':[{'vni':-1}]}", "vnis[0].vni", "out of range 0..16777215: -1"},
+	{"{" ULX("'mtu':575") "}", "underlay.mtu", "out of range 576..9000: 575"},
+	{"{" ULX("'mtu':9001") "}", "underlay.mtu", "out of range 576..9000: 9001"},
+	{"{" ULX("'mtu':99999999999") "}", "underlay.mtu", "out of range 576..9000: 99999999999"},
+	{"{" ULX("'mtu':1279") "}", "underlay.mtu", "IPv6 needs an MTU of at least 1280: 1279"},
+	{"{" ULX("'udp_port':0") "}", "underlay.udp_port", "out of range 1..65535: 0"},
+	{"{" ULX("'udp_port':65536") "}", "underlay.udp_port", "out of range 1..65535: 65536"},
+	{"{" ULX("'udp_port':-4789") "}", "underlay.udp_port", "out of range 1..65535: -4789"},
+	{"{" UL "," VNIS ",'endpoints':[{'name':'c1','port':'net_null1','vni':100,"
+	 "'mac':'02:00:00:00:01:01','mtu':575}]}",
+	 "endpoints[0].mtu", "out of range 576..9000: 575"},
+	{"{" UL "," VNIS ",'endpoints':[{'name':'c1','port':'net_null1','vni':100,"
+	 "'mac':'02:00:00:00:01:01','mtu':9001}]}",
+	 "endpoints[0].mtu", "out of range 576..9000: 9001"},
+	{DP("'burst':0"), "dataplane.burst", "out of range 1..512: 0"},
+	{DP("'burst':513"), "dataplane.burst", "out of range 1..512: 513"},
+	{DP("'drain_us':0"), "dataplane.drain_us", "out of range 1..100000: 0"},
+	{DP("'idle_polls':-1"), "dataplane.idle_polls", "out of range 0..10000000: -1"},
+	{DP("'idle_sleep_us':100001"), "dataplane.idle_sleep_us", "out of range 1..100000: 100001"},
+	{DP("'rx_desc':63"), "dataplane.rx_desc", "out of range 64..4096: 63"},
+	{DP("'tx_desc':4097"), "dataplane.tx_desc", "out of range 64..4096: 4097"},
+	{DP("'mbufs':1022"), "dataplane.mbufs", "out of range 1023..1048575: 1022"},
+	{DP("'fdb_size':15"), "dataplane.fdb_size", "out of range 16..4194304: 15"},
+	{DP("'fdb_age_s':86401"), "dataplane.fdb_age_s", "out of range 0..86400: 86401"},
+	{DP("'neigh_reachable_s':0"), "dataplane.neigh_reachable_s", "out of range 1..3600: 0"},
+	{DP("'neigh_retrans_ms':9"), "dataplane.neigh_retrans_ms", "out of range 10..60000: 9"},
+	{DP("'neigh_failed_s':3601"), "dataplane.neigh_failed_s", "out of range 1..3600: 3601"},
+	{DP("'neigh_probes':11"), "dataplane.neigh_probes", "out of range 1..10: 11"},
+	{"{" UL ",'stats':{'interval_s':3601}}", "stats.interval_s", "out of range 0..3600: 3601"},
+	{"{" UL ",'stats':{'file':''}}", "stats.file", "empty path ''"},
+	/* Underlay addresses. */
+	{"{'underlay':{" PORT0 ",'ip4':'198.18.0.x/24'}}", "underlay.ip4",
+	 "invalid IPv4 prefix, expected address/1..32 '198.18.0.x/24'"},
+	{"{'underlay':{" PORT0 ",'ip4':'198.18.0.1'}}", "underlay.ip4", "'198.18.0.1'"},
+	{"{'underlay':{" PORT0 ",'ip4':'198.18.0.1/0'}}", "underlay.ip4", "'198.18.0.1/0'"},
+	{"{'underlay':{" PORT0 ",'ip4':'198.18.0.1/33'}}", "underlay.ip4", "'198.18.0.1/33'"},
+	{"{'underlay':{" PORT0 ",'ip4':'2001:2::1/64'}}", "underlay.ip4",
+	 "not an IPv4 prefix '2001:2::1/64'"},
+	{"{'underlay':{" PORT0 ",'ip6':'198.18.0.1/24'}}", "underlay.ip6",
+	 "not an IPv6 prefix '198.18.0.1/24'"},
+	{"{'underlay':{" PORT0 ",'ip6':'2001:2::1/129'}}", "underlay.ip6",
+	 "invalid IPv6 prefix, expected address/1..128 '2001:2::1/129'"},
+	{"{'underlay':{" PORT0 ",'ip4':'224.0.0.1/24'}}", "underlay.ip4",
+	 "not a unicast address '224.0.0.1/24'"},
+	{"{'underlay':{" PORT0 ",'ip6':'ff02::1/64'}}", "underlay.ip6",
+	 "not a unicast address 'ff02::1/64'"},
+	{"{'underlay':{" PORT0 ",'ip6':'2001:2::1/64','gateway4':'198.18.0.254'}}",
+	 "underlay.gateway4", "requires underlay.ip4 '198.18.0.254'"},
+	{"{'underlay':{" PORT0 ",'ip4':'198.18.0.1/24','gateway6':'2001:2::fe'}}",
+	 "underlay.gateway6", "requires underlay.ip6 '2001:2::fe'"},
+	{"{" ULX("'gateway4':'198.19.0.1'") "}", "underlay.gateway4",
+	 "not inside the underlay.ip4 prefix 198.18.0.1/24 '198.19.0.1'"},
+	{"{" ULX("'gateway6':'2001:2:0:1::fe'") "}", "underlay.gateway6",
+	 "not inside the underlay.ip6 prefix 2001:2::1/64 '2001:2:0:1::fe'"},
+	{"{" ULX("'gateway4':'2001:2::fe'") "}", "underlay.gateway4",
+	 "not an IPv4 address '2001:2::fe'"},
+	{"{" ULX("'gateway4':'198.18.0.1'") "}", "underlay.gateway4",
+	 "gateway is the local address '198.18.0.1'"},
+	{"{" ULX("'gateway4':'198.18.0.256'") "}", "underlay.gateway4",
+	 "invalid IP address '198.18.0.256'"},
+	/* MAC addresses. */
+	{"{" ULX("'mac':'02:00:00:00:00'") "}", "underlay.mac",
+	 "invalid MAC address '02:00:00:00:00'"},
+	{"{" ULX("'mac':'02:00:00:00:00:0g'") "}", "underlay.mac",
+	 "invalid MAC address '02:00:00:00:00:0g'"},
+	{"{" ULX("'mac':'01:00:5e:00:00:01'") "}", "underlay.mac",
+	 "multicast MAC address not allowed '01:00:5e:00:00:01'"},
+	{"{" ULX("'mac':'ff:ff:ff:ff:ff:ff'") "}", "underlay.mac",
+	 "multicast MAC address not allowed 'ff:ff:ff:ff:ff:ff'"},
+	{"{" ULX("'mac':'00:00:00:00:00:00'") "}", "underlay.mac",
+	 "zero MAC address not allowed '00:00:00:00:00:00'"},
+	{"{" UL "," VNIS ",'endpoints':[" EP("c1", "net_null1", 100, "33:33:00:00:00:01") "]}",
+	 "endpoints[0].mac", "multicast MAC address not allowed '33:33:00:00:00:01'"},
+	{DOC("'fdb':[{'vni':100,'mac':'03:00:00:00:02:01','vtep':'198.18.0.2'}]"), "fdb[0].mac",
+	 "multicast MAC address not allowed '03:00:00:00:02:01'"},
+	{DOC("'neighbours':[{'ip':'198.18.0.2','mac':'00:00:00:00:00:00'}]"), "neighbours[0].mac",
+	 "zero MAC address not allowed"},
+	/* Ports. */
+	{"{'underlay':{'port':''," IPS "}}", "underlay.port", "empty device arguments ''"},
+	{"{'underlay':{'port':',iface=x'," IPS "}}", "underlay.port",
+	 "empty device name ',iface=x'"},
+	{"{'underlay':{'port':'net_null0\\n'," IPS "}}", "underlay.port",
+	 "control character in device arguments 'net_null0\\x0a'"},
+	{"{" UL "," VNIS ",'endpoints':[" EP("c1", "net_null0", 100, "02:00:00:00:01:01") "]}",
+	 "endpoints[0].port", "duplicate port, also used by underlay.port 'net_null0'"},
+	{"{" UL "," VNIS
+	 ",'endpoints':[" EP("c1", "net_af_xdp0,iface=a", 100, "02:00:00:00:01:01") "," EP(
+		 "c2", "net_af_xdp0,iface=b", 100, "02:00:00:00:01:02") "]}",
+	 "endpoints[1].port",
+	 "duplicate device name, also used by endpoints[0].port 'net_af_xdp0'"},
+	{"{" UL "," VNIS
+	 ",'endpoints':[" EP("c1", "net_tap0,iface=a", 100, "02:00:00:00:01:01") "," EP(
+		 "c2", "net_tap0,iface=a", 100, "02:00:00:00:01:02") "]}",
+	 "endpoints[1].port", "duplicate port, also used by endpoints[0].port 'net_tap0,iface=a'"},
+	/* VNIs and VTEPs. */
+	{"{" UL ",'vnis':[{'vni':100},{'vni':100}]}", "vnis[1].vni", "duplicate VNI 100"},
+	{"{" UL ",'vnis':[{'vni':1},{'vni':2,'vteps':['198.18.0.x']}]}", "vnis[1].vteps[0]",
+	 "invalid IP address '198.18.0.x'"},
+	{"{" UL ",'vnis':[{'vni':1,'vteps':['198.18.0.2/24']}]}", "vnis[0].vteps[0]",
+	 "invalid IP address '198.18.0.2/24'"},
+	{"{" UL ",'vnis':[{'vni':1,'vteps':['198.18.0.2','198.18.0.3','198.18.0.2']}]}",
+	 "vnis[0].vteps[2]", "duplicate VTEP in VNI 1 '198.18.0.2'"},
+	{"{" UL ",'vnis':[{'vni':1,'vteps':['2001:2::2','2001:2:0::2']}]}", "vnis[0].vteps[1]",
+	 "duplicate VTEP in VNI 1 '2001:2:0::2'"},
+	{"{'underlay':{" PORT0 ",'ip4':'198.18.0.1/24'},'vnis':[{'vni':1,'vteps':['2001:2::2']}]}",
+	 "vnis[0].vteps[0]", "no local IPv6 address (underlay.ip6) for VTEP '2001:2::2'"},
+	{"{'underlay':{" PORT0 ",'ip6':'2001:2::1/64'},'vnis':[{'vni':1,'vteps':['198.18.0.2']}]}",
+	 "vnis[0].vteps[0]", "no local IPv4 address (underlay.ip4) for VTEP '198.18.0.2'"},
+	{"{" UL ",'vnis':[{'vni':1,'vteps':['198.18.0.1']}]}", "vnis[0].vteps[0]",
+	 "VTEP is the local address '198.18.0.1'"},
+	{"{" UL ",'vnis':[{'vni':1,'vteps':['239.1.1.1']}]}", "vnis[0].vteps[0]",
+	 "not a unicast address '239.1.1.1'"},
+	{"{" UL ",'vnis':[{'vni':1,'vteps':['0.0.0.0']}]}", "vnis[0].vteps[0]",
+	 "not a unicast address '0.0.0.0'"},
+	{"{" UL ",'vnis':[{'vni':1,'vteps':['::']}]}", "vnis[0].vteps[0]",
+	 "not a unicast address '::'"},
+	/* Endpoints. */
+	{"{" UL "," VNIS ",'endpoints':[" EP("c1", "net_null1", 300, "02:00:00:00:01:01") "]}",
+	 "endpoints[0].vni", "VNI 300 is not declared in vnis"},
+	{"{" UL "," VNIS ",'endpoints':[" EP("c1", "net_null1", 100, "02:00:00:00:01:01") "," EP(
+		 "c1", "net_null2", 100, "02:00:00:00:01:02") "]}",
+	 "endpoints[1].name", "duplicate name 'c1'"},
+	{"{" UL "," VNIS ",'endpoints':[" EP("", "net_null1", 100, "02:00:00:00:01:01") "]}",
+	 "endpoints[0].name", "name must have 1..31 characters ''"},
+	{"{" UL "," VNIS ",'endpoints':[" EP("abcdefghijklmnopqrstuvwxyz012345", "net_null1", 100,
+					     "02:00:00:00:01:01") "]}",
+	 "endpoints[0].name", "name must have 1..31 characters 'abcdefghijklmnopqrstuvwxyz012345'"},
+	{"{" UL "," VNIS ",'endpoints':[" EP("c 1", "net_null1", 100, "02:00:00:00:01:01") "]}",
+	 "endpoints[0].name", "name may only use A-Z a-z 0-9 _ . - 'c 1'"},
+	{"{" UL "," VNIS ",'endpoints':[" EP("c/1", "net_null1", 100, "02:00:00:00:01:01") "]}",
+	 "endpoints[0].name", "'c/1'"},
+	{"{" UL "," VNIS
+	 ",'endpoints':[" EP("underlay", "net_null1", 100, "02:00:00:00:01:01") "]}",
+	 "endpoints[0].name", "reserved name 'underlay'"},
+	{"{" UL "," VNIS ",'endpoints':[" EP("c1", "net_null1", 100, "02:00:00:00:01:01") "," EP(
+		 "c2", "net_null2", 100, "02:00:00:00:01:01") "]}",
+	 "endpoints[1].mac", "duplicate MAC in VNI 100 '02:00:00:00:01:01'"},
+	/* FDB. */
+	{DOC("'fdb':[{'vni':300,'mac':'02:00:00:00:02:01','vtep':'198.18.0.2'}]"), "fdb[0].vni",
+	 "VNI 300 is not declared in vnis"},
+	{DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:01','vtep':'198.18.0.9'}]"), "fdb[0].vtep",
+	 "not a VTEP of VNI 100 '198.18.0.9'"},
+	{DOC("'fdb':[{'vni':200,'mac':'02:00:00:00:02:01','vtep':'198.18.0.2'}]"), "fdb[0].vtep",
+	 "not a VTEP of VNI 200 '198.18.0.2'"},
+	{DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:01','vtep':'198.18.0.2'},"
+	     "{'vni':200,'mac':'02:00:00:00:02:01','vtep':'198.18.0.2'}]"),
+	 "fdb[1].vtep", "not a VTEP of VNI 200"},
+	{DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:01','vtep':'198.18.0.2'},"
+	     "{'vni':100,'mac':'02:00:00:00:02:03','vtep':'198.18.0.2'},"
+	     "{'vni':100,'mac':'02:00:00:00:02:01','vtep':'2001:2::2'}]"),
+	 "fdb[2].mac", "duplicate entry in VNI 100 '02:00:00:00:02:01'"},
+	{DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:09','vtep':'198.18.0.2'},"
+	     "{'vni':100,'mac':'02:00:00:00:01:01','vtep':'198.18.0.2'}]"),
+	 "fdb[1].mac", "MAC of local endpoint endpoints[0] in VNI 100 '02:00:00:00:01:01'"},
+	{DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:01','vtep':'nope'}]"), "fdb[0].vtep",
+	 "invalid IP address 'nope'"},
+	/* Neighbours. */
+	{DOC("'neighbours':[{'ip':'198.19.0.5','mac':'02:00:00:00:00:02'}]"), "neighbours[0].ip",
+	 "not on-link for underlay.ip4 198.18.0.1/24 '198.19.0.5'"},
+	{DOC("'neighbours':[{'ip':'2001:3::5','mac':'02:00:00:00:00:02'}]"), "neighbours[0].ip",
+	 "not on-link for underlay.ip6 2001:2::1/64 '2001:3::5'"},
+	{"{'underlay':{" PORT0 ",'ip4':'198.18.0.1/24'},"
+	 "'neighbours':[{'ip':'2001:2::5','mac':'02:00:00:00:00:02'}]}",
+	 "neighbours[0].ip", "no local IPv6 address (underlay.ip6) for neighbour '2001:2::5'"},
+	{DOC("'neighbours':[{'ip':'198.18.0.1','mac':'02:00:00:00:00:02'}]"), "neighbours[0].ip",
+	 "neighbour is the local address '198.18.0.1'"},
+	{DOC("'neighbours':[{'ip':'198.18.0.2','mac':'02:00:00:00:00:02'},"
+	     "{'ip':'198.18.0.2','mac':'02:00:00:00:00:03'}]"),
+	 "neighbours[1].ip", "duplicate neighbour '198.18.0.2'"},
+	{DOC("'neighbours':[{'ip':'198.18.0.x','mac':'02:00:00:00:00:02'}]"), "neighbours[0].ip",
+	 "invalid IP address '198.18.0.x'"},
+	{DOC("'neighbours':[{'ip':'198.18.0.2','mac':'02-00-00-00-00-02'}]"), "neighbours[0].mac",
+	 "invalid MAC address '02-00-00-00-00-02'"},
+};
+
+#define N_BAD (sizeof(bad_cases) / sizeof(bad_cases[0]))
+
+/** One table entry: the parser returns -EINVAL with the expected message. */
+static void test_bad_one(void **state)
+{
+	const struct bad_case *bc = *state;
+	char err[CTL_ERR_LEN], path[160];
+	struct ctl_config cfg;
+	const char *file;
+	char *text;
+	int ret;
+
+	memset(&cfg, 0xa5, sizeof(cfg));
+	memset(err, 'x', sizeof(err));
+	text = sq_to_dq(bc->json);
+	if (bc->file) {
+		file = write_tmp("bad.json", text);
+		snprintf(path, sizeof(path), "%s:%s", file, bc->path);
+		ret = ctl_config_load(file, &cfg, err, sizeof(err));
+	} else {
+		snprintf(path, sizeof(path), "%s", bc->path);
+		ret = parse_sq(bc->json, &cfg, err, sizeof(err));
+	}
+	if (ret != -EINVAL)
+		fail_msg("expected -EINVAL, got %d for %s", ret, text);
+	assert_non_null(memchr(err, '\0', sizeof(err)));
+	if (strncmp(err, path, strlen(path)) != 0 || err[strlen(path)] != ':' ||
+	    strstr(err, bc->what) == NULL)
+		fail_msg("for %s\n  got      \"%s\"\n  expected \"%s: ...%s...\"", text, err, path,
+			 bc->what);
+	free(text);
+	/* A rejected config holds nothing and has the defaults. */
+	assert_empty(&cfg);
+	assert_defaults(&cfg);
+}
+
+/** The example messages of the format description, verbatim. */
+static void test_exact_messages(void **state)
+{
+	static const struct {
+		const char *json, *msg;
+	} cases[] = {
+		{"{" UL ",'vnis':[{'vni':1},{'vni':2,'vteps':['198.18.0.x']}]}",
+		 "vnis[1].vteps[0]: invalid IP address '198.18.0.x'"},
+		{"{" UL ",'vnis':[{'vni':16777216}]}",
+		 "vnis[0].vni: out of range 0..16777215: 16777216"},
+		{"{" UL "," VNIS
+		 ",'endpoints':[" EP("c1", "net_null1", 100, "02:00:00:00:01:01") "," EP(
+			 "c2", "net_null2", 200,
+			 "02:00:00:00:01:02") "," EP("c3", "net_null3", 300,
+						     "02:00:00:00:01:03") "]}",
+		 "endpoints[2].vni: VNI 300 is not declared in vnis"},
+		{"{'underlay':{" IPS "}}", "underlay.port: required key is missing"},
+		{DP("'burst':0"), "dataplane.burst: out of range 1..512: 0"},
+		{"{" UL "," VNIS
+		 ",'endpoints':[" EP("c1", "net_null1", 100, "02:00:00:00:01:01") "," EP(
+			 "c1", "net_null2", 200, "02:00:00:00:01:02") "]}",
+		 "endpoints[1].name: duplicate name 'c1'"},
+	};
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(parse_sq(cases[i].json, &cfg, err, sizeof(err)), -EINVAL);
+		assert_string_equal(err, cases[i].msg);
+	}
+}
+
+/** Values in messages are escaped and cut, and the message fits the buffer. */
+static void test_message_escaping(void **state)
+{
+	char long_ip[400], err[CTL_ERR_LEN];
+	struct ctl_config cfg;
+	json_t *doc;
+
+	(void)state;
+	doc = json_pack("{s:{s:s,s:s},s:[{s:i,s:[s]}]}", "underlay", "port", "net_null0", "ip4",
+			"198.18.0.1/24", "vnis", "vni", 1, "vteps", "198.18.0.2\n\x1b[31m'");
+	assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "vnis[0].vteps[0]: invalid IP address "
+				 "'198.18.0.2\\x0a\\x1b[31m\\x27'");
+
+	memset(long_ip, '9', sizeof(long_ip) - 1);
+	long_ip[sizeof(long_ip) - 1] = '\0';
+	doc = json_pack("{s:{s:s,s:s}}", "underlay", "port", "net_null0", "ip4", long_ip);
+	assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), -EINVAL);
+	assert_error(err, "underlay.ip4", "...'");
+	assert_true(strlen(err) < 200);
+
+	/* An unknown key is escaped in the path too. */
+	doc = json_pack("{s:{s:s,s:s,s:i}}", "underlay", "port", "net_null0", "ip4",
+			"198.18.0.1/24", "a\tb", 1);
+	assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "underlay.a\\x09b: unknown key");
+
+	/* A string with an embedded NUL cannot come from a file but from a caller. */
+	doc = json_pack("{s:{s:s%,s:s}}", "underlay", "port", "net_null0\0x", (size_t)11, "ip4",
+			"198.18.0.1/24");
+	assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), -EINVAL);
+	assert_error(err, "underlay.port", "NUL");
+}
+
+/** Small and absent error buffers are handled. */
+static void test_error_buffer(void **state)
+{
+	struct ctl_config cfg;
+	char err[8];
+
+	(void)state;
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(parse_sq("{'underlay':{" IPS "}}", &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "underla");
+	assert_int_equal(parse_sq("{'underlay':{" IPS "}}", &cfg, NULL, 0), -EINVAL);
+	assert_int_equal(parse_sq("{" UL "}", &cfg, NULL, 0), 0);
+	ctl_config_free(&cfg);
+	assert_int_equal(ctl_config_parse(NULL, &cfg, NULL, 0), -EINVAL);
+	assert_empty(&cfg);
+}
+
+/** The document is borrowed: its reference count does not change. */
+static void test_root_borrowed(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	json_t *doc;
+	char *text;
+
+	(void)state;
+	text = sq_to_dq(DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:01','vtep':'198.18.0.2'}]"));
+	doc = json_loads(text, 0, NULL);
+	free(text);
+	assert_non_null(doc);
+	assert_int_equal(doc->refcount, 1);
+	assert_int_equal(ctl_config_parse(doc, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(doc->refcount, 1);
+	assert_int_equal(cfg.n_fdb, 1);
+	ctl_config_free(&cfg);
+	json_decref(doc);
+}
+
+/** A failure after arrays were allocated leaves nothing behind. */
+static void test_error_after_arrays(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+
+	(void)state;
+	memset(&cfg, 0xa5, sizeof(cfg));
+	assert_int_equal(parse_sq(DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:01',"
+				      "'vtep':'198.18.0.2'}],"
+				      "'neighbours':[{'ip':'198.18.0.2','mac':'02:00:00:00:00:02'},"
+				      "{'ip':'198.18.0.3','mac':'01:00:00:00:00:02'}]"),
+				  &cfg, err, sizeof(err)),
+			 -EINVAL);
+	assert_error(err, "neighbours[1].mac", "multicast");
+	assert_empty(&cfg);
+	assert_defaults(&cfg);
+	assert_string_equal(cfg.underlay.port, "");
+	/* Freeing the emptied config is harmless. */
+	ctl_config_free(&cfg);
+	assert_empty(&cfg);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Capacity limits, built with jansson.                                      */
+
+/** A document with an underlay on 198.18.0.1/15 and 2001:2::1/64. */
+static json_t *base_doc(void)
+{
+	json_t *doc = json_pack("{s:{s:s,s:s,s:s}}", "underlay", "port", "net_null0", "ip4",
+				"198.18.0.1/15", "ip6", "2001:2::1/64");
+
+	assert_non_null(doc);
+	return doc;
+}
+
+/** Add an empty array under @p key and return it (borrowed). */
+static json_t *add_array(json_t *doc, const char *key)
+{
+	json_t *a = json_array();
+
+	assert_non_null(a);
+	assert_int_equal(json_object_set_new(doc, key, a), 0);
+	return a;
+}
+
+/** An on-link IPv4 address in 198.19.0.0/16, numbered by @p n. */
+static json_t *ip4_json(unsigned int n)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "198.19.%u.%u", (n >> 8) & 255, n & 255);
+	return json_string(buf);
+}
+
+static json_t *mac_json(unsigned int n)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "02:00:00:%02x:%02x:%02x", (n >> 16) & 255, (n >> 8) & 255,
+		 n & 255);
+	return json_string(buf);
+}
+
+/** A document with @p n VNIs numbered 1.., each with @p vteps VTEPs. */
+static json_t *vnis_doc(unsigned int n, unsigned int vteps, bool shared)
+{
+	json_t *doc = base_doc(), *vnis = add_array(doc, "vnis");
+
+	for (unsigned int i = 0; i < n; i++) {
+		json_t *vo = json_pack("{s:i}", "vni", i + 1), *va = json_array();
+
+		for (unsigned int j = 0; j < vteps; j++)
+			json_array_append_new(va, ip4_json(shared ? j : i * vteps + j));
+		json_object_set_new(vo, "vteps", va);
+		json_array_append_new(vnis, vo);
+	}
+	return doc;
+}
+
+/**
+ * A document with @p n endpoints spread over VNIs of @p per_vni endpoints
+ * each, plus @p n_fdb static FDB entries in VNI 1 and @p fdb_size.
+ */
+static json_t *eps_doc(unsigned int n, unsigned int per_vni, unsigned int n_fdb,
+		       unsigned int fdb_size)
+{
+	json_t *doc = vnis_doc((n + per_vni - 1) / per_vni + 1, 1, true);
+	json_t *eps = add_array(doc, "endpoints"), *fdb;
+	char name[32], port[32];
+
+	for (unsigned int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "ep%u", i);
+		snprintf(port, sizeof(port), "net_null%u", i + 1);
+		json_array_append_new(eps,
+				      json_pack("{s:s,s:s,s:i,s:o}", "name", name, "port", port,
+						"vni", i / per_vni + 1, "mac", mac_json(i + 1)));
+	}
+	fdb = add_array(doc, "fdb");
+	for (unsigned int i = 0; i < n_fdb; i++)
+		json_array_append_new(fdb, json_pack("{s:i,s:o,s:o}", "vni", 1, "mac",
+						     mac_json(0x10000 + i), "vtep", ip4_json(0)));
+	json_object_set_new(doc, "dataplane", json_pack("{s:i}", "fdb_size", fdb_size));
+	return doc;
+}
+
+static void test_limit_vnis(void **state)
+{
+	(void)state;
+	expect_doc_ok(vnis_doc(VX_MAX_VNIS, 0, false));
+	expect_doc_error(vnis_doc(VX_MAX_VNIS + 1, 0, false), "vnis",
+			 "too many VNIs (max 4096): 4097");
+}
+
+static void test_limit_vteps(void **state)
+{
+	(void)state;
+	expect_doc_ok(vnis_doc(1, VX_VNI_MAX_VTEPS, false));
+	expect_doc_error(vnis_doc(1, VX_VNI_MAX_VTEPS + 1, false), "vnis[0].vteps",
+			 "too many VTEPs (max 64): 65");
+	/* 16 x 64 distinct VTEPs fit; 17 x 64 do not, unless they are shared. */
+	expect_doc_ok(vnis_doc(VX_MAX_VTEPS / VX_VNI_MAX_VTEPS, VX_VNI_MAX_VTEPS, false));
+	expect_doc_ok(vnis_doc(VX_MAX_VTEPS / VX_VNI_MAX_VTEPS + 1, VX_VNI_MAX_VTEPS, true));
+	expect_doc_error(vnis_doc(VX_MAX_VTEPS / VX_VNI_MAX_VTEPS + 1, VX_VNI_MAX_VTEPS, false),
+			 "vnis", "too many distinct VTEPs (max 1024): 1088");
+}
+
+static void test_limit_endpoints(void **state)
+{
+	(void)state;
+	expect_doc_ok(eps_doc(VX_MAX_ENDPOINTS, VX_VNI_MAX_EPS, 0, 65536));
+	expect_doc_error(eps_doc(VX_MAX_ENDPOINTS + 1, VX_VNI_MAX_EPS, 0, 65536), "endpoints",
+			 "too many endpoints (max 256): 257");
+	expect_doc_error(eps_doc(VX_VNI_MAX_EPS + 1, VX_VNI_MAX_EPS + 1, 0, 65536),
+			 "endpoints[64].vni", "too many endpoints in VNI 1 (max 64)");
+}
+
+static void test_limit_fdb(void **state)
+{
+	(void)state;
+	/* Endpoint MACs and static entries share the FDB. */
+	expect_doc_ok(eps_doc(2, 2, 14, 16));
+	expect_doc_error(eps_doc(2, 2, 15, 16), "fdb",
+			 "15 static entries and 2 endpoint MACs exceed dataplane.fdb_size 16");
+}
+
+static void test_limit_neighbours(void **state)
+{
+	json_t *doc, *nb;
+
+	(void)state;
+	/* 1024 on-link VTEPs, both gateways and one more neighbour: one too many. */
+	doc = vnis_doc(16, 64, false);
+	json_object_set_new(json_object_get(doc, "underlay"), "gateway4",
+			    json_string("198.18.0.254"));
+	json_object_set_new(json_object_get(doc, "underlay"), "gateway6",
+			    json_string("2001:2::fe"));
+	nb = add_array(doc, "neighbours");
+	json_array_append_new(nb, json_pack("{s:o,s:o}", "ip", ip4_json(2000), "mac", mac_json(1)));
+	expect_doc_error(doc, "neighbours", "too many next hops");
+
+	/* A neighbour that is also a VTEP or gateway is counted once. */
+	doc = vnis_doc(16, 64, false);
+	json_object_set_new(json_object_get(doc, "underlay"), "gateway4",
+			    json_string("198.18.0.254"));
+	nb = add_array(doc, "neighbours");
+	json_array_append_new(nb, json_pack("{s:o,s:o}", "ip", ip4_json(5), "mac", mac_json(1)));
+	json_array_append_new(nb, json_pack("{s:s,s:o}", "ip", "198.18.0.254", "mac", mac_json(2)));
+	json_array_append_new(nb, json_pack("{s:o,s:o}", "ip", ip4_json(2000), "mac", mac_json(3)));
+	expect_doc_ok(doc);
+
+	/* The array itself is bounded. */
+	doc = base_doc();
+	nb = add_array(doc, "neighbours");
+	for (unsigned int i = 0; i < VX_MAX_VTEPS + 3; i++)
+		json_array_append_new(
+			nb, json_pack("{s:o,s:o}", "ip", ip4_json(i), "mac", mac_json(i + 1)));
+	expect_doc_error(doc, "neighbours", "too many neighbours (max 1026): 1027");
+}
+
+/** A string of @p len characters starting with @p prefix, padded with 'a'. */
+static char *long_string(const char *prefix, size_t len)
+{
+	char *s = malloc(len + 1);
+
+	assert_non_null(s);
+	memset(s, 'a', len);
+	memcpy(s, prefix, strlen(prefix));
+	s[len] = '\0';
+	return s;
+}
+
+static void test_limit_strings(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	json_t *doc;
+	char *s;
+
+	(void)state;
+	s = long_string("net_null0,x=", CTL_DEVARGS_LEN - 1);
+	doc = json_pack("{s:{s:s,s:s}}", "underlay", "port", s, "ip4", "198.18.0.1/24");
+	assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.underlay.port, s);
+	ctl_config_free(&cfg);
+	free(s);
+	s = long_string("net_null0,x=", CTL_DEVARGS_LEN);
+	expect_doc_error(json_pack("{s:{s:s,s:s}}", "underlay", "port", s, "ip4", "198.18.0.1/24"),
+			 "underlay.port", "device arguments too long (max 511 characters)");
+	free(s);
+
+	s = long_string("/", CTL_PATH_LEN - 1);
+	doc = json_pack("{s:{s:s,s:s},s:{s:s}}", "underlay", "port", "net_null0", "ip4",
+			"198.18.0.1/24", "stats", "file", s);
+	assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), 0);
+	assert_string_equal(cfg.stats_file, s);
+	ctl_config_free(&cfg);
+	free(s);
+	s = long_string("/", CTL_PATH_LEN);
+	expect_doc_error(json_pack("{s:{s:s,s:s},s:{s:s}}", "underlay", "port", "net_null0", "ip4",
+				   "198.18.0.1/24", "stats", "file", s),
+			 "stats.file", "path too long (max 255 characters)");
+	free(s);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Files.                                                                    */
+
+/** Write @p text to a file in the test directory; returns its path (static). */
+static const char *write_tmp(const char *name, const char *text)
+{
+	static char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", tmp_dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	return path;
+}
+
+static void test_load_missing(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN], path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/does-not-exist.json", tmp_dir);
+	memset(&cfg, 0xa5, sizeof(cfg));
+	assert_int_equal(ctl_config_load(path, &cfg, err, sizeof(err)), -ENOENT);
+	assert_error(err, path, "No such file or directory");
+	assert_empty(&cfg);
+
+	assert_int_equal(ctl_config_load(tmp_dir, &cfg, err, sizeof(err)), -EISDIR);
+	assert_error(err, tmp_dir, "Is a directory");
+	assert_empty(&cfg);
+}
+
+static void test_load_syntax_error(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN], want[256];
+	const char *path;
+
+	(void)state;
+	path = write_tmp("syntax.json", "{\n  \"underlay\": {\n    \"port\": \"net_null0\",,\n"
+					"    \"ip4\": \"198.18.0.1/24\"\n  }\n}\n");
+	memset(&cfg, 0xa5, sizeof(cfg));
+	assert_int_equal(ctl_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:3:25: ", path);
+	if (strncmp(err, want, strlen(want)) != 0)
+		fail_msg("got \"%s\", expected prefix \"%s\"", err, want);
+	assert_non_null(strstr(err, "near ','"));
+	assert_empty(&cfg);
+
+	path = write_tmp("dup.json", "{\"underlay\": {\"port\": \"net_null0\",\n"
+				     "\"ip4\": \"198.18.0.1/24\", \"port\": \"net_null1\"}}\n");
+	assert_int_equal(ctl_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:2:", path);
+	assert_int_equal(strncmp(err, want, strlen(want)), 0);
+	assert_non_null(strstr(err, "duplicate object key"));
+	assert_empty(&cfg);
+
+	path = write_tmp("empty.json", "");
+	assert_int_equal(ctl_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "%s:1:", path);
+	assert_int_equal(strncmp(err, want, strlen(want)), 0);
+
+	path = write_tmp("trailing.json", "{\"underlay\": {}} x");
+	assert_int_equal(ctl_config_load(path, &cfg, err, sizeof(err)), -EINVAL);
+	assert_int_equal(strncmp(err, path, strlen(path)), 0);
+}
+
+static void test_load_semantic_error(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+
+	(void)state;
+	assert_int_equal(
+		ctl_config_load(CTL_TEST_DATA "/bad_semantic.json", &cfg, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "vnis[0].vni: out of range 0..16777215: 16777216");
+	assert_empty(&cfg);
+}
+
+static void test_free_null(void **state)
+{
+	struct ctl_config cfg;
+
+	(void)state;
+	ctl_config_free(NULL);
+	ctl_config_defaults(&cfg);
+	ctl_config_free(&cfg);
+	ctl_config_free(&cfg);
+	assert_empty(&cfg);
+}
+
+static int setup_tmp(void **state)
+{
+	(void)state;
+	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/mflowd-ctl-XXXXXX");
+	return mkdtemp(tmp_dir) == NULL ? -1 : 0;
+}
+
+static int teardown_tmp(void **state)
+{
+	static const char *const files[] = {"syntax.json", "dup.json", "empty.json",
+					    "trailing.json", "bad.json"};
+	char path[128];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", tmp_dir, files[i]);
+		unlink(path);
+	}
+	return rmdir(tmp_dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full_example),
+		cmocka_unit_test(test_defaults_function),
+		cmocka_unit_test(test_defaults_absent_keys),
+		cmocka_unit_test(test_boundaries_accepted),
+		cmocka_unit_test(test_exact_messages),
+		cmocka_unit_test(test_message_escaping),
+		cmocka_unit_test(test_error_buffer),
+		cmocka_unit_test(test_root_borrowed),
+		cmocka_unit_test(test_error_after_arrays),
+		cmocka_unit_test(test_limit_vnis),
+		cmocka_unit_test(test_limit_vteps),
+		cmocka_unit_test(test_limit_endpoints),
+		cmocka_unit_test(test_limit_fdb),
+		cmocka_unit_test(test_limit_neighbours),
+		cmocka_unit_test(test_limit_strings),
+		cmocka_unit_test(test_load_missing),
+		cmocka_unit_test(test_load_syntax_error),
+		cmocka_unit_test(test_load_semantic_error),
+		cmocka_unit_test(test_free_null),
+	};
+	static struct CMUnitTest bad[N_BAD];
+	static char names[N_BAD][96];
+	int failed;
+
+	failed = cmocka_run_group_tests_name("control", tests, setup_tmp, teardown_tmp);
+
+	/* One named test per rejected document, so that a failure names its case. */
+	for (size_t i = 0; i < N_BAD; i++) {
+		snprintf(names[i], sizeof(names[i]), "bad[%zu] %s: %.60s", i, bad_cases[i].path,
+			 bad_cases[i].what);
+		bad[i] = (struct CMUnitTest){
+			.name = names[i],
+			.test_func = test_bad_one,
+			.initial_state = (void *)(uintptr_t)&bad_cases[i],
+		};
+	}
+	failed +=
+		_cmocka_run_group_tests("control bad configs", bad, N_BAD, setup_tmp, teardown_tmp);
+	return failed == 0 ? 0 : 1;
+}
