@@ -30,7 +30,7 @@
  * and the static neighbours share them (vx_create() allocates
  * VX_MAX_VTEPS + 2).
  */
-#define CTL_MAX_NEXTHOPS (VX_MAX_VTEPS + 2)
+#define CTL_MAX_NEXTHOPS VX_MAX_NEIGH
 
 /* Defaults and bounds of the numeric keys. */
 #define MTU_MIN		 576
@@ -852,6 +852,11 @@ static int parse_vteps(struct ctl_parse *c, json_t *vo, const char *opath,
 				    esc(s, vb, sizeof(vb)));
 		if (vx_ip_eq(ip, local))
 			return fail(c, path, "VTEP is the local address '%s'",
+				    esc(s, vb, sizeof(vb)));
+		if (!vx_ip_same_prefix(ip, local, plen) &&
+		    (ip->family == AF_INET ? cfg->underlay.gw4.family : cfg->underlay.gw6.family) == 0)
+			return fail(c, path, "VTEP is off-link and underlay.%s is not set '%s'",
+				    ip->family == AF_INET ? "gateway4" : "gateway6",
 				    esc(s, vb, sizeof(vb)));
 		for (size_t k = 0; k < j; k++)
 			if (vx_ip_eq(&vn->vteps[k], ip))

@@ -8,7 +8,7 @@
  * names the JSON path of the bad key and its value, for example
  * "vnis[1].vteps[0]: invalid IP address '198.18.0.x'".
  *
- * See docs/architecture.md for the reference of every key.
+ * See docs/config.md for the reference of every key.
  */
 #ifndef CTL_CONFIG_H
 #define CTL_CONFIG_H
@@ -133,7 +133,7 @@ int ctl_config_parse(const json_t *root, struct ctl_config *cfg, char *err, size
  * Read and parse a config file.
  *
  * @return
- *   0, -ENOENT/-EACCES (errno of open) with the path in @p err, or -EINVAL
+ *   0, -ENOENT/-EACCES/-EISDIR (errno of open) with the path in @p err, or -EINVAL
  *   for bad JSON (line and column in @p err) or a bad value.
  */
 int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t errlen);

@@ -77,11 +77,11 @@ struct dp_lcore {
 
 /** A copy of the tables, taken by the datapath lcore on request. */
 struct dp_snapshot {
-	unsigned int n_fdb;			 /**< Entries copied. */
-	unsigned int fdb_total;			 /**< Entries in the FDB. */
-	struct vx_fdb_entry fdb[DP_SNAP_FDB];	 /**< Up to DP_SNAP_FDB entries. */
-	unsigned int n_neigh;			 /**< Neighbours copied. */
-	struct vx_neigh neigh[VX_MAX_VTEPS + 2]; /**< Hold queues are not meaningful here. */
+	unsigned int n_fdb;		      /**< Entries copied. */
+	unsigned int fdb_total;		      /**< Entries in the FDB. */
+	struct vx_fdb_entry fdb[DP_SNAP_FDB]; /**< Up to DP_SNAP_FDB entries. */
+	unsigned int n_neigh;		      /**< Neighbours copied. */
+	struct vx_neigh neigh[VX_MAX_NEIGH];  /**< Hold queues are not meaningful here. */
 };
 
 /** The dataplane. */

@@ -39,6 +39,8 @@
 #define VX_NEIGH_HOLD	 4
 #define VX_OUT_MAX	 512
 #define VX_NAME_LEN	 32
+/** Next-hop entries: every on-link VTEP plus the two gateways. */
+#define VX_MAX_NEIGH (VX_MAX_VTEPS + 2)
 /** Marks "no index". */
 #define VX_NONE 0xffff
 

@@ -42,7 +42,7 @@ struct vx_inst *vx_create(const struct vx_params *p)
 				       RTE_CACHE_LINE_SIZE, socket);
 	vx->eps = rte_zmalloc_socket("vx_eps", sizeof(*vx->eps) * VX_MAX_ENDPOINTS,
 				     RTE_CACHE_LINE_SIZE, socket);
-	vx->max_neigh = VX_MAX_VTEPS + 2;
+	vx->max_neigh = VX_MAX_NEIGH;
 	vx->neigh = rte_zmalloc_socket("vx_neigh", sizeof(*vx->neigh) * vx->max_neigh,
 				       RTE_CACHE_LINE_SIZE, socket);
 	vx->vni_hash =

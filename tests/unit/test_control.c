@@ -617,6 +617,8 @@ static const struct bad_case bad_cases[] = {
 	 "vnis[0].vteps[0]", "no local IPv4 address (underlay.ip4) for VTEP '198.18.0.2'"},
 	{"{" UL ",'vnis':[{'vni':1,'vteps':['198.18.0.1']}]}", "vnis[0].vteps[0]",
 	 "VTEP is the local address '198.18.0.1'"},
+	{"{'underlay':{" PORT0 ",'ip4':'198.18.0.1/24'},'vnis':[{'vni':1,'vteps':['198.18.9.2']}]}",
+	 "vnis[0].vteps[0]", "VTEP is off-link and underlay.gateway4 is not set '198.18.9.2'"},
 	{"{" UL ",'vnis':[{'vni':1,'vteps':['239.1.1.1']}]}", "vnis[0].vteps[0]",
 	 "not a unicast address '239.1.1.1'"},
 	{"{" UL ",'vnis':[{'vni':1,'vteps':['0.0.0.0']}]}", "vnis[0].vteps[0]",
