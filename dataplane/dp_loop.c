@@ -20,7 +20,8 @@
 #include "dp.h"
 
 /* Queue the output of a VxLAN stage on the TX buffers of its ports. */
-static inline void out_to_tx(struct dp *dp, struct dp_lcore *lc, struct vx_out *out)
+static inline void
+out_to_tx(struct dp *dp, struct dp_lcore *lc, struct vx_out *out)
 {
 	for (uint16_t i = 0; i < out->n; i++) {
 		uint16_t pi = out->port[i];
@@ -31,14 +32,25 @@ static inline void out_to_tx(struct dp *dp, struct dp_lcore *lc, struct vx_out *
 	out->n = 0;
 }
 
-static inline void tx_flush_all(struct dp *dp, struct dp_lcore *lc)
+/* vx_out flush callback: the list filled up in the middle of a burst. */
+static void
+out_flush_cb(struct vx_out *out)
+{
+	struct dp *dp = out->ctx;
+
+	out_to_tx(dp, dp->lc, out);
+}
+
+static inline void
+tx_flush_all(struct dp *dp, struct dp_lcore *lc)
 {
 	for (uint16_t i = 0; i < dp->n_ports; i++)
 		rte_eth_tx_buffer_flush(dp->ports[i].port_id, 0, lc->txb[i]);
 }
 
 /* Copy the tables for the control thread. Runs on the datapath lcore. */
-static int snap_fdb_cb(const struct vx_fdb_entry *e, void *arg)
+static int
+snap_fdb_cb(const struct vx_fdb_entry *e, void *arg)
 {
 	struct dp_snapshot *s = arg;
 
@@ -47,7 +59,8 @@ static int snap_fdb_cb(const struct vx_fdb_entry *e, void *arg)
 	return 0;
 }
 
-static void snap_take(struct dp *dp)
+static void
+snap_take(struct dp *dp)
 {
 	struct dp_snapshot *s = dp->snap;
 	const struct vx_inst *vx = dp->vx;
@@ -61,14 +74,16 @@ static void snap_take(struct dp *dp)
 		memset(s->neigh[i].hold, 0, sizeof(s->neigh[i].hold));
 }
 
-static void idle_sleep(uint32_t us)
+static void
+idle_sleep(uint32_t us)
 {
 	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
 
 	nanosleep(&ts, NULL);
 }
 
-int dp_loop(void *arg)
+int
+dp_loop(void *arg)
 {
 	struct dp *dp = arg;
 	struct dp_lcore *lc = dp->lc;
@@ -81,6 +96,8 @@ int dp_loop(void *arg)
 	uint32_t idle = 0;
 
 	out.n = 0;
+	out.flush = out_flush_cb;
+	out.ctx = dp;
 	lc->thread = pthread_self();
 	lc->start_tsc = rte_rdtsc();
 	last_drain = lc->start_tsc;
@@ -132,7 +149,8 @@ int dp_loop(void *arg)
 	return 0;
 }
 
-int dp_snapshot(struct dp *dp, unsigned int timeout_ms)
+int
+dp_snapshot(struct dp *dp, unsigned int timeout_ms)
 {
 	struct dp_lcore *lc = dp->lc;
 	uint32_t req;

@@ -20,7 +20,8 @@
 #define DP_LOG(level, fmt, ...) RTE_LOG(level, USER1, "dp: " fmt "\n", ##__VA_ARGS__)
 
 /* The NUMA node of an lcore, asking libnuma when DPDK does not know. */
-static int lcore_node(unsigned int lcore)
+static int
+lcore_node(unsigned int lcore)
 {
 	int node = (int)rte_lcore_to_socket_id(lcore);
 
@@ -34,7 +35,8 @@ static int lcore_node(unsigned int lcore)
 	return 0;
 }
 
-static struct rte_mempool *pool_get(struct dp *dp, int node)
+static struct rte_mempool *
+pool_get(struct dp *dp, int node)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
 
@@ -51,7 +53,8 @@ static struct rte_mempool *pool_get(struct dp *dp, int node)
 	return dp->pools[node];
 }
 
-int dp_init(struct dp *dp, const struct dp_params *p)
+int
+dp_init(struct dp *dp, const struct dp_params *p)
 {
 	unsigned int lcore;
 	int node;
@@ -85,7 +88,8 @@ out_free:
 }
 
 /* Find the ethdev a devargs string names, probing the device if needed. */
-static int port_lookup_or_probe(const char *devargs, uint16_t *port_id, bool *hotplugged)
+static int
+port_lookup_or_probe(const char *devargs, uint16_t *port_id, bool *hotplugged)
 {
 	struct rte_dev_iterator it;
 	char name[RTE_DEV_NAME_MAX_LEN];
@@ -123,7 +127,8 @@ static int port_lookup_or_probe(const char *devargs, uint16_t *port_id, bool *ho
 	return -ENODEV;
 }
 
-static void tx_buffer_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
+static void
+tx_buffer_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
 {
 	uint64_t *drops = userdata;
 
@@ -131,8 +136,9 @@ static void tx_buffer_error(struct rte_mbuf **unsent, uint16_t count, void *user
 	*drops += count;
 }
 
-int dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_role role,
-		 uint16_t ep, uint16_t mtu)
+int
+dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_role role,
+	     uint16_t ep, uint16_t mtu)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
@@ -216,7 +222,8 @@ int dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_p
 	return idx;
 }
 
-int dp_ports_start(struct dp *dp)
+int
+dp_ports_start(struct dp *dp)
 {
 	for (unsigned int i = 0; i < dp->n_ports; i++) {
 		struct dp_port *port = &dp->ports[i];
@@ -236,7 +243,8 @@ int dp_ports_start(struct dp *dp)
 	return 0;
 }
 
-void dp_ports_close(struct dp *dp)
+void
+dp_ports_close(struct dp *dp)
 {
 	if (dp == NULL)
 		return;
@@ -259,7 +267,8 @@ void dp_ports_close(struct dp *dp)
 	dp->n_ports = 0;
 }
 
-void dp_fini(struct dp *dp)
+void
+dp_fini(struct dp *dp)
 {
 	if (dp == NULL)
 		return;

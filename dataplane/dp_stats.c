@@ -14,7 +14,8 @@
 
 #include "dp.h"
 
-static json_t *counters_json(const struct vx_stats *st, bool drops)
+static json_t *
+counters_json(const struct vx_stats *st, bool drops)
 {
 	json_t *o = json_object();
 
@@ -32,7 +33,8 @@ static json_t *counters_json(const struct vx_stats *st, bool drops)
 }
 
 /* CPU time the datapath thread used, in nanoseconds, or -1. */
-static int64_t lcore_cpu_ns(const struct dp_lcore *lc)
+static int64_t
+lcore_cpu_ns(const struct dp_lcore *lc)
 {
 	clockid_t cid;
 	struct timespec ts;
@@ -43,7 +45,8 @@ static int64_t lcore_cpu_ns(const struct dp_lcore *lc)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static json_t *lcore_json(const struct dp_lcore *lc)
+static json_t *
+lcore_json(const struct dp_lcore *lc)
 {
 	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
 	double wall = lc->start_tsc != 0 ? (double)(now - lc->start_tsc) / (double)hz : 0;
@@ -62,7 +65,8 @@ static json_t *lcore_json(const struct dp_lcore *lc)
 	return o;
 }
 
-static json_t *ports_json(const struct dp *dp)
+static json_t *
+ports_json(const struct dp *dp)
 {
 	json_t *a = json_array();
 
@@ -91,7 +95,8 @@ static json_t *ports_json(const struct dp *dp)
 	return a;
 }
 
-static json_t *fdb_json(const struct dp *dp)
+static json_t *
+fdb_json(const struct dp *dp)
 {
 	const struct dp_snapshot *s = dp->snap;
 	json_t *a = json_array();
@@ -118,7 +123,8 @@ static json_t *fdb_json(const struct dp *dp)
 	return a;
 }
 
-static json_t *neigh_json(const struct dp *dp)
+static json_t *
+neigh_json(const struct dp *dp)
 {
 	const struct dp_snapshot *s = dp->snap;
 	json_t *a = json_array();
@@ -137,7 +143,8 @@ static json_t *neigh_json(const struct dp *dp)
 	return a;
 }
 
-json_t *dp_stats_json(struct dp *dp)
+json_t *
+dp_stats_json(struct dp *dp)
 {
 	const struct dp_lcore *lc = dp->lc;
 	json_t *root = json_object(), *lcores = json_array();
@@ -164,7 +171,8 @@ json_t *dp_stats_json(struct dp *dp)
 	return root;
 }
 
-int dp_stats_write(struct dp *dp, const char *path)
+int
+dp_stats_write(struct dp *dp, const char *path)
 {
 	char tmp[PATH_MAX];
 	json_t *root;
@@ -192,7 +200,8 @@ out_json:
 	return rc;
 }
 
-void dp_stats_print(struct dp *dp, FILE *f)
+void
+dp_stats_print(struct dp *dp, FILE *f)
 {
 	const struct dp_lcore *lc = dp->lc;
 	json_t *root = dp_stats_json(dp);

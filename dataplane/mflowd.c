@@ -40,7 +40,8 @@ struct app {
 	struct dp dp;
 };
 
-static void on_signal(int sig)
+static void
+on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		sig_dump = 1;
@@ -48,7 +49,8 @@ static void on_signal(int sig)
 		sig_quit = 1;
 }
 
-static void usage(FILE *f)
+static void
+usage(FILE *f)
 {
 	fprintf(f, "usage: mflowd <EAL arguments> -- --config FILE [--stats-file PATH]\n"
 		   "              [--stats-interval SEC] [--check]\n"
@@ -60,7 +62,8 @@ static void usage(FILE *f)
 }
 
 /* Parse the arguments after "--". Returns 0, or an exit code. */
-static int parse_app_args(struct app *app, int argc, char **argv)
+static int
+parse_app_args(struct app *app, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"config", required_argument, NULL, 'c'},
@@ -122,7 +125,8 @@ static int parse_app_args(struct app *app, int argc, char **argv)
 }
 
 /* Build the VxLAN instance and open every port. Returns 0 or -errno. */
-static int setup(struct app *app)
+static int
+setup(struct app *app)
 {
 	const struct ctl_config *cfg = &app->cfg;
 	struct dp *dp = &app->dp;
@@ -237,7 +241,8 @@ static int setup(struct app *app)
 	return 0;
 }
 
-static void write_stats(struct app *app)
+static void
+write_stats(struct app *app)
 {
 	int rc;
 
@@ -249,7 +254,8 @@ static void write_stats(struct app *app)
 }
 
 /* Serve signals and the stats timer until asked to stop. */
-static void *control_loop(void *arg)
+static void *
+control_loop(void *arg)
 {
 	struct app *app = arg;
 	uint64_t hz = rte_get_timer_hz(), next = rte_get_timer_cycles();
@@ -271,7 +277,8 @@ static void *control_loop(void *arg)
 	return NULL;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static struct app app;
 	char err[CTL_ERR_LEN];

@@ -398,34 +398,52 @@ struct vx_inst {
 	uint64_t next_timer; /**< TSC of the next timer run. */
 };
 
+struct vx_out;
+
+/**
+ * Called by vx_out_push() when the list is full: the callee must take every
+ * packet in the list (transmit or free them) and set n to 0.
+ *
+ * @param o
+ *   The full list.
+ */
+typedef void (*vx_out_flush_t)(struct vx_out *o);
+
 /** Output of a burst: packets and the dataplane port each must leave by. */
 struct vx_out {
 	uint16_t n;			   /**< Packets in the list. */
+	vx_out_flush_t flush;		   /**< Empties a full list; NULL drops instead. */
+	void *ctx;			   /**< For the flush callback. */
 	uint16_t port[VX_OUT_MAX];	   /**< Dataplane port index per packet. */
 	struct rte_mbuf *pkts[VX_OUT_MAX]; /**< The packets, now owned by the caller. */
 };
 
 /**
- * Append a packet to an output list. When the list is full the packet is
- * freed and counted as flood_overflow.
+ * Append a packet to an output list. A full list is handed to its flush
+ * callback; without one the packet is freed and counted as flood_overflow.
  *
  * @param o
  *   The list; takes ownership of @p m.
  */
-static inline void vx_out_push(struct vx_out *o, uint16_t port, struct rte_mbuf *m,
-			       struct vx_stats *st)
+static inline void
+vx_out_push(struct vx_out *o, uint16_t port, struct rte_mbuf *m, struct vx_stats *st)
 {
 	if (unlikely(o->n == VX_OUT_MAX)) {
-		rte_pktmbuf_free(m);
-		st->drop[VX_DROP_flood_overflow]++;
-		return;
+		if (o->flush != NULL)
+			o->flush(o);
+		if (o->n == VX_OUT_MAX) {
+			rte_pktmbuf_free(m);
+			st->drop[VX_DROP_flood_overflow]++;
+			return;
+		}
 	}
 	o->port[o->n] = port;
 	o->pkts[o->n++] = m;
 }
 
 /** Free a packet and count why. */
-static inline void vx_drop(struct rte_mbuf *m, enum vx_drop_reason r, struct vx_stats *st)
+static inline void
+vx_drop(struct rte_mbuf *m, enum vx_drop_reason r, struct vx_stats *st)
 {
 	rte_pktmbuf_free(m);
 	st->drop[r]++;

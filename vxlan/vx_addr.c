@@ -12,7 +12,8 @@
 
 #include "vx.h"
 
-int vx_ip_parse(const char *s, struct vx_ip *ip)
+int
+vx_ip_parse(const char *s, struct vx_ip *ip)
 {
 	struct vx_ip tmp = {0};
 
@@ -29,7 +30,8 @@ int vx_ip_parse(const char *s, struct vx_ip *ip)
 	return 0;
 }
 
-int vx_prefix_parse(const char *s, struct vx_ip *ip, uint8_t *plen)
+int
+vx_prefix_parse(const char *s, struct vx_ip *ip, uint8_t *plen)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
 	const char *slash;
@@ -60,7 +62,8 @@ int vx_prefix_parse(const char *s, struct vx_ip *ip, uint8_t *plen)
 	return 0;
 }
 
-const char *vx_ip_fmt(const struct vx_ip *ip, char *buf, size_t len)
+const char *
+vx_ip_fmt(const struct vx_ip *ip, char *buf, size_t len)
 {
 	if (ip == NULL || ip->family == 0 ||
 	    inet_ntop(ip->family, ip->family == AF_INET ? (const void *)&ip->v4 : ip->v6, buf,
@@ -69,7 +72,8 @@ const char *vx_ip_fmt(const struct vx_ip *ip, char *buf, size_t len)
 	return buf;
 }
 
-bool vx_ip_eq(const struct vx_ip *a, const struct vx_ip *b)
+bool
+vx_ip_eq(const struct vx_ip *a, const struct vx_ip *b)
 {
 	if (a->family == 0 || a->family != b->family)
 		return false;
@@ -78,7 +82,8 @@ bool vx_ip_eq(const struct vx_ip *a, const struct vx_ip *b)
 	return memcmp(a->v6, b->v6, 16) == 0;
 }
 
-bool vx_ip_same_prefix(const struct vx_ip *a, const struct vx_ip *b, uint8_t plen)
+bool
+vx_ip_same_prefix(const struct vx_ip *a, const struct vx_ip *b, uint8_t plen)
 {
 	const uint8_t *pa, *pb;
 	unsigned int bytes, bits;
@@ -105,7 +110,8 @@ bool vx_ip_same_prefix(const struct vx_ip *a, const struct vx_ip *b, uint8_t ple
 	return ((pa[bytes] ^ pb[bytes]) & (uint8_t)(0xff << (8 - bits))) == 0;
 }
 
-int vx_mac_parse(const char *s, struct rte_ether_addr *mac)
+int
+vx_mac_parse(const char *s, struct rte_ether_addr *mac)
 {
 	unsigned int b[6];
 	char tail;

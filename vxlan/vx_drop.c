@@ -31,7 +31,8 @@ const char *const vx_stat_descs[VX_STAT__MAX] = {
 #undef VX_STAT
 };
 
-void vx_stats_add(struct vx_stats *dst, const struct vx_stats *src)
+void
+vx_stats_add(struct vx_stats *dst, const struct vx_stats *src)
 {
 	for (unsigned int i = 0; i < VX_DROP__MAX; i++)
 		dst->drop[i] += src->drop[i];
@@ -39,7 +40,8 @@ void vx_stats_add(struct vx_stats *dst, const struct vx_stats *src)
 		dst->stat[i] += src->stat[i];
 }
 
-int vx_drop_lookup(const char *name)
+int
+vx_drop_lookup(const char *name)
 {
 	for (unsigned int i = 0; i < VX_DROP__MAX; i++)
 		if (strcmp(vx_drop_names[i], name) == 0)

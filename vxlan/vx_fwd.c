@@ -22,7 +22,8 @@
  * addresses, protocol and, for unfragmented TCP/UDP/SCTP, the ports; other
  * frames use the MAC addresses. A hash the NIC already computed wins.
  */
-static inline uint32_t inner_flow_hash(const struct rte_mbuf *m)
+static inline uint32_t
+inner_flow_hash(const struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
 	uint32_t len = m->data_len, h = 0, l4 = 0;
@@ -64,10 +65,12 @@ static inline uint32_t inner_flow_hash(const struct rte_mbuf *m)
  * Encapsulate one frame towards VTEP @ti in @vni and hand it to neighbour
  * output. Takes ownership of @m.
  */
-static inline void encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti, uint32_t vni,
-			     uint32_t hash, uint64_t now, struct vx_out *out, struct vx_stats *st)
+static inline void
+encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti, uint32_t vni, uint32_t hash,
+	  uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	const struct vx_vtep *t = &vx->vteps[ti];
+	const struct vx_neigh *nb;
 	uint32_t inner_len = m->pkt_len;
 	uint32_t ip_len = inner_len + t->hdr_len - (uint32_t)sizeof(struct rte_ether_hdr);
 	struct rte_udp_hdr *udp;
@@ -124,12 +127,75 @@ static inline void encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti
 	}
 	st->stat[VX_STAT_encap_pkts]++;
 	st->stat[VX_STAT_encap_bytes] += inner_len;
+	/* Fast path: a resolved next hop; vx_neigh_output() handles the rest. */
+	nb = &vx->neigh[t->nh];
+	if (likely(nb->state == VX_NEIGH_REACHABLE || nb->state == VX_NEIGH_STATIC ||
+		   nb->state == VX_NEIGH_STALE)) {
+		rte_ether_addr_copy(&nb->mac, (struct rte_ether_addr *)hdr);
+		vx_out_push(out, vx->p.underlay_port, m, st);
+		return;
+	}
 	vx_neigh_output(vx, t->nh, m, now, out, st);
 }
 
+/*
+ * Cut a packet to @len bytes, which may free whole trailing segments (a
+ * link-layer trailer can straddle the last segment boundary of a jumbo
+ * frame, where rte_pktmbuf_trim() gives up).
+ */
+static void
+pkt_trim_to(struct rte_mbuf *m, uint32_t len)
+{
+	struct rte_mbuf *seg = m, *rest;
+	uint32_t left = len;
+	uint16_t nb = 1;
+
+	while (seg->data_len < left && seg->next != NULL) {
+		left -= seg->data_len;
+		seg = seg->next;
+		nb++;
+	}
+	seg->data_len = (uint16_t)left;
+	rest = seg->next;
+	seg->next = NULL;
+	rte_pktmbuf_free(rest);
+	m->nb_segs = nb;
+	m->pkt_len = len;
+}
+
+/*
+ * Whether a frame fits the MTU of the endpoint it goes to. The MTU counts
+ * the IP packet; one VLAN tag is allowed on top of the Ethernet header.
+ */
+static inline bool
+fits_endpoint(const struct vx_endpoint *ep, const struct rte_mbuf *m)
+{
+	uint32_t l2 = sizeof(struct rte_ether_hdr);
+
+	if (likely(m->pkt_len <= ep->mtu + l2))
+		return true;
+	return rte_pktmbuf_mtod(m, const struct rte_ether_hdr *)->ether_type ==
+		       RTE_BE16(RTE_ETHER_TYPE_VLAN) &&
+	       m->pkt_len <= ep->mtu + l2 + sizeof(struct rte_vlan_hdr);
+}
+
+/* Queue a frame on an endpoint's port, or drop it when it is too big. */
+static inline void
+to_endpoint(struct vx_inst *vx, uint16_t epi, struct rte_mbuf *m, struct vx_out *out,
+	    struct vx_stats *st)
+{
+	const struct vx_endpoint *ep = &vx->eps[epi];
+
+	if (unlikely(!fits_endpoint(ep, m))) {
+		vx_drop(m, VX_DROP_inner_too_big, st);
+		return;
+	}
+	vx_out_push(out, ep->port, m, st);
+}
+
 /* Copy a frame for flooding; counts no_mbuf on failure. */
-static inline struct rte_mbuf *flood_copy(struct vx_inst *vx, struct rte_mbuf *m,
-					  struct vx_stats *st)
+static inline struct rte_mbuf *
+flood_copy(struct vx_inst *vx, struct rte_mbuf *m, struct vx_stats *st)
 {
 	struct rte_mbuf *c = rte_pktmbuf_copy(m, vx->p.pool, 0, UINT32_MAX);
 
@@ -144,8 +210,9 @@ static inline struct rte_mbuf *flood_copy(struct vx_inst *vx, struct rte_mbuf *m
  * Flood a decapsulated frame to the local endpoints of its VNI. Frames
  * from the underlay never go back to a VTEP (split horizon).
  */
-static void flood_decap(struct vx_inst *vx, const struct vx_vni *v, struct rte_mbuf *m,
-			struct vx_out *out, struct vx_stats *st)
+static void
+flood_decap(struct vx_inst *vx, const struct vx_vni *v, struct rte_mbuf *m, struct vx_out *out,
+	    struct vx_stats *st)
 {
 	if (v->n_eps == 0) {
 		vx_drop(m, VX_DROP_no_members, st);
@@ -155,15 +222,15 @@ static void flood_decap(struct vx_inst *vx, const struct vx_vni *v, struct rte_m
 		struct rte_mbuf *c = flood_copy(vx, m, st);
 
 		if (c != NULL)
-			vx_out_push(out, vx->eps[v->eps[i]].port, c, st);
+			to_endpoint(vx, v->eps[i], c, out, st);
 	}
-	vx_out_push(out, vx->eps[v->eps[v->n_eps - 1]].port, m, st);
+	to_endpoint(vx, v->eps[v->n_eps - 1], m, out, st);
 }
 
 /* Flood an endpoint's frame to the other endpoints and every VTEP of its VNI. */
-static void flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v,
-			struct rte_mbuf *m, uint32_t hash, uint64_t now, struct vx_out *out,
-			struct vx_stats *st)
+static void
+flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v, struct rte_mbuf *m,
+	    uint32_t hash, uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	unsigned int left = v->n_eps - 1u + v->n_vteps;
 
@@ -178,7 +245,7 @@ static void flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v
 			continue;
 		c = --left == 0 ? m : flood_copy(vx, m, st);
 		if (c != NULL)
-			vx_out_push(out, vx->eps[v->eps[i]].port, c, st);
+			to_endpoint(vx, v->eps[i], c, out, st);
 	}
 	for (unsigned int i = 0; i < v->n_vteps; i++) {
 		struct rte_mbuf *c = --left == 0 ? m : flood_copy(vx, m, st);
@@ -189,8 +256,8 @@ static void flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v
 }
 
 /* Find the VTEP a packet came from among the VTEPs of its VNI. */
-static inline int vni_vtep_lookup(const struct vx_inst *vx, const struct vx_vni *v,
-				  const struct vx_ip *src)
+static inline int
+vni_vtep_lookup(const struct vx_inst *vx, const struct vx_vni *v, const struct vx_ip *src)
 {
 	for (unsigned int i = 0; i < v->n_vteps; i++) {
 		const struct vx_ip *ip = &vx->vteps[v->vteps[i]].ip;
@@ -203,7 +270,8 @@ static inline int vni_vtep_lookup(const struct vx_inst *vx, const struct vx_vni 
 	return -1;
 }
 
-static inline bool udp_csum_ok(const struct rte_mbuf *m, const struct vx_parsed *r)
+static inline bool
+udp_csum_ok(const struct rte_mbuf *m, const struct vx_parsed *r)
 {
 	const void *l3 = rte_pktmbuf_mtod_offset(m, const void *, r->l3_off);
 
@@ -212,9 +280,36 @@ static inline bool udp_csum_ok(const struct rte_mbuf *m, const struct vx_parsed 
 	return rte_ipv6_udptcp_cksum_mbuf_verify(m, l3, r->l4_off) == 0;
 }
 
+/*
+ * What the previous packets of a burst resolved. Packets of one flow arrive
+ * back to back, so most lookups repeat. Within a burst the FDB only gains or
+ * updates entries in place (deletion and aging run from the timer), so the
+ * cached entry pointers stay valid until the burst ends.
+ */
+struct decap_cache {
+	int vi;				  /* VNI index of vni, or -1. */
+	uint32_t vni;			  /* The VNI it resolved. */
+	int ti;				  /* VTEP index that src resolved to in vni. */
+	struct vx_ip src;		  /* Outer source. */
+	bool learned;			  /* learn_mac was learned from ti in vni. */
+	struct rte_ether_addr learn_mac;  /* Last inner source learned. */
+	bool dst_valid;			  /* dst_mac and dst_e are set. */
+	struct rte_ether_addr dst_mac;	  /* Last inner destination. */
+	const struct vx_fdb_entry *dst_e; /* Its entry, NULL when unknown. */
+};
+
+static inline bool
+ip_same(const struct vx_ip *a, const struct vx_ip *b)
+{
+	if (a->family != b->family)
+		return false;
+	return a->family == AF_INET ? a->v4 == b->v4 : memcmp(a->v6, b->v6, 16) == 0;
+}
+
 /* Decapsulate one validated VxLAN packet and deliver the inner frame. */
-static inline void decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r,
-			     uint64_t now, struct vx_out *out, struct vx_stats *st)
+static inline void
+decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uint64_t now,
+	  struct decap_cache *c, struct vx_out *out, struct vx_stats *st)
 {
 	const struct vx_fdb_entry *e;
 	const struct rte_ether_hdr *eth;
@@ -225,23 +320,33 @@ static inline void decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struc
 		vx_drop(m, VX_DROP_udp_bad_csum, st);
 		return;
 	}
-	vi = vx_vni_find(vx, r->vni);
-	if (unlikely(vi < 0)) {
-		vx_drop(m, VX_DROP_vni_unknown, st);
-		return;
-	}
-	v = &vx->vnis[vi];
-	ti = vni_vtep_lookup(vx, v, &r->src);
-	if (unlikely(ti < 0)) {
-		vx_drop(m, VX_DROP_vtep_unknown, st);
-		return;
+	if (likely(c->vi >= 0 && c->vni == r->vni && ip_same(&c->src, &r->src))) {
+		vi = c->vi;
+		ti = c->ti;
+		v = &vx->vnis[vi];
+	} else {
+		vi = vx_vni_find(vx, r->vni);
+		if (unlikely(vi < 0)) {
+			vx_drop(m, VX_DROP_vni_unknown, st);
+			return;
+		}
+		v = &vx->vnis[vi];
+		ti = vni_vtep_lookup(vx, v, &r->src);
+		if (unlikely(ti < 0)) {
+			vx_drop(m, VX_DROP_vtep_unknown, st);
+			return;
+		}
+		c->vi = vi;
+		c->vni = r->vni;
+		c->ti = ti;
+		c->src = r->src;
+		c->learned = false;
+		c->dst_valid = false;
 	}
 	/* Strip the outer headers and any Ethernet padding after the datagram. */
 	rte_pktmbuf_adj(m, r->outer_len);
-	if (m->pkt_len > r->inner_len && rte_pktmbuf_trim(m, m->pkt_len - r->inner_len) < 0) {
-		vx_drop(m, VX_DROP_outer_split, st);
-		return;
-	}
+	if (unlikely(m->pkt_len > r->inner_len))
+		pkt_trim_to(m, r->inner_len);
 	if (unlikely(m->data_len < sizeof(*eth))) {
 		vx_drop(m, VX_DROP_outer_split, st);
 		return;
@@ -252,18 +357,29 @@ static inline void decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struc
 		vx_drop(m, VX_DROP_inner_src_invalid, st);
 		return;
 	}
-	rc = vx_fdb_learn(vx->fdb, r->vni, &eth->src_addr, VX_FDB_REMOTE, (uint16_t)ti, now);
-	if (unlikely(rc != 0)) {
-		if (rc == 1) {
-			st->stat[VX_STAT_fdb_learned]++;
-		} else if (rc == -ENOSPC) {
-			st->stat[VX_STAT_fdb_learn_failed]++;
-		} else if (rc == -EPERM) {
-			e = vx_fdb_lookup(vx->fdb, r->vni, &eth->src_addr);
-			if (e != NULL && e->kind == VX_FDB_LOCAL) {
-				vx_drop(m, VX_DROP_src_mac_local, st);
-				return;
+	/* The flow's first packet in this burst learned it with the same time. */
+	if (!c->learned || !rte_is_same_ether_addr(&c->learn_mac, &eth->src_addr)) {
+		rc = vx_fdb_learn(vx->fdb, r->vni, &eth->src_addr, VX_FDB_REMOTE, (uint16_t)ti,
+				  now);
+		c->learned = false;
+		if (unlikely(rc != 0)) {
+			if (rc == 1) {
+				st->stat[VX_STAT_fdb_learned]++;
+				/* A cached miss for this MAC would now be wrong. */
+				c->dst_valid = false;
+			} else if (rc == -ENOSPC) {
+				st->stat[VX_STAT_fdb_learn_failed]++;
+			} else if (rc == -EPERM) {
+				e = vx_fdb_lookup(vx->fdb, r->vni, &eth->src_addr);
+				if (e != NULL && e->kind == VX_FDB_LOCAL) {
+					vx_drop(m, VX_DROP_src_mac_local, st);
+					return;
+				}
 			}
+		}
+		if (rc >= 0) {
+			c->learned = true;
+			rte_ether_addr_copy(&eth->src_addr, &c->learn_mac);
 		}
 	}
 	st->stat[VX_STAT_decap_pkts]++;
@@ -272,19 +388,28 @@ static inline void decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struc
 		flood_decap(vx, v, m, out, st);
 		return;
 	}
-	e = vx_fdb_lookup(vx->fdb, r->vni, &eth->dst_addr);
+	if (c->dst_valid && rte_is_same_ether_addr(&c->dst_mac, &eth->dst_addr)) {
+		e = c->dst_e;
+	} else {
+		e = vx_fdb_lookup(vx->fdb, r->vni, &eth->dst_addr);
+		c->dst_valid = true;
+		c->dst_e = e;
+		rte_ether_addr_copy(&eth->dst_addr, &c->dst_mac);
+	}
 	if (e == NULL) {
 		flood_decap(vx, v, m, out, st);
 	} else if (e->kind == VX_FDB_LOCAL) {
-		vx_out_push(out, vx->eps[e->target].port, m, st);
+		to_endpoint(vx, e->target, m, out, st);
 	} else {
 		vx_drop(m, VX_DROP_dst_remote, st);
 	}
 }
 
-void vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
-		       struct vx_out *out, struct vx_stats *st)
+void
+vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
+		  struct vx_out *out, struct vx_stats *st)
 {
+	struct decap_cache c = {.vi = -1};
 	struct vx_parsed r;
 
 	st->stat[VX_STAT_underlay_rx] += n;
@@ -294,7 +419,7 @@ void vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, u
 		switch (vx_parse_underlay(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
 					  m->pkt_len, &vx->pcfg, &r)) {
 		case VX_CLASS_VXLAN:
-			decap_one(vx, m, &r, now, out, st);
+			decap_one(vx, m, &r, now, &c, out, st);
 			break;
 		case VX_CLASS_ARP:
 			vx_arp_input(vx, m, r.l3_off, now, out, st);
@@ -309,11 +434,16 @@ void vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, u
 	}
 }
 
-void vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint16_t n,
-		       uint64_t now, struct vx_out *out, struct vx_stats *st)
+void
+vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint16_t n,
+		  uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	const struct vx_endpoint *ep = &vx->eps[epi];
 	const struct vx_vni *v = &vx->vnis[ep->vni_idx];
+	/* The last destination and its entry; encapsulation never changes the FDB. */
+	const struct vx_fdb_entry *last_e = NULL;
+	struct rte_ether_addr last_dst;
+	bool last_valid = false;
 
 	st->stat[VX_STAT_endpoint_rx] += n;
 	for (uint16_t i = 0; i < n; i++) {
@@ -335,7 +465,14 @@ void vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts,
 			flood_encap(vx, epi, v, m, inner_flow_hash(m), now, out, st);
 			continue;
 		}
-		e = vx_fdb_lookup(vx->fdb, v->vni, &eth->dst_addr);
+		if (last_valid && rte_is_same_ether_addr(&last_dst, &eth->dst_addr)) {
+			e = last_e;
+		} else {
+			e = vx_fdb_lookup(vx->fdb, v->vni, &eth->dst_addr);
+			last_e = e;
+			rte_ether_addr_copy(&eth->dst_addr, &last_dst);
+			last_valid = true;
+		}
 		if (likely(e != NULL && e->kind == VX_FDB_REMOTE)) {
 			encap_one(vx, m, e->target, v->vni, inner_flow_hash(m), now, out, st);
 		} else if (e != NULL) {
@@ -344,14 +481,15 @@ void vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts,
 				continue;
 			}
 			st->stat[VX_STAT_local_switched]++;
-			vx_out_push(out, vx->eps[e->target].port, m, st);
+			to_endpoint(vx, e->target, m, out, st);
 		} else {
 			flood_encap(vx, epi, v, m, inner_flow_hash(m), now, out, st);
 		}
 	}
 }
 
-void vx_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *st)
+void
+vx_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	if (now < vx->next_timer)
 		return;

@@ -13,12 +13,14 @@
 
 #define VNI_HASH_SLOTS (2 * VX_MAX_VNIS)
 
-static inline uint32_t vni_hash(uint32_t vni)
+static inline uint32_t
+vni_hash(uint32_t vni)
 {
 	return (vni * 2654435761u) >> 19;
 }
 
-struct vx_inst *vx_create(const struct vx_params *p)
+struct vx_inst *
+vx_create(const struct vx_params *p)
 {
 	struct vx_inst *vx;
 	int socket;
@@ -73,7 +75,8 @@ out_nomem:
 	return NULL;
 }
 
-void vx_destroy(struct vx_inst *vx)
+void
+vx_destroy(struct vx_inst *vx)
 {
 	if (vx == NULL)
 		return;
@@ -89,7 +92,8 @@ void vx_destroy(struct vx_inst *vx)
 	rte_free(vx);
 }
 
-int vx_vni_find(const struct vx_inst *vx, uint32_t vni)
+int
+vx_vni_find(const struct vx_inst *vx, uint32_t vni)
 {
 	uint32_t h = vni_hash(vni) & vx->vni_hash_mask;
 
@@ -104,7 +108,8 @@ int vx_vni_find(const struct vx_inst *vx, uint32_t vni)
 	}
 }
 
-int vx_vni_add(struct vx_inst *vx, uint32_t vni)
+int
+vx_vni_add(struct vx_inst *vx, uint32_t vni)
 {
 	uint32_t h;
 	struct vx_vni *v;
@@ -125,7 +130,8 @@ int vx_vni_add(struct vx_inst *vx, uint32_t vni)
 	return vx->n_vnis++;
 }
 
-int vx_vtep_find(const struct vx_inst *vx, const struct vx_ip *ip)
+int
+vx_vtep_find(const struct vx_inst *vx, const struct vx_ip *ip)
 {
 	for (unsigned int i = 0; i < vx->n_vteps; i++)
 		if (vx_ip_eq(&vx->vteps[i].ip, ip))
@@ -139,7 +145,8 @@ int vx_vtep_find(const struct vx_inst *vx, const struct vx_ip *ip)
  * header checksum is precomputed over a header whose total length is zero,
  * so that the datapath only adds the length (RFC 1624).
  */
-static void vtep_build_template(const struct vx_inst *vx, struct vx_vtep *t)
+static void
+vtep_build_template(const struct vx_inst *vx, struct vx_vtep *t)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)t->tmpl;
 	struct rte_udp_hdr *udp;
@@ -177,7 +184,8 @@ static void vtep_build_template(const struct vx_inst *vx, struct vx_vtep *t)
 	vxh->flags = VX_FLAG_I;
 }
 
-int vx_vtep_add(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip)
+int
+vx_vtep_add(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip)
 {
 	const struct vx_ip *local, *gw;
 	struct vx_vtep *t;
@@ -236,7 +244,8 @@ int vx_vtep_add(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip)
 	return ti;
 }
 
-int vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep)
+int
+vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep)
 {
 	struct vx_endpoint *e;
 	struct vx_vni *v;
@@ -267,8 +276,9 @@ int vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep)
 	return vx->n_eps++;
 }
 
-int vx_fdb_static_remote(struct vx_inst *vx, uint32_t vni, const struct rte_ether_addr *mac,
-			 const struct vx_ip *vtep)
+int
+vx_fdb_static_remote(struct vx_inst *vx, uint32_t vni, const struct rte_ether_addr *mac,
+		     const struct vx_ip *vtep)
 {
 	const struct vx_vni *v;
 	int vi, ti;

@@ -15,15 +15,17 @@
 #define ICMP6_NS	135
 #define ICMP6_NA	136
 
-static inline enum vx_class drop(struct vx_parsed *out, enum vx_drop_reason r)
+static inline enum vx_class
+drop(struct vx_parsed *out, enum vx_drop_reason r)
 {
 	out->drop = r;
 	return VX_CLASS_DROP;
 }
 
 /* Validate UDP and VxLAN once the outer IP header has been checked. */
-static enum vx_class parse_udp_vxlan(const uint8_t *p, uint32_t contig,
-				     const struct vx_parse_cfg *cfg, struct vx_parsed *out)
+static enum vx_class
+parse_udp_vxlan(const uint8_t *p, uint32_t contig, const struct vx_parse_cfg *cfg,
+		struct vx_parsed *out)
 {
 	const struct rte_udp_hdr *udp;
 	const struct vx_hdr *vxh;
@@ -63,8 +65,31 @@ static enum vx_class parse_udp_vxlan(const uint8_t *p, uint32_t contig,
 	return VX_CLASS_VXLAN;
 }
 
-static enum vx_class parse_ip4(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
-			       const struct vx_parse_cfg *cfg, struct vx_parsed *out)
+/*
+ * One's complement sum of an IPv4 header folded to 16 bits; a correct header
+ * sums to 0xffff. The usual 20-byte header is summed as five 32-bit words;
+ * headers with options take the generic path.
+ */
+static inline uint16_t
+ip4_hdr_sum(const struct rte_ipv4_hdr *ip, uint32_t ihl)
+{
+	uint32_t w[5];
+	uint64_t sum;
+
+	if (unlikely(ihl != sizeof(*ip)))
+		return rte_raw_cksum(ip, ihl);
+	memcpy(w, ip, sizeof(w));
+	sum = (uint64_t)w[0] + w[1] + w[2] + w[3] + w[4];
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+static enum vx_class
+parse_ip4(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_parse_cfg *cfg,
+	  struct vx_parsed *out)
 {
 	const struct rte_ipv4_hdr *ip;
 	uint32_t ihl, tot;
@@ -84,7 +109,7 @@ static enum vx_class parse_ip4(const uint8_t *p, uint32_t contig, uint32_t pkt_l
 		return drop(out, VX_DROP_ip4_truncated);
 	if (contig < out->l3_off + ihl)
 		return drop(out, VX_DROP_outer_split);
-	if (rte_raw_cksum(ip, ihl) != 0xffff)
+	if (ip4_hdr_sum(ip, ihl) != 0xffff)
 		return drop(out, VX_DROP_ip4_bad_csum);
 	if (ip->dst_addr != cfg->ip4 || cfg->ip4 == 0)
 		return drop(out, VX_DROP_not_for_us);
@@ -101,22 +126,25 @@ static enum vx_class parse_ip4(const uint8_t *p, uint32_t contig, uint32_t pkt_l
 }
 
 /* ff02::1:ffXX:XXXX for the last three bytes of the local address. */
-static bool is_solicited_node(const uint8_t *dst, const uint8_t *local)
+static bool
+is_solicited_node(const uint8_t *dst, const uint8_t *local)
 {
 	static const uint8_t pfx[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
 
 	return memcmp(dst, pfx, sizeof(pfx)) == 0 && memcmp(dst + 13, local + 13, 3) == 0;
 }
 
-static bool is_all_nodes(const uint8_t *dst)
+static bool
+is_all_nodes(const uint8_t *dst)
 {
 	static const uint8_t all[16] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
 
 	return memcmp(dst, all, 16) == 0;
 }
 
-static enum vx_class parse_ip6(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
-			       const struct vx_parse_cfg *cfg, struct vx_parsed *out)
+static enum vx_class
+parse_ip6(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_parse_cfg *cfg,
+	  struct vx_parsed *out)
 {
 	const struct rte_ipv6_hdr *ip6;
 	uint32_t plen;
@@ -176,8 +204,9 @@ static enum vx_class parse_ip6(const uint8_t *p, uint32_t contig, uint32_t pkt_l
 	return parse_udp_vxlan(p, contig, cfg, out);
 }
 
-enum vx_class vx_parse_underlay(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
-				const struct vx_parse_cfg *cfg, struct vx_parsed *out)
+enum vx_class
+vx_parse_underlay(const uint8_t *p, uint32_t contig, uint32_t pkt_len,
+		  const struct vx_parse_cfg *cfg, struct vx_parsed *out)
 {
 	const struct rte_ether_hdr *eth = (const struct rte_ether_hdr *)p;
 
@@ -201,7 +230,8 @@ enum vx_class vx_parse_underlay(const uint8_t *p, uint32_t contig, uint32_t pkt_
 	}
 }
 
-bool vx_udp_csum_ok_raw(const uint8_t *p, uint32_t len, const struct vx_parsed *r)
+bool
+vx_udp_csum_ok_raw(const uint8_t *p, uint32_t len, const struct vx_parsed *r)
 {
 	const struct rte_udp_hdr *udp;
 	uint32_t sum;

@@ -31,7 +31,8 @@ static struct ringport ul, e1;
 static struct rte_ether_addr m1, rmac, nhmac, ulmac;
 static struct vx_ip l4, r4;
 
-static void ringport_create(struct ringport *rp, const char *name)
+static void
+ringport_create(struct ringport *rp, const char *name)
 {
 	char n[64];
 	int port;
@@ -47,7 +48,8 @@ static void ringport_create(struct ringport *rp, const char *name)
 	assert_int_equal(rte_eth_dev_get_name_by_port((uint16_t)port, rp->name), 0);
 }
 
-static struct rte_mbuf *mbuf_of(const void *data, uint32_t len)
+static struct rte_mbuf *
+mbuf_of(const void *data, uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(dp.pools[0]);
 
@@ -57,7 +59,8 @@ static struct rte_mbuf *mbuf_of(const void *data, uint32_t len)
 }
 
 /* Wait up to a second for one frame on a TX ring. */
-static struct rte_mbuf *ring_wait(struct rte_ring *r)
+static struct rte_mbuf *
+ring_wait(struct rte_ring *r)
 {
 	uint64_t end = rte_get_timer_cycles() + rte_get_timer_hz();
 	void *m;
@@ -70,7 +73,8 @@ static struct rte_mbuf *ring_wait(struct rte_ring *r)
 	return NULL;
 }
 
-static int group_setup(void **state)
+static int
+group_setup(void **state)
 {
 	struct dp_params p = {.burst = 32,
 			      .drain_us = 100,
@@ -125,7 +129,8 @@ static int group_setup(void **state)
 	return 0;
 }
 
-static int group_teardown(void **state)
+static int
+group_teardown(void **state)
 {
 	(void)state;
 	__atomic_store_n(&dp.quit, true, __ATOMIC_RELEASE);
@@ -136,7 +141,8 @@ static int group_teardown(void **state)
 	return 0;
 }
 
-static void test_decap_through_loop(void **state)
+static void
+test_decap_through_loop(void **state)
 {
 	uint8_t in[200], frame[300];
 	uint32_t len = vxt_inner(in, 100, &m1, &rmac, 5000, 1);
@@ -152,7 +158,8 @@ static void test_decap_through_loop(void **state)
 	rte_pktmbuf_free(o);
 }
 
-static void test_encap_through_loop(void **state)
+static void
+test_encap_through_loop(void **state)
 {
 	uint8_t in[200];
 	uint32_t len = vxt_inner(in, 100, &rmac, &m1, 5000, 2);
@@ -174,7 +181,8 @@ static void test_encap_through_loop(void **state)
 	rte_pktmbuf_free(o);
 }
 
-static void test_arp_reply_through_loop(void **state)
+static void
+test_arp_reply_through_loop(void **state)
 {
 	uint8_t frame[60] = {0};
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)frame;
@@ -205,7 +213,8 @@ static void test_arp_reply_through_loop(void **state)
 }
 
 /* Bad frames are counted by reason; counters, ports and tables reach JSON. */
-static void test_counters_and_snapshot(void **state)
+static void
+test_counters_and_snapshot(void **state)
 {
 	uint8_t in[200], frame[300];
 	uint32_t len = vxt_inner(in, 100, &m1, &rmac, 5000, 1);
@@ -247,7 +256,8 @@ static void test_counters_and_snapshot(void **state)
 }
 
 /* With no traffic the loop sleeps instead of spinning. */
-static void test_idle_backoff(void **state)
+static void
+test_idle_backoff(void **state)
 {
 	uint64_t before = dp.lc->idle_sleeps;
 
@@ -256,7 +266,8 @@ static void test_idle_backoff(void **state)
 	assert_true(dp.lc->idle_sleeps > before);
 }
 
-int main(void)
+int
+main(void)
 {
 	char *eal_argv[] = {"test_dataplane",
 			    "--no-huge",

@@ -17,12 +17,14 @@
 
 static struct rte_mempool *pool;
 
-struct rte_mempool *vx_test_pool(void)
+struct rte_mempool *
+vx_test_pool(void)
 {
 	return pool;
 }
 
-struct rte_mbuf *vx_test_mbuf(const void *data, uint32_t len)
+struct rte_mbuf *
+vx_test_mbuf(const void *data, uint32_t len)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	char *p;
@@ -34,7 +36,8 @@ struct rte_mbuf *vx_test_mbuf(const void *data, uint32_t len)
 	return m;
 }
 
-int main(void)
+int
+main(void)
 {
 	char *eal_argv[] = {"test_vxlan",  "--no-huge",	     "-m", "256", "--no-pci",
 			    "--no-shconf", "--no-telemetry", "-l", "0",	  "--log-level=*:error",

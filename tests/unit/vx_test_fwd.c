@@ -28,7 +28,8 @@ struct fwd {
 	struct vx_ip l4, l6, r4, r6;
 };
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
 	struct fwd *f = calloc(1, sizeof(*f));
 	struct vx_params p = {0};
@@ -90,14 +91,16 @@ static int setup(void **state)
 	return 0;
 }
 
-static void out_free(struct vx_out *o)
+static void
+out_free(struct vx_out *o)
 {
 	for (unsigned int i = 0; i < o->n; i++)
 		rte_pktmbuf_free(o->pkts[i]);
 	o->n = 0;
 }
 
-static int teardown(void **state)
+static int
+teardown(void **state)
 {
 	struct fwd *f = *state;
 
@@ -109,14 +112,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void endpoint_send(struct fwd *f, uint16_t ep, const uint8_t *frame, uint32_t len)
+static void
+endpoint_send(struct fwd *f, uint16_t ep, const uint8_t *frame, uint32_t len)
 {
 	struct rte_mbuf *m = vx_test_mbuf(frame, len);
 
 	vx_endpoint_input(f->vx, ep, &m, 1, rte_rdtsc(), &f->out, &f->st);
 }
 
-static void underlay_send(struct fwd *f, const uint8_t *frame, uint32_t len)
+static void
+underlay_send(struct fwd *f, const uint8_t *frame, uint32_t len)
 {
 	struct rte_mbuf *m = vx_test_mbuf(frame, len);
 
@@ -124,8 +129,8 @@ static void underlay_send(struct fwd *f, const uint8_t *frame, uint32_t len)
 }
 
 /* Parse an output frame as the remote VTEP would. */
-static enum vx_class remote_parse(struct fwd *f, struct rte_mbuf *m, const struct vx_ip *as,
-				  struct vx_parsed *r)
+static enum vx_class
+remote_parse(struct fwd *f, struct rte_mbuf *m, const struct vx_ip *as, struct vx_parsed *r)
 {
 	struct vx_parse_cfg c = {.udp_port = VX_UDP_PORT, .strict_reserved = true};
 
@@ -140,7 +145,8 @@ static enum vx_class remote_parse(struct fwd *f, struct rte_mbuf *m, const struc
 	return vx_parse_underlay(rte_pktmbuf_mtod(m, uint8_t *), m->data_len, m->pkt_len, &c, r);
 }
 
-static void test_encap_ip4(void **state)
+static void
+test_encap_ip4(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:99");
@@ -174,7 +180,8 @@ static void test_encap_ip4(void **state)
 	assert_int_equal(f->st.stat[VX_STAT_encap_pkts], 1);
 }
 
-static void test_encap_entropy(void **state)
+static void
+test_encap_entropy(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:99");
@@ -208,7 +215,8 @@ static void test_encap_entropy(void **state)
 	assert_true(distinct >= 8);
 }
 
-static void test_encap_ip6_csum(void **state)
+static void
+test_encap_ip6_csum(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:98");
@@ -226,7 +234,8 @@ static void test_encap_ip6_csum(void **state)
 				       f->out.pkts[0]->pkt_len, &r));
 }
 
-static void test_too_big(void **state)
+static void
+test_too_big(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:99");
@@ -241,7 +250,8 @@ static void test_too_big(void **state)
 	assert_int_equal(f->st.drop[VX_DROP_encap_too_big], 1);
 }
 
-static void test_decap_learn_and_reply(void **state)
+static void
+test_decap_learn_and_reply(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:77");
@@ -273,7 +283,8 @@ static void test_decap_learn_and_reply(void **state)
 }
 
 /* A frame in VNI 200 addressed to a MAC that only exists in VNI 100. */
-static void test_vni_isolation(void **state)
+static void
+test_vni_isolation(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:66");
@@ -295,7 +306,8 @@ static void test_vni_isolation(void **state)
 	assert_int_equal(f->st.drop[VX_DROP_vni_unknown], 1);
 }
 
-static void test_bum_from_endpoint(void **state)
+static void
+test_bum_from_endpoint(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr bc;
@@ -319,7 +331,8 @@ static void test_bum_from_endpoint(void **state)
 			assert_memory_equal(rte_pktmbuf_mtod(f->out.pkts[i], uint8_t *), in, len);
 }
 
-static void test_bum_from_underlay(void **state)
+static void
+test_bum_from_underlay(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr bc, rm = vxt_mac("02:00:00:00:09:55");
@@ -336,7 +349,8 @@ static void test_bum_from_underlay(void **state)
 		    (f->out.port[0] == P_E2 && f->out.port[1] == P_E1));
 }
 
-static void test_local_switch_and_drops(void **state)
+static void
+test_local_switch_and_drops(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr spoof = vxt_mac("02:00:00:00:01:99");
@@ -374,7 +388,8 @@ static void test_local_switch_and_drops(void **state)
 	assert_int_equal(f->out.n, 1);
 }
 
-static void test_dst_remote_split_horizon(void **state)
+static void
+test_dst_remote_split_horizon(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr ra = vxt_mac("02:00:00:00:09:0a");
@@ -391,7 +406,8 @@ static void test_dst_remote_split_horizon(void **state)
 }
 
 /* A 2-segment jumbo frame is encapsulated without copying and checksummed across segments. */
-static void test_multiseg_encap(void **state)
+static void
+test_multiseg_encap(void **state)
 {
 	struct fwd *f = *state;
 	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:98");
@@ -419,7 +435,87 @@ static void test_multiseg_encap(void **state)
 	assert_memory_equal(flat + VX_ENCAP6_LEN, in, len);
 }
 
-int vx_test_fwd(void)
+static unsigned int flush_calls;
+
+static void
+test_flush_cb(struct vx_out *o)
+{
+	flush_calls++;
+	for (unsigned int i = 0; i < o->n; i++)
+		rte_pktmbuf_free(o->pkts[i]);
+	o->n = 0;
+}
+
+/* A full output list is flushed through its callback, or overflows without one. */
+static void
+test_out_full(void **state)
+{
+	struct fwd *f = *state;
+	uint8_t b[64] = {0};
+
+	for (unsigned int i = 0; i < VX_OUT_MAX; i++)
+		vx_out_push(&f->out, 1, vx_test_mbuf(b, sizeof(b)), &f->st);
+	vx_out_push(&f->out, 1, vx_test_mbuf(b, sizeof(b)), &f->st);
+	assert_int_equal(f->out.n, VX_OUT_MAX);
+	assert_int_equal(f->st.drop[VX_DROP_flood_overflow], 1);
+	f->out.flush = test_flush_cb;
+	vx_out_push(&f->out, 2, vx_test_mbuf(b, sizeof(b)), &f->st);
+	assert_int_equal(flush_calls, 1);
+	assert_int_equal(f->out.n, 1);
+	assert_int_equal(f->out.port[0], 2);
+	assert_int_equal(f->st.drop[VX_DROP_flood_overflow], 1);
+}
+
+/* Ethernet padding that fills a whole trailing segment is cut off with it. */
+static void
+test_decap_trim_segments(void **state)
+{
+	struct fwd *f = *state;
+	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:44");
+	uint8_t in[200], frame[400];
+	uint32_t len = vxt_inner(in, 90, &f->m1, &rm, 1, 1);
+	uint32_t flen = vxt_encap(frame, in, len, &f->r4, &f->l4, 100);
+	struct rte_mbuf *m, *pad;
+
+	memset(frame + flen, 0, 40);
+	/* The datagram ends 10 bytes into the second segment; 40 bytes of trailer follow. */
+	m = vx_test_mbuf(frame, flen - 10);
+	pad = vx_test_mbuf(frame + flen - 10, 10 + 20);
+	assert_int_equal(rte_pktmbuf_chain(m, pad), 0);
+	assert_int_equal(rte_pktmbuf_chain(m, vx_test_mbuf(frame + flen + 20, 20)), 0);
+	vx_underlay_input(f->vx, &m, 1, rte_rdtsc(), &f->out, &f->st);
+	assert_int_equal(f->out.n, 1);
+	m = f->out.pkts[0];
+	assert_int_equal(m->pkt_len, len);
+	assert_int_equal(m->nb_segs, 2);
+	assert_int_equal(rte_pktmbuf_lastseg(m)->data_len, 10);
+}
+
+/* A frame bigger than the endpoint's MTU is dropped, not delivered. */
+static void
+test_endpoint_mtu(void **state)
+{
+	struct fwd *f = *state;
+	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:33");
+	static uint8_t in[1600], frame[1700];
+	uint32_t len = vxt_inner(in, 1514, &f->m1, &rm, 1, 1);
+	uint32_t flen = vxt_encap(frame, in, len, &f->r4, &f->l4, 100);
+
+	underlay_send(f, frame, flen);
+	assert_int_equal(f->out.n, 1);
+	len = vxt_inner(in, 1515, &f->m1, &rm, 1, 1);
+	flen = vxt_encap(frame, in, len, &f->r4, &f->l4, 100);
+	underlay_send(f, frame, flen);
+	assert_int_equal(f->out.n, 1);
+	assert_int_equal(f->st.drop[VX_DROP_inner_too_big], 1);
+	/* Local switching applies the same limit. */
+	len = vxt_inner(in, 1515, &f->m2, &f->m1, 1, 1);
+	endpoint_send(f, 0, in, len);
+	assert_int_equal(f->st.drop[VX_DROP_inner_too_big], 2);
+}
+
+int
+vx_test_fwd(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_encap_ip4, setup, teardown),
@@ -433,6 +529,9 @@ int vx_test_fwd(void)
 		cmocka_unit_test_setup_teardown(test_local_switch_and_drops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dst_remote_split_horizon, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_multiseg_encap, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_out_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_decap_trim_segments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_endpoint_mtu, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("vxlan/fwd", tests, NULL, NULL);

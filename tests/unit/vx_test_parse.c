@@ -17,7 +17,8 @@ static struct vx_ip local4, local6, remote4, remote6;
 static uint8_t inner[128];
 static uint32_t inner_len;
 
-static int setup(void **state)
+static int
+setup(void **state)
 {
 	struct rte_ether_addr a = vxt_mac("02:00:00:00:01:11");
 	struct rte_ether_addr b = vxt_mac("02:00:00:00:01:01");
@@ -37,22 +38,26 @@ static int setup(void **state)
 	return 0;
 }
 
-static uint32_t frame4(uint8_t *buf)
+static uint32_t
+frame4(uint8_t *buf)
 {
 	return vxt_encap(buf, inner, inner_len, &remote4, &local4, 100);
 }
 
-static uint32_t frame6(uint8_t *buf)
+static uint32_t
+frame6(uint8_t *buf)
 {
 	return vxt_encap(buf, inner, inner_len, &remote6, &local6, 200);
 }
 
-static enum vx_class parse(const uint8_t *buf, uint32_t len, struct vx_parsed *r)
+static enum vx_class
+parse(const uint8_t *buf, uint32_t len, struct vx_parsed *r)
 {
 	return vx_parse_underlay(buf, len, len, &cfg, r);
 }
 
-static void refresh_ip4_csum(uint8_t *buf)
+static void
+refresh_ip4_csum(uint8_t *buf)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(buf + 14);
 
@@ -60,7 +65,8 @@ static void refresh_ip4_csum(uint8_t *buf)
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 }
 
-static void test_valid_ip4(void **state)
+static void
+test_valid_ip4(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = frame4(buf);
@@ -77,7 +83,8 @@ static void test_valid_ip4(void **state)
 	assert_memory_equal(buf + r.outer_len, inner, inner_len);
 }
 
-static void test_valid_ip6_and_csum(void **state)
+static void
+test_valid_ip6_and_csum(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = frame6(buf);
@@ -95,7 +102,8 @@ static void test_valid_ip6_and_csum(void **state)
 	assert_false(vx_udp_csum_ok_raw(buf, len, &r));
 }
 
-static void test_ip6_zero_csum(void **state)
+static void
+test_ip6_zero_csum(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = frame6(buf);
@@ -112,7 +120,8 @@ static void test_ip6_zero_csum(void **state)
 	cfg.udp6_zero_csum_rx = false;
 }
 
-static void test_ip4_udp_csum_present(void **state)
+static void
+test_ip4_udp_csum_present(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = frame4(buf);
@@ -130,7 +139,8 @@ static void test_ip4_udp_csum_present(void **state)
 }
 
 /* Every prefix of a valid frame is dropped, and never misread as VxLAN. */
-static void test_every_truncation(void **state)
+static void
+test_every_truncation(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len4 = frame4(buf);
@@ -152,7 +162,8 @@ static void test_every_truncation(void **state)
 }
 
 /* Headers that straddle the first segment are refused, not read past. */
-static void test_outer_split(void **state)
+static void
+test_outer_split(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = frame4(buf);
@@ -166,7 +177,8 @@ static void test_outer_split(void **state)
 	assert_int_equal(vx_parse_underlay(buf, VX_ENCAP4_LEN, len, &cfg, &r), VX_CLASS_VXLAN);
 }
 
-static void test_padding_ignored(void **state)
+static void
+test_padding_ignored(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = frame4(buf);
@@ -204,7 +216,8 @@ static const struct mutation mutations[] = {
 	{"reserved last byte", 49, 0x00, 0xff, false, VX_DROP_vxlan_reserved},
 };
 
-static void test_mutations(void **state)
+static void
+test_mutations(void **state)
 {
 	(void)state;
 	for (unsigned int i = 0; i < RTE_DIM(mutations); i++) {
@@ -224,7 +237,8 @@ static void test_mutations(void **state)
 	}
 }
 
-static void test_reserved_lenient(void **state)
+static void
+test_reserved_lenient(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = frame4(buf);
@@ -238,7 +252,8 @@ static void test_reserved_lenient(void **state)
 	cfg.strict_reserved = true;
 }
 
-static void test_inner_too_short(void **state)
+static void
+test_inner_too_short(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = vxt_encap(buf, inner, 13, &remote4, &local4, 100);
@@ -249,7 +264,8 @@ static void test_inner_too_short(void **state)
 	assert_int_equal(r.drop, VX_DROP_inner_truncated);
 }
 
-static void test_ip6_headers(void **state)
+static void
+test_ip6_headers(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = frame6(buf);
@@ -273,7 +289,8 @@ static void test_ip6_headers(void **state)
 	assert_int_equal(r.drop, VX_DROP_not_for_us);
 }
 
-static void test_arp_and_nd_classes(void **state)
+static void
+test_arp_and_nd_classes(void **state)
 {
 	uint8_t buf[256] = {0};
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
@@ -307,7 +324,8 @@ static void test_arp_and_nd_classes(void **state)
 	assert_int_equal(r.drop, VX_DROP_not_for_us);
 }
 
-static void test_no_local_family(void **state)
+static void
+test_no_local_family(void **state)
 {
 	uint8_t buf[256];
 	uint32_t len = frame6(buf);
@@ -320,7 +338,8 @@ static void test_no_local_family(void **state)
 	cfg.has_ip6 = true;
 }
 
-int vx_test_parse(void)
+int
+vx_test_parse(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_valid_ip4),
