@@ -116,6 +116,7 @@ enum vx_class {
 	VX_CLASS_VXLAN,	   /**< A VxLAN packet for a local address. */
 	VX_CLASS_ARP,	   /**< ARP; vx_parsed.l3_off points at it. */
 	VX_CLASS_ND,	   /**< ICMPv6 neighbour discovery; l3_off/l4_off are set. */
+	VX_CLASS_ECHO,	   /**< ICMP or ICMPv6 echo request to a local address. */
 };
 
 /** What the parser must know about the local VTEP. */

@@ -8,6 +8,7 @@
 
 #include <rte_cycles.h>
 #include <rte_hash_crc.h>
+#include <rte_icmp.h>
 #include <rte_ip.h>
 #include <rte_memcpy.h>
 
@@ -405,6 +406,70 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 	}
 }
 
+/* Replace a 16-bit word covered by a one's complement checksum (RFC 1624, eqn. 3). */
+static inline uint16_t
+csum_replace16(uint16_t csum, uint16_t old, uint16_t new)
+{
+	uint32_t sum = (uint16_t)~csum + (uint32_t)(uint16_t)~old + new;
+
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/*
+ * Answer an echo request to a local address in place: swap the addresses,
+ * turn the request into a reply and fix the checksums. The reply goes back to
+ * the MAC the request came from.
+ */
+static void
+echo_reply(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, struct vx_out *out,
+	   struct vx_stats *st)
+{
+	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
+	struct rte_icmp_hdr *icmp = rte_pktmbuf_mtod_offset(m, struct rte_icmp_hdr *, r->l4_off);
+	uint16_t raw, old_word, new_word;
+
+	if (m->pkt_len > (uint32_t)r->l4_off + r->l4_len)
+		pkt_trim_to(m, (uint32_t)r->l4_off + r->l4_len);
+	if (r->family == AF_INET) {
+		struct rte_ipv4_hdr *ip =
+			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, r->l3_off);
+
+		if (rte_raw_cksum_mbuf(m, r->l4_off, r->l4_len, &raw) != 0 || raw != 0xffff) {
+			vx_drop(m, VX_DROP_icmp_bad, st);
+			return;
+		}
+		ip->dst_addr = ip->src_addr;
+		ip->src_addr = vx->p.ip4.v4;
+		ip->time_to_live = 64;
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		old_word = *(uint16_t *)icmp;
+		icmp->icmp_type = RTE_IP_ICMP_ECHO_REPLY;
+	} else {
+		struct rte_ipv6_hdr *ip6 =
+			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, r->l3_off);
+
+		if (rte_ipv6_udptcp_cksum_mbuf_verify(m, ip6, r->l4_off) != 0) {
+			vx_drop(m, VX_DROP_icmp_bad, st);
+			return;
+		}
+		/* The request was for our address, so the pseudo-header sum is unchanged. */
+		memcpy(ip6->dst_addr, ip6->src_addr, 16);
+		memcpy(ip6->src_addr, vx->p.ip6.v6, 16);
+		ip6->hop_limits = 64;
+		old_word = *(uint16_t *)icmp;
+		icmp->icmp_type = 129;
+	}
+	new_word = *(uint16_t *)icmp;
+	icmp->icmp_cksum = csum_replace16(icmp->icmp_cksum, old_word, new_word);
+	rte_ether_addr_copy(&eth->src_addr, &eth->dst_addr);
+	rte_ether_addr_copy(&vx->p.mac, &eth->src_addr);
+	st->stat[VX_STAT_echo_reply_tx]++;
+	vx_out_push(out, vx->p.underlay_port, m, st);
+}
+
 void
 vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
 		  struct vx_out *out, struct vx_stats *st)
@@ -426,6 +491,9 @@ vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64
 			break;
 		case VX_CLASS_ND:
 			vx_nd_input(vx, m, &r, now, out, st);
+			break;
+		case VX_CLASS_ECHO:
+			echo_reply(vx, m, &r, out, st);
 			break;
 		default:
 			vx_drop(m, r.drop, st);

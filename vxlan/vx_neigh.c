@@ -80,8 +80,11 @@ struct nd_opt_lla {
 #define ARP_FRAME_LEN (sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr))
 
 static const uint8_t ip6_unspecified[16];
+/** The first 13 bytes of a solicited-node multicast address, ff02::1:ff00:0/104. */
+static const uint8_t sn_prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
 
-const char *vx_neigh_state_name(uint8_t state)
+const char *
+vx_neigh_state_name(uint8_t state)
 {
 	static const char *const names[] = {
 		[VX_NEIGH_NONE] = "none",	    [VX_NEIGH_INCOMPLETE] = "incomplete",
@@ -94,12 +97,25 @@ const char *vx_neigh_state_name(uint8_t state)
 	return names[state];
 }
 
-int vx_neigh_add(struct vx_inst *vx, const struct vx_ip *ip)
+/** @return true for a unicast address a neighbour can have. */
+static bool
+neigh_ip_ok(const struct vx_ip *ip)
+{
+	if (ip->family == AF_INET)
+		return ip->v4 != 0 && ip->v4 != UINT32_MAX &&
+		       (rte_be_to_cpu_32(ip->v4) >> 28) != 0xe; /* 224.0.0.0/4 */
+	if (ip->family == AF_INET6)
+		return memcmp(ip->v6, ip6_unspecified, 16) != 0 && ip->v6[0] != 0xff;
+	return false;
+}
+
+int
+vx_neigh_add(struct vx_inst *vx, const struct vx_ip *ip)
 {
 	struct vx_neigh *e;
 	unsigned int i;
 
-	if (ip == NULL || (ip->family != AF_INET && ip->family != AF_INET6))
+	if (ip == NULL || !neigh_ip_ok(ip))
 		return -EINVAL;
 	for (i = 0; i < vx->n_neigh; i++)
 		if (vx_ip_eq(&vx->neigh[i].ip, ip))
@@ -114,8 +130,8 @@ int vx_neigh_add(struct vx_inst *vx, const struct vx_ip *ip)
 	return vx->n_neigh++;
 }
 
-int vx_neigh_add_static(struct vx_inst *vx, const struct vx_ip *ip,
-			const struct rte_ether_addr *mac)
+int
+vx_neigh_add_static(struct vx_inst *vx, const struct vx_ip *ip, const struct rte_ether_addr *mac)
 {
 	struct vx_neigh *e;
 	unsigned int i;
@@ -139,7 +155,8 @@ int vx_neigh_add_static(struct vx_inst *vx, const struct vx_ip *ip,
 }
 
 /** @return the entry for @p ip, or NULL. */
-static struct vx_neigh *neigh_find(struct vx_inst *vx, const struct vx_ip *ip)
+static struct vx_neigh *
+neigh_find(struct vx_inst *vx, const struct vx_ip *ip)
 {
 	unsigned int i;
 
@@ -149,20 +166,23 @@ static struct vx_neigh *neigh_find(struct vx_inst *vx, const struct vx_ip *ip)
 	return NULL;
 }
 
-static inline bool neigh_has_mac(const struct vx_neigh *e)
+static inline bool
+neigh_has_mac(const struct vx_neigh *e)
 {
 	return e->state == VX_NEIGH_REACHABLE || e->state == VX_NEIGH_STALE ||
 	       e->state == VX_NEIGH_STATIC;
 }
 
-static inline uint8_t neigh_max_probes(const struct vx_inst *vx)
+static inline uint8_t
+neigh_max_probes(const struct vx_inst *vx)
 {
 	return vx->p.neigh.max_probes != 0 ? vx->p.neigh.max_probes : 1;
 }
 
 /** Set the destination MAC of a frame and queue it on the underlay. */
-static inline void neigh_send(struct vx_inst *vx, const struct vx_neigh *e, struct rte_mbuf *m,
-			      struct vx_out *out, struct vx_stats *st)
+static inline void
+neigh_send(struct vx_inst *vx, const struct vx_neigh *e, struct rte_mbuf *m, struct vx_out *out,
+	   struct vx_stats *st)
 {
 	struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 
@@ -176,7 +196,8 @@ static inline void neigh_send(struct vx_inst *vx, const struct vx_neigh *e, stru
  * @return
  *   The mbuf, or NULL with no_mbuf counted.
  */
-static struct rte_mbuf *neigh_alloc(struct vx_inst *vx, uint16_t len, struct vx_stats *st)
+static struct rte_mbuf *
+neigh_alloc(struct vx_inst *vx, uint16_t len, struct vx_stats *st)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(vx->p.pool);
 
@@ -199,7 +220,8 @@ static struct rte_mbuf *neigh_alloc(struct vx_inst *vx, uint16_t len, struct vx_
  *   The folded, non-complemented sum; 0xffff for a message whose checksum
  *   field is right.
  */
-static uint16_t icmp6_sum(const struct rte_ipv6_hdr *ip6, const void *l4, uint32_t len)
+static uint16_t
+icmp6_sum(const struct rte_ipv6_hdr *ip6, const void *l4, uint32_t len)
 {
 	const rte_be32_t ph[2] = {rte_cpu_to_be_32(len), rte_cpu_to_be_32(IPPROTO_ICMPV6)};
 	uint32_t sum;
@@ -212,9 +234,9 @@ static uint16_t icmp6_sum(const struct rte_ipv6_hdr *ip6, const void *l4, uint32
 }
 
 /** Send an ARP request for @p e, to @p dst or broadcast. */
-static void arp_send_request(struct vx_inst *vx, const struct vx_neigh *e,
-			     const struct rte_ether_addr *dst, struct vx_out *out,
-			     struct vx_stats *st)
+static void
+arp_send_request(struct vx_inst *vx, const struct vx_neigh *e, const struct rte_ether_addr *dst,
+		 struct vx_out *out, struct vx_stats *st)
 {
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
@@ -251,9 +273,9 @@ static void arp_send_request(struct vx_inst *vx, const struct vx_neigh *e,
  * @p dst_mac, IPv6 from @p src to @p dst with hop limit 255, the message
  * with @p target and one link-layer address option carrying our MAC.
  */
-static void nd_build(const struct vx_inst *vx, uint8_t *p, const struct rte_ether_addr *dst_mac,
-		     const uint8_t *src, const uint8_t *dst, uint8_t type, uint8_t flags,
-		     const uint8_t *target)
+static void
+nd_build(const struct vx_inst *vx, uint8_t *p, const struct rte_ether_addr *dst_mac,
+	 const uint8_t *src, const uint8_t *dst, uint8_t type, uint8_t flags, const uint8_t *target)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)p;
 	struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
@@ -284,9 +306,9 @@ static void nd_build(const struct vx_inst *vx, uint8_t *p, const struct rte_ethe
  * Send a neighbour solicitation for @p e: to @p dst (unicast to the
  * neighbour's own address), or to its solicited-node multicast address.
  */
-static void nd_send_solicit(struct vx_inst *vx, const struct vx_neigh *e,
-			    const struct rte_ether_addr *dst, struct vx_out *out,
-			    struct vx_stats *st)
+static void
+nd_send_solicit(struct vx_inst *vx, const struct vx_neigh *e, const struct rte_ether_addr *dst,
+		struct vx_out *out, struct vx_stats *st)
 {
 	uint8_t dst_ip[16];
 	struct rte_ether_addr dst_mac;
@@ -302,9 +324,7 @@ static void nd_send_solicit(struct vx_inst *vx, const struct vx_neigh *e,
 		dst_mac = *dst;
 	} else {
 		/* ff02::1:ffXX:XXXX and 33:33:ff:XX:XX:XX (RFC 4291, RFC 2464). */
-		static const uint8_t sn_prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
-
-		memcpy(dst_ip, sn_prefix, 13);
+		memcpy(dst_ip, sn_prefix, sizeof(sn_prefix));
 		memcpy(dst_ip + 13, e->ip.v6 + 13, 3);
 		dst_mac.addr_bytes[0] = 0x33;
 		dst_mac.addr_bytes[1] = 0x33;
@@ -322,8 +342,9 @@ static void nd_send_solicit(struct vx_inst *vx, const struct vx_neigh *e,
  * probe that cannot be allocated still counts as sent, so that an entry
  * cannot stay INCOMPLETE forever while the pool is empty.
  */
-static void neigh_probe(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, struct vx_out *out,
-			struct vx_stats *st)
+static void
+neigh_probe(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, struct vx_out *out,
+	    struct vx_stats *st)
 {
 	const struct rte_ether_addr *dst = neigh_has_mac(e) ? &e->mac : NULL;
 
@@ -336,8 +357,9 @@ static void neigh_probe(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, st
 }
 
 /** Start resolving an entry that has no MAC. */
-static void neigh_start(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, struct vx_out *out,
-			struct vx_stats *st)
+static void
+neigh_start(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, struct vx_out *out,
+	    struct vx_stats *st)
 {
 	e->state = VX_NEIGH_INCOMPLETE;
 	e->probes = 0;
@@ -345,7 +367,8 @@ static void neigh_start(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, st
 }
 
 /** Give up: drop held packets and start the hold-down. */
-static void neigh_fail(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, struct vx_stats *st)
+static void
+neigh_fail(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, struct vx_stats *st)
 {
 	unsigned int i;
 
@@ -361,8 +384,9 @@ static void neigh_fail(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, str
  * The neighbour answered or announced itself with @p mac: make the entry
  * REACHABLE and send the packets it held.
  */
-static void neigh_confirm(struct vx_inst *vx, struct vx_neigh *e, const struct rte_ether_addr *mac,
-			  uint64_t now, struct vx_out *out, struct vx_stats *st)
+static void
+neigh_confirm(struct vx_inst *vx, struct vx_neigh *e, const struct rte_ether_addr *mac,
+	      uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	unsigned int i;
 
@@ -378,8 +402,9 @@ static void neigh_confirm(struct vx_inst *vx, struct vx_neigh *e, const struct r
 	e->n_hold = 0;
 }
 
-void vx_neigh_output(struct vx_inst *vx, uint16_t nh, struct rte_mbuf *m, uint64_t now,
-		     struct vx_out *out, struct vx_stats *st)
+void
+vx_neigh_output(struct vx_inst *vx, uint16_t nh, struct rte_mbuf *m, uint64_t now,
+		struct vx_out *out, struct vx_stats *st)
 {
 	struct vx_neigh *e;
 
@@ -417,7 +442,8 @@ void vx_neigh_output(struct vx_inst *vx, uint16_t nh, struct rte_mbuf *m, uint64
 	st->stat[VX_STAT_neigh_held]++;
 }
 
-void vx_neigh_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *st)
+void
+vx_neigh_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	unsigned int i;
 
@@ -461,9 +487,9 @@ void vx_neigh_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct
  * @return
  *   true if an entry was updated.
  */
-static bool neigh_learn(struct vx_inst *vx, const struct vx_ip *ip,
-			const struct rte_ether_addr *mac, uint64_t now, struct vx_out *out,
-			struct vx_stats *st)
+static bool
+neigh_learn(struct vx_inst *vx, const struct vx_ip *ip, const struct rte_ether_addr *mac,
+	    uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	struct vx_neigh *e = neigh_find(vx, ip);
 
@@ -479,7 +505,8 @@ static bool neigh_learn(struct vx_inst *vx, const struct vx_ip *ip,
  * @return
  *   0, or -1 if the frame is shorter or cannot be linearized.
  */
-static int neigh_contig(struct rte_mbuf *m, uint32_t len)
+static int
+neigh_contig(struct rte_mbuf *m, uint32_t len)
 {
 	if (rte_pktmbuf_pkt_len(m) < len)
 		return -1;
@@ -488,8 +515,9 @@ static int neigh_contig(struct rte_mbuf *m, uint32_t len)
 	return rte_pktmbuf_linearize(m) == 0 ? 0 : -1;
 }
 
-void vx_arp_input(struct vx_inst *vx, struct rte_mbuf *m, uint16_t l3_off, uint64_t now,
-		  struct vx_out *out, struct vx_stats *st)
+void
+vx_arp_input(struct vx_inst *vx, struct rte_mbuf *m, uint16_t l3_off, uint64_t now,
+	     struct vx_out *out, struct vx_stats *st)
 {
 	struct rte_ether_hdr *eth;
 	struct rte_arp_hdr *arp;
@@ -525,7 +553,7 @@ void vx_arp_input(struct vx_inst *vx, struct rte_mbuf *m, uint16_t l3_off, uint6
 	}
 	ours = vx->p.ip4.family == AF_INET && tip == vx->p.ip4.v4;
 	/* A sender address of 0.0.0.0 (RFC 5227 probe) matches no entry. */
-	learned = sip.v4 != 0 && neigh_learn(vx, &sip, &sha, now, out, st);
+	learned = neigh_learn(vx, &sip, &sha, now, out, st);
 	if (!ours && !learned) {
 		vx_drop(m, VX_DROP_arp_not_for_us, st);
 		return;
@@ -562,7 +590,8 @@ struct nd_opts {
  *   0, or -1 if an option has length zero, runs past the message, or is a
  *   link-layer address option of the wrong size for Ethernet.
  */
-static int nd_parse_opts(const uint8_t *p, uint32_t len, struct nd_opts *o)
+static int
+nd_parse_opts(const uint8_t *p, uint32_t len, struct nd_opts *o)
 {
 	uint32_t off = 0;
 
@@ -591,19 +620,19 @@ static int nd_parse_opts(const uint8_t *p, uint32_t len, struct nd_opts *o)
 	return 0;
 }
 
-static bool ip6_is_solicited_node(const uint8_t *a)
+static bool
+ip6_is_solicited_node(const uint8_t *a)
 {
-	static const uint8_t prefix[13] = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff};
-
-	return memcmp(a, prefix, sizeof(prefix)) == 0;
+	return memcmp(a, sn_prefix, sizeof(sn_prefix)) == 0;
 }
 
 /**
  * Answer a solicitation for our address by rewriting its frame, in place,
  * into the advertisement (RFC 4861, section 7.2.4). Takes ownership of @p m.
  */
-static void nd_reply(struct vx_inst *vx, struct rte_mbuf *m, const uint8_t *ns_src,
-		     const struct rte_ether_addr *dst_mac, struct vx_stats *st, struct vx_out *out)
+static void
+nd_reply(struct vx_inst *vx, struct rte_mbuf *m, const uint8_t *ns_src,
+	 const struct rte_ether_addr *dst_mac, struct vx_stats *st, struct vx_out *out)
 {
 	uint8_t src[16], target[16];
 	struct rte_ether_addr mac = *dst_mac;
@@ -627,8 +656,9 @@ static void nd_reply(struct vx_inst *vx, struct rte_mbuf *m, const uint8_t *ns_s
 	st->stat[VX_STAT_nd_advert_tx]++;
 }
 
-void vx_nd_input(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uint64_t now,
-		 struct vx_out *out, struct vx_stats *st)
+void
+vx_nd_input(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uint64_t now,
+	    struct vx_out *out, struct vx_stats *st)
 {
 	const struct rte_ether_hdr *eth;
 	const struct rte_ipv6_hdr *ip6;

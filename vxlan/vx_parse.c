@@ -65,6 +65,22 @@ parse_udp_vxlan(const uint8_t *p, uint32_t contig, const struct vx_parse_cfg *cf
 	return VX_CLASS_VXLAN;
 }
 
+/* Accept an ICMP (type 8) or ICMPv6 (type 128) echo request with code 0. */
+static enum vx_class
+parse_icmp_echo(const uint8_t *p, uint32_t contig, uint8_t type, struct vx_parsed *out)
+{
+	const struct rte_icmp_hdr *icmp;
+
+	if (out->l4_len < sizeof(*icmp))
+		return drop(out, VX_DROP_icmp_bad);
+	if (contig < out->l4_off + sizeof(*icmp))
+		return drop(out, VX_DROP_outer_split);
+	icmp = (const struct rte_icmp_hdr *)(p + out->l4_off);
+	if (icmp->icmp_type != type || icmp->icmp_code != 0)
+		return drop(out, out->family == AF_INET ? VX_DROP_icmp_other : VX_DROP_icmp6_other);
+	return VX_CLASS_ECHO;
+}
+
 /*
  * One's complement sum of an IPv4 header folded to 16 bits; a correct header
  * sums to 0xffff. The usual 20-byte header is summed as five 32-bit words;
@@ -118,10 +134,12 @@ parse_ip4(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_p
 		return drop(out, VX_DROP_ip_fragment);
 	out->src.family = AF_INET;
 	out->src.v4 = ip->src_addr;
-	if (ip->next_proto_id != IPPROTO_UDP)
-		return drop(out, VX_DROP_not_udp);
 	out->l4_off = (uint16_t)(out->l3_off + ihl);
 	out->l4_len = tot - ihl;
+	if (ip->next_proto_id == IPPROTO_ICMP)
+		return parse_icmp_echo(p, contig, 8, out);
+	if (ip->next_proto_id != IPPROTO_UDP)
+		return drop(out, VX_DROP_not_udp);
 	return parse_udp_vxlan(p, contig, cfg, out);
 }
 
@@ -181,6 +199,8 @@ parse_ip6(const uint8_t *p, uint32_t contig, uint32_t pkt_len, const struct vx_p
 		if (contig < out->l4_off + 4u)
 			return drop(out, VX_DROP_outer_split);
 		icmp = (const struct rte_icmp_hdr *)(p + out->l4_off);
+		if (icmp->icmp_type == 128 && to_local)
+			return parse_icmp_echo(p, contig, 128, out);
 		if (icmp->icmp_type != ICMP6_NS && icmp->icmp_type != ICMP6_NA)
 			return drop(out, VX_DROP_icmp6_other);
 		return VX_CLASS_ND;

@@ -842,12 +842,32 @@ def scenario_arp_nd():
     add(ns(o_mac, "2001:2::50", LOCAL6, LOCAL6, hlim=64), drop="nd_bad")
     add(ns(o_mac, "2001:2::50", LOCAL6, LOCAL6, bad_csum=True), drop="nd_bad")
     add(ns("02:00:00:00:a0:51", "2001:2::51", LOCAL6, "2001:2::77"), drop="nd_not_for_us")
+    # Echo requests to the VTEP addresses are answered; other ICMP types and
+    # corrupted requests are dropped by name.
+    def echo_reply(desc, req_mac, req_ip, v6):
+        exp = {"eth.dst": req_mac, "eth.src": UNDERLAY_MAC, "_ws.malformed": ""}
+        if v6:
+            exp.update({"ipv6.src": LOCAL6, "ipv6.dst": req_ip, "icmpv6.type": "129",
+                        "icmpv6.checksum.status": "1"})
+        else:
+            exp.update({"ip.src": LOCAL4, "ip.dst": req_ip, "ip.checksum.status": "1",
+                        "icmp.type": "0", "icmp.checksum.status": "1"})
+        return (desc, exp)
+
     e6 = Ether(src=b_mac, dst=UNDERLAY_MAC) / IPv6(src=VTEP_B6, dst=LOCAL6) / ICMPv6EchoRequest(id=1, seq=1)
-    add(bytes(e6), drop="icmp6_other")
-    e4 = Ether(src=a_mac, dst=UNDERLAY_MAC) / IP(src=VTEP_A4, dst=LOCAL4) / ICMP(id=1, seq=1)
-    add(bytes(e4), drop="not_udp")
+    add(bytes(e6), reply=echo_reply("echo reply to 2001:2::2", b_mac, VTEP_B6, True))
+    e4 = Ether(src=a_mac, dst=UNDERLAY_MAC) / IP(src=VTEP_A4, dst=LOCAL4) / ICMP(id=1, seq=1) / (b"p" * 40)
+    add(bytes(e4), reply=echo_reply("echo reply to 198.18.0.2", a_mac, VTEP_A4, False))
+    bad4 = bytearray(bytes(e4))
+    bad4[-1] ^= 0x01
+    add(bytes(bad4), drop="icmp_bad")
+    ts4 = Ether(src=a_mac, dst=UNDERLAY_MAC) / IP(src=VTEP_A4, dst=LOCAL4) / ICMP(type=13)
+    add(bytes(ts4), drop="icmp_other")
+    mc6 = Ether(src=b_mac, dst="33:33:00:00:00:01") / IPv6(src=VTEP_B6, dst="ff02::1") / ICMPv6EchoRequest()
+    add(bytes(mc6), drop="icmp6_other")
     scn.expect_replies = replies
-    scn.stats = {"arp_rx": 2, "arp_reply_tx": 2, "nd_rx": 2, "nd_advert_tx": 2, "decap_pkts": 0}
+    scn.stats = {"arp_rx": 2, "arp_reply_tx": 2, "nd_rx": 2, "nd_advert_tx": 2, "echo_reply_tx": 2,
+                 "decap_pkts": 0}
     return scn
 
 

@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 #include <rte_cycles.h>
+#include <rte_icmp.h>
 
 #include "vx_test.h"
 #include "vx_test_frames.h"
@@ -514,6 +515,113 @@ test_endpoint_mtu(void **state)
 	assert_int_equal(f->st.drop[VX_DROP_inner_too_big], 2);
 }
 
+/* Build an echo request from the remote VTEP to our address. */
+static uint32_t
+echo_request(struct fwd *f, uint8_t *buf, int family)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_icmp_hdr *icmp;
+	uint32_t plen = sizeof(*icmp) + 24;
+
+	memset(buf, 0, 200);
+	eth->dst_addr = f->vx->p.mac;
+	eth->src_addr = f->gwmac;
+	if (family == AF_INET) {
+		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV4);
+		ip->version_ihl = RTE_IPV4_VHL_DEF;
+		ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + plen));
+		ip->time_to_live = 9;
+		ip->next_proto_id = IPPROTO_ICMP;
+		ip->src_addr = f->r4.v4;
+		ip->dst_addr = f->l4.v4;
+		ip->hdr_checksum = rte_ipv4_cksum(ip);
+		icmp = (struct rte_icmp_hdr *)(ip + 1);
+		icmp->icmp_type = RTE_IP_ICMP_ECHO_REQUEST;
+		icmp->icmp_ident = RTE_BE16(77);
+		memset(icmp + 1, 0x5a, 24);
+		icmp->icmp_cksum = (uint16_t)~rte_raw_cksum(icmp, plen);
+		return (uint32_t)(sizeof(*eth) + sizeof(*ip) + plen);
+	} else {
+		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
+
+		eth->ether_type = RTE_BE16(RTE_ETHER_TYPE_IPV6);
+		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
+		ip6->payload_len = rte_cpu_to_be_16((uint16_t)plen);
+		ip6->proto = IPPROTO_ICMPV6;
+		ip6->hop_limits = 9;
+		memcpy(ip6->src_addr, f->r6.v6, 16);
+		memcpy(ip6->dst_addr, f->l6.v6, 16);
+		icmp = (struct rte_icmp_hdr *)(ip6 + 1);
+		icmp->icmp_type = 128;
+		memset(icmp + 1, 0x5a, 24);
+		icmp->icmp_cksum = rte_ipv6_udptcp_cksum(ip6, icmp);
+		return (uint32_t)(sizeof(*eth) + sizeof(*ip6) + plen);
+	}
+}
+
+static void
+test_echo_ip4(void **state)
+{
+	struct fwd *f = *state;
+	uint8_t buf[200];
+	uint32_t len = echo_request(f, buf, AF_INET);
+	struct rte_ipv4_hdr *ip;
+	struct rte_icmp_hdr *icmp;
+
+	underlay_send(f, buf, len);
+	assert_int_equal(f->out.n, 1);
+	assert_int_equal(f->out.port[0], P_UL);
+	ip = rte_pktmbuf_mtod_offset(f->out.pkts[0], struct rte_ipv4_hdr *, 14);
+	icmp = (struct rte_icmp_hdr *)(ip + 1);
+	assert_int_equal(ip->src_addr, f->l4.v4);
+	assert_int_equal(ip->dst_addr, f->r4.v4);
+	assert_int_equal(rte_raw_cksum(ip, sizeof(*ip)), 0xffff);
+	assert_int_equal(icmp->icmp_type, RTE_IP_ICMP_ECHO_REPLY);
+	assert_int_equal(icmp->icmp_ident, RTE_BE16(77));
+	assert_int_equal(rte_raw_cksum(icmp, sizeof(*icmp) + 24), 0xffff);
+	assert_true(rte_is_same_ether_addr(
+		rte_pktmbuf_mtod(f->out.pkts[0], struct rte_ether_addr *), &f->gwmac));
+	assert_int_equal(f->st.stat[VX_STAT_echo_reply_tx], 1);
+
+	/* A corrupted request and another ICMP type are dropped by name. */
+	len = echo_request(f, buf, AF_INET);
+	buf[len - 1] ^= 1;
+	underlay_send(f, buf, len);
+	assert_int_equal(f->st.drop[VX_DROP_icmp_bad], 1);
+	len = echo_request(f, buf, AF_INET);
+	buf[34] = 13; /* timestamp request */
+	underlay_send(f, buf, len);
+	assert_int_equal(f->st.drop[VX_DROP_icmp_other], 1);
+	assert_int_equal(f->out.n, 1);
+}
+
+static void
+test_echo_ip6(void **state)
+{
+	struct fwd *f = *state;
+	uint8_t buf[200];
+	uint32_t len = echo_request(f, buf, AF_INET6);
+	struct rte_ipv6_hdr *ip6;
+	struct rte_icmp_hdr *icmp;
+
+	underlay_send(f, buf, len);
+	assert_int_equal(f->out.n, 1);
+	ip6 = rte_pktmbuf_mtod_offset(f->out.pkts[0], struct rte_ipv6_hdr *, 14);
+	icmp = (struct rte_icmp_hdr *)(ip6 + 1);
+	assert_memory_equal(ip6->src_addr, f->l6.v6, 16);
+	assert_memory_equal(ip6->dst_addr, f->r6.v6, 16);
+	assert_int_equal(icmp->icmp_type, 129);
+	/* A correct checksum makes the full sum come out as 0xffff, i.e. a recomputation gives 0.
+	 */
+	assert_int_equal(rte_ipv6_udptcp_cksum_verify(ip6, icmp), 0);
+	len = echo_request(f, buf, AF_INET6);
+	buf[len - 3] ^= 1;
+	underlay_send(f, buf, len);
+	assert_int_equal(f->st.drop[VX_DROP_icmp_bad], 1);
+}
+
 int
 vx_test_fwd(void)
 {
@@ -532,6 +640,8 @@ vx_test_fwd(void)
 		cmocka_unit_test_setup_teardown(test_out_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_decap_trim_segments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_endpoint_mtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echo_ip4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echo_ip6, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("vxlan/fwd", tests, NULL, NULL);
