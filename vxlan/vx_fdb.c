@@ -41,7 +41,8 @@ struct vx_fdb {
  * Mix a 64-bit value (the finaliser of SplitMix64): every input bit affects
  * every output bit, so the low bits used as the slot index are well spread.
  */
-static inline uint64_t fdb_mix(uint64_t x)
+static inline uint64_t
+fdb_mix(uint64_t x)
 {
 	x ^= x >> 30;
 	x *= 0xbf58476d1ce4e5b9ull;
@@ -52,7 +53,8 @@ static inline uint64_t fdb_mix(uint64_t x)
 }
 
 /** @return the MAC as a 48-bit integer. */
-static inline uint64_t fdb_mac48(const struct rte_ether_addr *mac)
+static inline uint64_t
+fdb_mac48(const struct rte_ether_addr *mac)
 {
 	uint64_t v = 0;
 	unsigned int i;
@@ -63,8 +65,8 @@ static inline uint64_t fdb_mac48(const struct rte_ether_addr *mac)
 }
 
 /** @return the home slot of (vni, mac). */
-static inline uint32_t fdb_home(const struct vx_fdb *fdb, uint32_t vni,
-				const struct rte_ether_addr *mac)
+static inline uint32_t
+fdb_home(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac)
 {
 	/* The VNI is spread by an odd multiplier before it meets the MAC. */
 	uint64_t k = fdb_mac48(mac) ^ ((uint64_t)vni * 0x9e3779b97f4a7c15ull);
@@ -72,8 +74,8 @@ static inline uint32_t fdb_home(const struct vx_fdb *fdb, uint32_t vni,
 	return (uint32_t)fdb_mix(k) & fdb->mask;
 }
 
-static inline bool fdb_match(const struct vx_fdb_entry *e, uint32_t vni,
-			     const struct rte_ether_addr *mac)
+static inline bool
+fdb_match(const struct vx_fdb_entry *e, uint32_t vni, const struct rte_ether_addr *mac)
 {
 	return e->kind != 0 && e->vni == vni && rte_is_same_ether_addr(&e->mac, mac);
 }
@@ -87,8 +89,8 @@ static inline bool fdb_match(const struct vx_fdb_entry *e, uint32_t vni,
  * @return
  *   The slot index.
  */
-static uint32_t fdb_find_slot(const struct vx_fdb *fdb, uint32_t vni,
-			      const struct rte_ether_addr *mac, bool *found)
+static uint32_t
+fdb_find_slot(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac, bool *found)
 {
 	uint32_t i = fdb_home(fdb, vni, mac);
 
@@ -118,7 +120,8 @@ static uint32_t fdb_find_slot(const struct vx_fdb *fdb, uint32_t vni,
  * on to the next entry of the cluster. Entries only ever move towards their
  * home slot, never past it, and only within the cluster that contained i.
  */
-static void fdb_remove_slot(struct vx_fdb *fdb, uint32_t i)
+static void
+fdb_remove_slot(struct vx_fdb *fdb, uint32_t i)
 {
 	uint32_t j = i;
 
@@ -140,13 +143,15 @@ static void fdb_remove_slot(struct vx_fdb *fdb, uint32_t i)
 	fdb->count--;
 }
 
-static bool fdb_args_ok(uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind)
+static bool
+fdb_args_ok(uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind)
 {
 	return vni <= VX_VNI_MAX && !rte_is_multicast_ether_addr(mac) &&
 	       (kind == VX_FDB_LOCAL || kind == VX_FDB_REMOTE);
 }
 
-struct vx_fdb *vx_fdb_create(uint32_t max_entries, int socket)
+struct vx_fdb *
+vx_fdb_create(uint32_t max_entries, int socket)
 {
 	struct vx_fdb *fdb;
 	uint64_t n_slots;
@@ -185,7 +190,8 @@ out_free:
 	return NULL;
 }
 
-void vx_fdb_destroy(struct vx_fdb *fdb)
+void
+vx_fdb_destroy(struct vx_fdb *fdb)
 {
 	if (fdb == NULL)
 		return;
@@ -196,8 +202,8 @@ void vx_fdb_destroy(struct vx_fdb *fdb)
 	free(fdb);
 }
 
-const struct vx_fdb_entry *vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni,
-					 const struct rte_ether_addr *mac)
+const struct vx_fdb_entry *
+vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac)
 {
 	bool found;
 	uint32_t i = fdb_find_slot(fdb, vni, mac, &found);
@@ -205,8 +211,9 @@ const struct vx_fdb_entry *vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni,
 	return found ? &fdb->slots[i] : NULL;
 }
 
-int vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind,
-		 uint16_t target, uint64_t now)
+int
+vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind,
+	     uint16_t target, uint64_t now)
 {
 	struct vx_fdb_entry *e;
 	bool found;
@@ -238,8 +245,9 @@ int vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *
 	return 1;
 }
 
-int vx_fdb_add_static(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
-		      uint8_t kind, uint16_t target)
+int
+vx_fdb_add_static(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind,
+		  uint16_t target)
 {
 	struct vx_fdb_entry *e;
 	bool found;
@@ -263,7 +271,8 @@ int vx_fdb_add_static(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_a
 	return 0;
 }
 
-int vx_fdb_del(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac)
+int
+vx_fdb_del(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac)
 {
 	bool found;
 	uint32_t i = fdb_find_slot(fdb, vni, mac, &found);
@@ -274,7 +283,8 @@ int vx_fdb_del(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *ma
 	return 0;
 }
 
-static bool fdb_expired(const struct vx_fdb_entry *e, uint64_t now, uint64_t max_age)
+static bool
+fdb_expired(const struct vx_fdb_entry *e, uint64_t now, uint64_t max_age)
 {
 	/* An entry stamped in the future (clock skew) is not old. */
 	return !e->is_static && now > e->last_seen && now - e->last_seen > max_age;
@@ -302,7 +312,8 @@ static bool fdb_expired(const struct vx_fdb_entry *e, uint64_t now, uint64_t max
  * times (at most its distance from home when inserted) and is examined
  * after a bounded number of passes: nothing is skipped forever.
  */
-unsigned int vx_fdb_age(struct vx_fdb *fdb, uint64_t now, uint64_t max_age, unsigned int budget)
+unsigned int
+vx_fdb_age(struct vx_fdb *fdb, uint64_t now, uint64_t max_age, unsigned int budget)
 {
 	unsigned int removed = 0;
 	uint32_t c = fdb->age_cursor & fdb->mask;
@@ -324,7 +335,8 @@ unsigned int vx_fdb_age(struct vx_fdb *fdb, uint64_t now, uint64_t max_age, unsi
 	return removed;
 }
 
-unsigned int vx_fdb_flush(struct vx_fdb *fdb, uint32_t vni, bool with_static)
+unsigned int
+vx_fdb_flush(struct vx_fdb *fdb, uint32_t vni, bool with_static)
 {
 	unsigned int removed = 0;
 	uint32_t c = 0;
@@ -351,12 +363,14 @@ unsigned int vx_fdb_flush(struct vx_fdb *fdb, uint32_t vni, bool with_static)
 	return removed;
 }
 
-unsigned int vx_fdb_count(const struct vx_fdb *fdb)
+unsigned int
+vx_fdb_count(const struct vx_fdb *fdb)
 {
 	return fdb->count;
 }
 
-int vx_fdb_walk(const struct vx_fdb *fdb, vx_fdb_walk_cb cb, void *arg)
+int
+vx_fdb_walk(const struct vx_fdb *fdb, vx_fdb_walk_cb cb, void *arg)
 {
 	uint32_t i;
 	int ret;

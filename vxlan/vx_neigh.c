@@ -143,7 +143,10 @@ vx_neigh_add_static(struct vx_inst *vx, const struct vx_ip *ip, const struct rte
 	if (idx < 0)
 		return idx;
 	e = &vx->neigh[idx];
-	/* Packets can only be held before the datapath runs in tests; drop them. */
+	/*
+	 * This runs on the control path with no output list, so packets held
+	 * (only possible if the datapath already used the entry) are freed.
+	 */
 	for (i = 0; i < e->n_hold; i++)
 		rte_pktmbuf_free(e->hold[i]);
 	e->n_hold = 0;
