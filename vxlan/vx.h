@@ -240,7 +240,8 @@ const struct vx_fdb_entry *vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni,
  * @return
  *   1 if an entry was created or moved to a new target, 0 if an existing
  *   one was refreshed, -EPERM if a static entry with another target owns the
- *   MAC, -ENOSPC if the FDB is full.
+ *   MAC, -ENOSPC if the FDB is full, -EINVAL for a multicast MAC, a bad kind
+ *   or a VNI above 2^24-1.
  */
 int vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind,
 		 uint16_t target, uint64_t now);
@@ -264,9 +265,10 @@ int vx_fdb_add_static(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_a
 int vx_fdb_del(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac);
 
 /**
- * Remove learned entries older than @p max_age, scanning at most @p budget
+ * Remove learned entries older than @p max_age, examining at most @p budget
  * slots from where the previous call stopped, so that aging a large table
- * costs little per call.
+ * costs little per call. Re-examining a slot after a removal counts against
+ * the budget; one call covers at most one full pass.
  *
  * @return
  *   The number of entries removed.
@@ -513,7 +515,8 @@ int vx_fdb_static_remote(struct vx_inst *vx, uint32_t vni, const struct rte_ethe
  * Add a neighbour entry (a next hop to resolve), or find the existing one.
  *
  * @return
- *   Its index, or -ENOSPC.
+ *   Its index, -EINVAL for an unset, unspecified, broadcast or multicast
+ *   address, or -ENOSPC.
  */
 int vx_neigh_add(struct vx_inst *vx, const struct vx_ip *ip);
 
@@ -521,7 +524,7 @@ int vx_neigh_add(struct vx_inst *vx, const struct vx_ip *ip);
  * Pin a neighbour's MAC (like "ip neigh add ... permanent").
  *
  * @return
- *   0, -EINVAL for a multicast MAC, -ENOSPC.
+ *   0, -EINVAL for a multicast MAC or a bad address, -ENOSPC.
  */
 int vx_neigh_add_static(struct vx_inst *vx, const struct vx_ip *ip,
 			const struct rte_ether_addr *mac);

@@ -57,8 +57,13 @@ inner_flow_hash(const struct rte_mbuf *m)
 					  ((uint32_t)w[4] << 16) | w[5]);
 	}
 	if (l4 != 0 && len >= l4 + 4 &&
-	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP))
-		h = rte_hash_crc_4byte(*(const uint32_t *)((const uint8_t *)eth + l4), h);
+	    (proto == IPPROTO_TCP || proto == IPPROTO_UDP || proto == IPPROTO_SCTP)) {
+		uint32_t ports;
+
+		/* The ports may sit at any alignment. */
+		memcpy(&ports, (const uint8_t *)eth + l4, sizeof(ports));
+		h = rte_hash_crc_4byte(ports, h);
+	}
 	return rte_hash_crc_4byte(proto, h);
 }
 

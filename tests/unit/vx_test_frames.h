@@ -18,8 +18,9 @@
 #include "vx.h"
 
 /** Build an inner Ethernet/IPv4/UDP frame of @p len bytes (>= 42). */
-static inline uint32_t vxt_inner(uint8_t *buf, uint32_t len, const struct rte_ether_addr *dst,
-				 const struct rte_ether_addr *src, uint16_t sport, uint32_t seq)
+static inline uint32_t
+vxt_inner(uint8_t *buf, uint32_t len, const struct rte_ether_addr *dst,
+	  const struct rte_ether_addr *src, uint16_t sport, uint32_t seq)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
@@ -33,8 +34,8 @@ static inline uint32_t vxt_inner(uint8_t *buf, uint32_t len, const struct rte_et
 	ip->total_length = rte_cpu_to_be_16((uint16_t)(len - sizeof(*eth)));
 	ip->time_to_live = 64;
 	ip->next_proto_id = IPPROTO_UDP;
-	ip->src_addr = RTE_BE32(RTE_IPV4(198, 19, 1, 1));
-	ip->dst_addr = RTE_BE32(RTE_IPV4(198, 19, 1, 11));
+	ip->src_addr = RTE_BE32(0xc6130101u) /* 198.19.1.1 */;
+	ip->dst_addr = RTE_BE32(0xc613010bu) /* 198.19.1.11 */;
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
 	udp->src_port = rte_cpu_to_be_16(sport);
 	udp->dst_port = rte_cpu_to_be_16(9000);
@@ -51,8 +52,9 @@ static inline uint32_t vxt_inner(uint8_t *buf, uint32_t len, const struct rte_et
  * @return
  *   The frame length.
  */
-static inline uint32_t vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len,
-				 const struct vx_ip *src, const struct vx_ip *dst, uint32_t vni)
+static inline uint32_t
+vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct vx_ip *src,
+	  const struct vx_ip *dst, uint32_t vni)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
 	struct rte_udp_hdr *udp;
@@ -108,7 +110,8 @@ static inline uint32_t vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t in
 }
 
 /** Parse a MAC or an address in a test, failing loudly. */
-static inline struct rte_ether_addr vxt_mac(const char *s)
+static inline struct rte_ether_addr
+vxt_mac(const char *s)
 {
 	struct rte_ether_addr m;
 
@@ -117,7 +120,8 @@ static inline struct rte_ether_addr vxt_mac(const char *s)
 	return m;
 }
 
-static inline struct vx_ip vxt_ip(const char *s)
+static inline struct vx_ip
+vxt_ip(const char *s)
 {
 	struct vx_ip ip;
 
