@@ -826,9 +826,9 @@ static int parse_vteps(struct ctl_parse *c, json_t *vo, const char *opath,
 {
 	char path[PATH_LEN], vb[VAL_LEN];
 	const struct vx_ip *local;
-	const char *s;
+	const char *s = NULL;
 	json_t *arr, *v;
-	uint8_t plen;
+	uint8_t plen = 0;
 	size_t j;
 	int ret;
 

@@ -20,95 +20,10 @@
 #include <string.h>
 
 #include <numa.h>
+#include <rte_hash_crc.h>
 
 #include "vx.h"
-
-/** Largest capacity accepted by vx_fdb_create(). */
-#define VX_FDB_MAX_ENTRIES (1u << 22)
-
-/** The table. */
-struct vx_fdb {
-	struct vx_fdb_entry *slots; /**< The slot array, mask + 1 slots. */
-	uint32_t mask;		    /**< Number of slots minus one. */
-	uint32_t count;		    /**< Entries in use. */
-	uint32_t max_entries;	    /**< Capacity. */
-	uint32_t age_cursor;	    /**< Next slot vx_fdb_age() examines. */
-	size_t slots_size;	    /**< Size of the slot array in bytes. */
-	bool numa;		    /**< The slots come from numa_alloc_onnode(), else calloc(). */
-};
-
-/**
- * Mix a 64-bit value (the finaliser of SplitMix64): every input bit affects
- * every output bit, so the low bits used as the slot index are well spread.
- */
-static inline uint64_t
-fdb_mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return x;
-}
-
-/** @return the MAC as a 48-bit integer. */
-static inline uint64_t
-fdb_mac48(const struct rte_ether_addr *mac)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < RTE_ETHER_ADDR_LEN; i++)
-		v = (v << 8) | mac->addr_bytes[i];
-	return v;
-}
-
-/** @return the home slot of (vni, mac). */
-static inline uint32_t
-fdb_home(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac)
-{
-	/* The VNI is spread by an odd multiplier before it meets the MAC. */
-	uint64_t k = fdb_mac48(mac) ^ ((uint64_t)vni * 0x9e3779b97f4a7c15ull);
-
-	return (uint32_t)fdb_mix(k) & fdb->mask;
-}
-
-static inline bool
-fdb_match(const struct vx_fdb_entry *e, uint32_t vni, const struct rte_ether_addr *mac)
-{
-	return e->kind != 0 && e->vni == vni && rte_is_same_ether_addr(&e->mac, mac);
-}
-
-/**
- * Find the slot of (vni, mac), or the free slot that ends its probe
- * sequence.
- *
- * @param found
- *   Set to whether the entry exists.
- * @return
- *   The slot index.
- */
-static uint32_t
-fdb_find_slot(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac, bool *found)
-{
-	uint32_t i = fdb_home(fdb, vni, mac);
-
-	/* The load factor is at most 1/2, so a free slot always exists. */
-	for (;;) {
-		const struct vx_fdb_entry *e = &fdb->slots[i];
-
-		if (e->kind == 0) {
-			*found = false;
-			return i;
-		}
-		if (fdb_match(e, vni, mac)) {
-			*found = true;
-			return i;
-		}
-		i = (i + 1) & fdb->mask;
-	}
-}
+#include "vx_fdb_priv.h"
 
 /**
  * Empty slot @p i and shift back the entries after it so that no probe
@@ -133,7 +48,7 @@ fdb_remove_slot(struct vx_fdb *fdb, uint32_t i)
 		e = &fdb->slots[j];
 		if (e->kind == 0)
 			break;
-		h = fdb_home(fdb, e->vni, &e->mac);
+		h = vx_fdb_home(fdb, e->vni, &e->mac);
 		if (((j - h) & fdb->mask) >= ((j - i) & fdb->mask)) {
 			fdb->slots[i] = *e;
 			i = j;
@@ -206,7 +121,7 @@ const struct vx_fdb_entry *
 vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac)
 {
 	bool found;
-	uint32_t i = fdb_find_slot(fdb, vni, mac, &found);
+	uint32_t i = vx_fdb_find_slot(fdb, vni, mac, &found);
 
 	return found ? &fdb->slots[i] : NULL;
 }
@@ -221,7 +136,7 @@ vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
 
 	if (!fdb_args_ok(vni, mac, kind))
 		return -EINVAL;
-	i = fdb_find_slot(fdb, vni, mac, &found);
+	i = vx_fdb_find_slot(fdb, vni, mac, &found);
 	e = &fdb->slots[i];
 	if (found) {
 		if (e->is_static)
@@ -255,7 +170,7 @@ vx_fdb_add_static(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr 
 
 	if (!fdb_args_ok(vni, mac, kind))
 		return -EINVAL;
-	i = fdb_find_slot(fdb, vni, mac, &found);
+	i = vx_fdb_find_slot(fdb, vni, mac, &found);
 	e = &fdb->slots[i];
 	if (!found) {
 		if (fdb->count >= fdb->max_entries)
@@ -275,7 +190,7 @@ int
 vx_fdb_del(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac)
 {
 	bool found;
-	uint32_t i = fdb_find_slot(fdb, vni, mac, &found);
+	uint32_t i = vx_fdb_find_slot(fdb, vni, mac, &found);
 
 	if (!found)
 		return -ENOENT;

@@ -13,6 +13,8 @@
 #include <rte_memcpy.h>
 
 #include "vx.h"
+#include "vx_fdb_priv.h"
+#include "vx_parse_priv.h"
 
 /* Where the UDP source port range for entropy starts (RFC 7348: 49152-65535). */
 #define VX_SPORT_BASE 0xc000
@@ -376,7 +378,7 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 			} else if (rc == -ENOSPC) {
 				st->stat[VX_STAT_fdb_learn_failed]++;
 			} else if (rc == -EPERM) {
-				e = vx_fdb_lookup(vx->fdb, r->vni, &eth->src_addr);
+				e = vx_fdb_lookup_inline(vx->fdb, r->vni, &eth->src_addr);
 				if (e != NULL && e->kind == VX_FDB_LOCAL) {
 					vx_drop(m, VX_DROP_src_mac_local, st);
 					return;
@@ -397,7 +399,7 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 	if (c->dst_valid && rte_is_same_ether_addr(&c->dst_mac, &eth->dst_addr)) {
 		e = c->dst_e;
 	} else {
-		e = vx_fdb_lookup(vx->fdb, r->vni, &eth->dst_addr);
+		e = vx_fdb_lookup_inline(vx->fdb, r->vni, &eth->dst_addr);
 		c->dst_valid = true;
 		c->dst_e = e;
 		rte_ether_addr_copy(&eth->dst_addr, &c->dst_mac);
@@ -486,8 +488,8 @@ vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 
-		switch (vx_parse_underlay(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-					  m->pkt_len, &vx->pcfg, &r)) {
+		switch (vx_parse_underlay_inline(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+						 m->pkt_len, &vx->pcfg, &r)) {
 		case VX_CLASS_VXLAN:
 			decap_one(vx, m, &r, now, &c, out, st);
 			break;
@@ -541,7 +543,7 @@ vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint
 		if (last_valid && rte_is_same_ether_addr(&last_dst, &eth->dst_addr)) {
 			e = last_e;
 		} else {
-			e = vx_fdb_lookup(vx->fdb, v->vni, &eth->dst_addr);
+			e = vx_fdb_lookup_inline(vx->fdb, v->vni, &eth->dst_addr);
 			last_e = e;
 			rte_ether_addr_copy(&eth->dst_addr, &last_dst);
 			last_valid = true;
