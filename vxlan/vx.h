@@ -306,6 +306,7 @@ struct vx_vtep {
 	uint8_t hdr_len; /**< VX_ENCAP4_LEN or VX_ENCAP6_LEN. */
 	uint8_t pad;
 	uint16_t ip4_csum0; /**< IPv4 header checksum of the template with total length 0. */
+	uint32_t ph6_sum;   /**< IPv6 pseudo-header sum of both addresses and UDP, unfolded. */
 	/** Outer Ethernet/IP/UDP/VxLAN header; destination MAC and lengths are set per packet. */
 	uint8_t tmpl[VX_ENCAP6_LEN] __rte_aligned(16);
 };

@@ -109,4 +109,25 @@ vx_fdb_lookup_inline(const struct vx_fdb *fdb, uint32_t vni, const struct rte_et
 	return found ? &fdb->slots[i] : NULL;
 }
 
+/**
+ * The common case of learning, inlined: (vni, mac) is already known behind
+ * the same target, so only its time is refreshed. Anything else (a new MAC,
+ * a move, a static entry) is left to vx_fdb_learn().
+ *
+ * @return
+ *   true if the entry was refreshed.
+ */
+static inline bool
+vx_fdb_refresh_inline(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
+		      uint8_t kind, uint16_t target, uint64_t now)
+{
+	bool found;
+	struct vx_fdb_entry *e = &fdb->slots[vx_fdb_find_slot(fdb, vni, mac, &found)];
+
+	if (!found || e->kind != kind || e->target != target || e->is_static)
+		return false;
+	e->last_seen = now;
+	return true;
+}
+
 #endif /* VX_FDB_PRIV_H */

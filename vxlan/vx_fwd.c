@@ -70,6 +70,26 @@ inner_flow_hash(const struct rte_mbuf *m)
 }
 
 /*
+ * The UDP checksum sum over an IPv6 pseudo-header whose address and protocol
+ * part is precomputed per VTEP (@ph), the length @len_be (network order, as
+ * stored) and the datagram from @off, folded to 16 bits. A correct datagram
+ * sums to 0xffff.
+ */
+static inline uint16_t
+udp6_sum(const struct rte_mbuf *m, uint32_t off, uint16_t len_be, uint32_t ph)
+{
+	uint16_t raw;
+	uint32_t sum;
+
+	if (rte_raw_cksum_mbuf(m, off, rte_be_to_cpu_16(len_be), &raw) != 0)
+		return 0;
+	sum = ph + len_be + raw;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+/*
  * Encapsulate one frame towards VTEP @ti in @vni and hand it to neighbour
  * output. Takes ownership of @m.
  */
@@ -127,9 +147,12 @@ encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti, uint32_t vni, uin
 		udp->src_port = rte_cpu_to_be_16(VX_SPORT_BASE | (hash & VX_SPORT_MASK));
 		vxh = (struct vx_hdr *)(udp + 1);
 		vx_hdr_set_vni(vxh, vni);
-		if (!vx->p.udp6_zero_csum_tx)
-			udp->dgram_cksum = rte_ipv6_udptcp_cksum_mbuf(
-				m, ip6, sizeof(struct rte_ether_hdr) + sizeof(*ip6));
+		if (!vx->p.udp6_zero_csum_tx) {
+			uint16_t sum = udp6_sum(m, sizeof(struct rte_ether_hdr) + sizeof(*ip6),
+						udp->dgram_len, t->ph6_sum);
+
+			udp->dgram_cksum = sum == 0xffff ? 0xffff : (uint16_t)~sum;
+		}
 		m->l2_len = sizeof(struct rte_ether_hdr);
 		m->l3_len = sizeof(*ip6);
 	}
@@ -278,14 +301,16 @@ vni_vtep_lookup(const struct vx_inst *vx, const struct vx_vni *v, const struct v
 	return -1;
 }
 
+/* Verify the outer UDP checksum of a packet from VTEP @ti. */
 static inline bool
-udp_csum_ok(const struct rte_mbuf *m, const struct vx_parsed *r)
+udp_csum_ok(const struct vx_inst *vx, const struct rte_mbuf *m, const struct vx_parsed *r, int ti)
 {
 	const void *l3 = rte_pktmbuf_mtod_offset(m, const void *, r->l3_off);
 
 	if (r->family == AF_INET)
 		return rte_ipv4_udptcp_cksum_mbuf_verify(m, l3, r->l4_off) == 0;
-	return rte_ipv6_udptcp_cksum_mbuf_verify(m, l3, r->l4_off) == 0;
+	return udp6_sum(m, r->l4_off, rte_cpu_to_be_16((uint16_t)r->l4_len),
+			vx->vteps[ti].ph6_sum) == 0xffff;
 }
 
 /*
@@ -324,10 +349,6 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 	const struct vx_vni *v;
 	int vi, ti, rc;
 
-	if (r->udp_csum && !udp_csum_ok(m, r)) {
-		vx_drop(m, VX_DROP_udp_bad_csum, st);
-		return;
-	}
 	if (likely(c->vi >= 0 && c->vni == r->vni && ip_same(&c->src, &r->src))) {
 		vi = c->vi;
 		ti = c->ti;
@@ -351,6 +372,10 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 		c->learned = false;
 		c->dst_valid = false;
 	}
+	if (r->udp_csum && !udp_csum_ok(vx, m, r, ti)) {
+		vx_drop(m, VX_DROP_udp_bad_csum, st);
+		return;
+	}
 	/* Strip the outer headers and any Ethernet padding after the datagram. */
 	rte_pktmbuf_adj(m, r->outer_len);
 	if (unlikely(m->pkt_len > r->inner_len))
@@ -367,8 +392,12 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 	}
 	/* The flow's first packet in this burst learned it with the same time. */
 	if (!c->learned || !rte_is_same_ether_addr(&c->learn_mac, &eth->src_addr)) {
-		rc = vx_fdb_learn(vx->fdb, r->vni, &eth->src_addr, VX_FDB_REMOTE, (uint16_t)ti,
-				  now);
+		if (likely(vx_fdb_refresh_inline(vx->fdb, r->vni, &eth->src_addr, VX_FDB_REMOTE,
+						 (uint16_t)ti, now)))
+			rc = 0;
+		else
+			rc = vx_fdb_learn(vx->fdb, r->vni, &eth->src_addr, VX_FDB_REMOTE,
+					  (uint16_t)ti, now);
 		c->learned = false;
 		if (unlikely(rc != 0)) {
 			if (rc == 1) {

@@ -176,6 +176,8 @@ vtep_build_template(const struct vx_inst *vx, struct vx_vtep *t)
 		ip6->hop_limits = 64;
 		memcpy(ip6->src_addr, vx->p.ip6.v6, 16);
 		memcpy(ip6->dst_addr, t->ip.v6, 16);
+		/* Both directions share it: the sum does not depend on the order. */
+		t->ph6_sum = __rte_raw_cksum(ip6->src_addr, 32, rte_cpu_to_be_16(IPPROTO_UDP));
 		udp = (struct rte_udp_hdr *)(ip6 + 1);
 		t->hdr_len = VX_ENCAP6_LEN;
 	}
