@@ -83,7 +83,8 @@ static int fail(struct ctl_parse *c, const char *path, const char *fmt, ...)
  * @return
  *   -EINVAL, so callers can return the result directly.
  */
-static int fail(struct ctl_parse *c, const char *path, const char *fmt, ...)
+static int
+fail(struct ctl_parse *c, const char *path, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -106,7 +107,8 @@ static int fail(struct ctl_parse *c, const char *path, const char *fmt, ...)
  * @return
  *   @p buf.
  */
-static const char *esc(const char *s, char *buf, size_t len)
+static const char *
+esc(const char *s, char *buf, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -140,7 +142,8 @@ static const char *esc(const char *s, char *buf, size_t len)
  * @return
  *   @p buf.
  */
-static const char *describe(const json_t *v, char *buf, size_t len)
+static const char *
+describe(const json_t *v, char *buf, size_t len)
 {
 	char tmp[VAL_LEN];
 	char *dump;
@@ -182,7 +185,8 @@ static void pathf(char *dst, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /** Format a JSON path; paths too long for @p dst are cut, which only shortens a message. */
-static void pathf(char *dst, size_t len, const char *fmt, ...)
+static void
+pathf(char *dst, size_t len, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -192,7 +196,8 @@ static void pathf(char *dst, size_t len, const char *fmt, ...)
 }
 
 /** Write "<base>.<key>", or just "<key>" at the top level. */
-static void join(char *dst, size_t len, const char *base, const char *key)
+static void
+join(char *dst, size_t len, const char *base, const char *key)
 {
 	if (base[0] == '\0')
 		pathf(dst, len, "%s", key);
@@ -201,7 +206,8 @@ static void join(char *dst, size_t len, const char *base, const char *key)
 }
 
 /** Fail with "expected <what>, got <type> <value>". */
-static int type_error(struct ctl_parse *c, const char *path, const char *what, const json_t *v)
+static int
+type_error(struct ctl_parse *c, const char *path, const char *what, const json_t *v)
 {
 	char d[VAL_LEN + 32];
 
@@ -214,8 +220,8 @@ static int type_error(struct ctl_parse *c, const char *path, const char *what, c
  * @return
  *   0, or -EINVAL naming the first unknown key.
  */
-static int check_keys(struct ctl_parse *c, json_t *obj, const char *path,
-		      const char *const *allowed)
+static int
+check_keys(struct ctl_parse *c, json_t *obj, const char *path, const char *const *allowed)
 {
 	const char *key;
 	json_t *v;
@@ -245,8 +251,9 @@ static int check_keys(struct ctl_parse *c, json_t *obj, const char *path,
  * @return
  *   0, or -EINVAL if the key is required and absent.
  */
-static int lookup(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
-		  bool required, char *path, size_t plen, json_t **out)
+static int
+lookup(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, bool required,
+       char *path, size_t plen, json_t **out)
 {
 	join(path, plen, opath, key);
 	*out = json_object_get(obj, key);
@@ -256,8 +263,9 @@ static int lookup(struct ctl_parse *c, json_t *obj, const char *opath, const cha
 }
 
 /** Check that @p v is a non-negative JSON integer in lo..hi and store it. */
-static int val_uint(struct ctl_parse *c, const char *path, const json_t *v, uint32_t lo,
-		    uint32_t hi, uint32_t *out)
+static int
+val_uint(struct ctl_parse *c, const char *path, const json_t *v, uint32_t lo, uint32_t hi,
+	 uint32_t *out)
 {
 	json_int_t x;
 
@@ -271,7 +279,8 @@ static int val_uint(struct ctl_parse *c, const char *path, const json_t *v, uint
 }
 
 /** Check that @p v is a string without NUL characters and return it. */
-static int val_str(struct ctl_parse *c, const char *path, const json_t *v, const char **out)
+static int
+val_str(struct ctl_parse *c, const char *path, const json_t *v, const char **out)
 {
 	if (!json_is_string(v))
 		return type_error(c, path, "a string", v);
@@ -282,8 +291,9 @@ static int val_str(struct ctl_parse *c, const char *path, const json_t *v, const
 }
 
 /** Read an optional (or required) integer key; @p out is untouched when absent. */
-static int get_uint(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
-		    bool required, uint32_t lo, uint32_t hi, uint32_t *out)
+static int
+get_uint(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, bool required,
+	 uint32_t lo, uint32_t hi, uint32_t *out)
 {
 	char path[PATH_LEN];
 	json_t *v;
@@ -296,7 +306,8 @@ static int get_uint(struct ctl_parse *c, json_t *obj, const char *opath, const c
 }
 
 /** Read an optional boolean key; @p out is untouched when absent. */
-static int get_bool(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, bool *out)
+static int
+get_bool(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, bool *out)
 {
 	char path[PATH_LEN];
 	json_t *v;
@@ -316,8 +327,9 @@ static int get_bool(struct ctl_parse *c, json_t *obj, const char *opath, const c
  * @param out
  *   Receives the string (borrowed from the document), or NULL when absent.
  */
-static int get_str(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
-		   bool required, char *path, size_t plen, const char **out)
+static int
+get_str(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, bool required,
+	char *path, size_t plen, const char **out)
 {
 	json_t *v;
 	int ret;
@@ -335,8 +347,9 @@ static int get_str(struct ctl_parse *c, json_t *obj, const char *opath, const ch
  * @param out
  *   Receives the object, or NULL when absent.
  */
-static int get_object(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
-		      bool required, char *path, size_t plen, json_t **out)
+static int
+get_object(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, bool required,
+	   char *path, size_t plen, json_t **out)
 {
 	int ret;
 
@@ -354,8 +367,9 @@ static int get_object(struct ctl_parse *c, json_t *obj, const char *opath, const
  * @param out
  *   Receives the array, or NULL when absent.
  */
-static int get_array(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
-		     size_t max, const char *what, char *path, size_t plen, json_t **out)
+static int
+get_array(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, size_t max,
+	  const char *what, char *path, size_t plen, json_t **out)
 {
 	int ret;
 
@@ -370,13 +384,15 @@ static int get_array(struct ctl_parse *c, json_t *obj, const char *opath, const 
 	return 0;
 }
 
-static const char *family_name(int family)
+static const char *
+family_name(int family)
 {
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
 /** @return true for an address that may be used as a unicast host address. */
-static bool ip_is_unicast(const struct vx_ip *ip)
+static bool
+ip_is_unicast(const struct vx_ip *ip)
 {
 	static const uint8_t zero[16];
 	const uint8_t *b;
@@ -398,8 +414,8 @@ static bool ip_is_unicast(const struct vx_ip *ip)
  * @param family
  *   Required family, or 0 for either.
  */
-static int parse_addr(struct ctl_parse *c, const char *path, const char *s, int family,
-		      struct vx_ip *out)
+static int
+parse_addr(struct ctl_parse *c, const char *path, const char *s, int family, struct vx_ip *out)
 {
 	char vb[VAL_LEN];
 
@@ -414,8 +430,9 @@ static int parse_addr(struct ctl_parse *c, const char *path, const char *s, int 
 }
 
 /** Parse "address/length" of one family. */
-static int parse_prefix(struct ctl_parse *c, const char *path, const char *s, int family,
-			struct vx_ip *out, uint8_t *plen)
+static int
+parse_prefix(struct ctl_parse *c, const char *path, const char *s, int family, struct vx_ip *out,
+	     uint8_t *plen)
 {
 	char vb[VAL_LEN];
 
@@ -432,8 +449,8 @@ static int parse_prefix(struct ctl_parse *c, const char *path, const char *s, in
 }
 
 /** Parse a MAC address that must be unicast and not zero. */
-static int parse_mac(struct ctl_parse *c, const char *path, const char *s,
-		     struct rte_ether_addr *out)
+static int
+parse_mac(struct ctl_parse *c, const char *path, const char *s, struct rte_ether_addr *out)
 {
 	char vb[VAL_LEN];
 
@@ -448,7 +465,8 @@ static int parse_mac(struct ctl_parse *c, const char *path, const char *s,
 }
 
 /** Format a MAC address in lower case, as the config file writes it. */
-static const char *mac_fmt(const struct rte_ether_addr *mac, char *buf, size_t len)
+static const char *
+mac_fmt(const struct rte_ether_addr *mac, char *buf, size_t len)
 {
 	const uint8_t *b = mac->addr_bytes;
 
@@ -457,8 +475,9 @@ static const char *mac_fmt(const struct rte_ether_addr *mac, char *buf, size_t l
 }
 
 /** Read a MAC key; @p found (if not NULL) tells whether it was present. */
-static int get_mac(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
-		   bool required, struct rte_ether_addr *out, bool *found)
+static int
+get_mac(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, bool required,
+	struct rte_ether_addr *out, bool *found)
 {
 	char path[PATH_LEN];
 	const char *s;
@@ -475,7 +494,8 @@ static int get_mac(struct ctl_parse *c, json_t *obj, const char *opath, const ch
 }
 
 /** Check device arguments and copy them. */
-static int parse_devargs(struct ctl_parse *c, const char *path, const char *s, char *dst)
+static int
+parse_devargs(struct ctl_parse *c, const char *path, const char *s, char *dst)
 {
 	size_t len = strlen(s);
 	char vb[VAL_LEN];
@@ -496,7 +516,8 @@ static int parse_devargs(struct ctl_parse *c, const char *path, const char *s, c
 }
 
 /** @return the local address of a family and its prefix length, or NULL. */
-static const struct vx_ip *local_addr(const struct ctl_config *cfg, int family, uint8_t *plen)
+static const struct vx_ip *
+local_addr(const struct ctl_config *cfg, int family, uint8_t *plen)
 {
 	if (family == AF_INET && cfg->underlay.ip4.family == AF_INET) {
 		*plen = cfg->underlay.plen4;
@@ -510,7 +531,8 @@ static const struct vx_ip *local_addr(const struct ctl_config *cfg, int family, 
 }
 
 /** Parse underlay.gateway4 or gateway6. */
-static int parse_gateway(struct ctl_parse *c, json_t *ul, struct ctl_config *cfg, int family)
+static int
+parse_gateway(struct ctl_parse *c, json_t *ul, struct ctl_config *cfg, int family)
 {
 	const char *key = family == AF_INET ? "gateway4" : "gateway6";
 	const char *lkey = family == AF_INET ? "ip4" : "ip6";
@@ -554,7 +576,8 @@ static const char *const underlay_keys[] = {
 };
 
 /** Parse the underlay object. */
-static int parse_underlay(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+static int
+parse_underlay(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 {
 	char path[PATH_LEN];
 	uint32_t v;
@@ -650,7 +673,8 @@ static const char *const dataplane_keys[] = {
 };
 
 /** Parse the dataplane object. */
-static int parse_dataplane(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+static int
+parse_dataplane(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 {
 	static const char *const sec = "dataplane";
 	char path[PATH_LEN];
@@ -722,7 +746,8 @@ static int parse_dataplane(struct ctl_parse *c, json_t *root, struct ctl_config 
 static const char *const stats_keys[] = {"file", "interval_s", NULL};
 
 /** Parse the stats object. */
-static int parse_stats(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+static int
+parse_stats(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 {
 	char path[PATH_LEN], vb[VAL_LEN];
 	const char *s;
@@ -752,7 +777,8 @@ static int parse_stats(struct ctl_parse *c, json_t *root, struct ctl_config *cfg
 			&cfg->stats_interval_s);
 }
 
-static int vni_key_cmp(const void *a, const void *b)
+static int
+vni_key_cmp(const void *a, const void *b)
 {
 	const struct vni_key *x = a, *y = b;
 
@@ -762,7 +788,8 @@ static int vni_key_cmp(const void *a, const void *b)
 }
 
 /** @return the index of @p vni in cfg->vnis, or -1 if it is not declared. */
-static int vni_find(const struct ctl_parse *c, const struct ctl_config *cfg, uint32_t vni)
+static int
+vni_find(const struct ctl_parse *c, const struct ctl_config *cfg, uint32_t vni)
 {
 	size_t lo = 0, hi = cfg->n_vnis;
 
@@ -780,8 +807,9 @@ static int vni_find(const struct ctl_parse *c, const struct ctl_config *cfg, uin
 }
 
 /** Read a VNI key that must name a VNI declared in vnis; returns the VNI index. */
-static int get_declared_vni(struct ctl_parse *c, const struct ctl_config *cfg, json_t *obj,
-			    const char *opath, uint32_t *vni)
+static int
+get_declared_vni(struct ctl_parse *c, const struct ctl_config *cfg, json_t *obj, const char *opath,
+		 uint32_t *vni)
 {
 	char path[PATH_LEN];
 	int ret, idx;
@@ -797,7 +825,8 @@ static int get_declared_vni(struct ctl_parse *c, const struct ctl_config *cfg, j
 	return idx;
 }
 
-static int ip_cmp(const void *a, const void *b)
+static int
+ip_cmp(const void *a, const void *b)
 {
 	const struct vx_ip *x = a, *y = b;
 
@@ -809,7 +838,8 @@ static int ip_cmp(const void *a, const void *b)
 }
 
 /** Sort addresses and return how many distinct ones there are. */
-static size_t ip_count_distinct(struct vx_ip *ips, size_t n)
+static size_t
+ip_count_distinct(struct vx_ip *ips, size_t n)
 {
 	size_t d = 0;
 
@@ -821,8 +851,9 @@ static size_t ip_count_distinct(struct vx_ip *ips, size_t n)
 }
 
 /** Parse the VTEP list of vnis[i]. */
-static int parse_vteps(struct ctl_parse *c, json_t *vo, const char *opath,
-		       const struct ctl_config *cfg, struct ctl_vni_cfg *vn)
+static int
+parse_vteps(struct ctl_parse *c, json_t *vo, const char *opath, const struct ctl_config *cfg,
+	    struct ctl_vni_cfg *vn)
 {
 	char path[PATH_LEN], vb[VAL_LEN];
 	const struct vx_ip *local;
@@ -854,7 +885,8 @@ static int parse_vteps(struct ctl_parse *c, json_t *vo, const char *opath,
 			return fail(c, path, "VTEP is the local address '%s'",
 				    esc(s, vb, sizeof(vb)));
 		if (!vx_ip_same_prefix(ip, local, plen) &&
-		    (ip->family == AF_INET ? cfg->underlay.gw4.family : cfg->underlay.gw6.family) == 0)
+		    (ip->family == AF_INET ? cfg->underlay.gw4.family : cfg->underlay.gw6.family) ==
+			    0)
 			return fail(c, path, "VTEP is off-link and underlay.%s is not set '%s'",
 				    ip->family == AF_INET ? "gateway4" : "gateway6",
 				    esc(s, vb, sizeof(vb)));
@@ -868,7 +900,8 @@ static int parse_vteps(struct ctl_parse *c, json_t *vo, const char *opath,
 }
 
 /** Check the limit on distinct VTEPs over all VNIs. */
-static int check_vtep_total(struct ctl_parse *c, const struct ctl_config *cfg)
+static int
+check_vtep_total(struct ctl_parse *c, const struct ctl_config *cfg)
 {
 	struct vx_ip *all;
 	size_t n = 0, d;
@@ -894,7 +927,8 @@ static int check_vtep_total(struct ctl_parse *c, const struct ctl_config *cfg)
 static const char *const vni_keys[] = {"vni", "vteps", NULL};
 
 /** Parse the vnis array and build the VNI lookup index. */
-static int parse_vnis(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+static int
+parse_vnis(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 {
 	char path[PATH_LEN], opath[PATH_LEN];
 	json_t *arr, *vo;
@@ -941,7 +975,8 @@ static int parse_vnis(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 }
 
 /** Check an endpoint name: 1..VX_NAME_LEN-1 characters of [A-Za-z0-9_.-]. */
-static int check_name(struct ctl_parse *c, const char *path, const char *s)
+static int
+check_name(struct ctl_parse *c, const char *path, const char *s)
 {
 	size_t len = strlen(s);
 	char vb[VAL_LEN];
@@ -968,8 +1003,9 @@ static int check_name(struct ctl_parse *c, const char *path, const char *s)
  * before the first comma) are not used by the underlay or an earlier
  * endpoint.
  */
-static int check_port_unique(struct ctl_parse *c, const char *path, const struct ctl_config *cfg,
-			     unsigned int i)
+static int
+check_port_unique(struct ctl_parse *c, const char *path, const struct ctl_config *cfg,
+		  unsigned int i)
 {
 	const char *mine = cfg->eps[i].port;
 	size_t mlen = strcspn(mine, ",");
@@ -999,8 +1035,9 @@ static const char *const endpoint_keys[] = {
 };
 
 /** Parse endpoints[i]. */
-static int parse_endpoint(struct ctl_parse *c, json_t *eo, const char *opath,
-			  struct ctl_config *cfg, unsigned int i)
+static int
+parse_endpoint(struct ctl_parse *c, json_t *eo, const char *opath, struct ctl_config *cfg,
+	       unsigned int i)
 {
 	struct ctl_ep_cfg *ep = &cfg->eps[i];
 	char path[PATH_LEN], vb[VAL_LEN], mb[RTE_ETHER_ADDR_FMT_SIZE];
@@ -1067,7 +1104,8 @@ static int parse_endpoint(struct ctl_parse *c, json_t *eo, const char *opath,
 }
 
 /** Parse the endpoints array. */
-static int parse_endpoints(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+static int
+parse_endpoints(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 {
 	char path[PATH_LEN], opath[PATH_LEN];
 	json_t *arr, *eo;
@@ -1096,7 +1134,8 @@ static int parse_endpoints(struct ctl_parse *c, json_t *root, struct ctl_config 
 	return 0;
 }
 
-static int mac_key_cmp(const void *a, const void *b)
+static int
+mac_key_cmp(const void *a, const void *b)
 {
 	const struct mac_key *x = a, *y = b;
 	int r;
@@ -1116,7 +1155,8 @@ static int mac_key_cmp(const void *a, const void *b)
  * MAC of the same VNI. Sorting keeps this fast for large tables; the entry
  * reported is the first offending one in document order.
  */
-static int check_fdb_unique(struct ctl_parse *c, const struct ctl_config *cfg)
+static int
+check_fdb_unique(struct ctl_parse *c, const struct ctl_config *cfg)
 {
 	size_t n = cfg->n_eps + cfg->n_fdb, bad = SIZE_MAX;
 	char path[PATH_LEN], mb[RTE_ETHER_ADDR_FMT_SIZE];
@@ -1159,7 +1199,8 @@ static int check_fdb_unique(struct ctl_parse *c, const struct ctl_config *cfg)
 static const char *const fdb_keys[] = {"vni", "mac", "vtep", NULL};
 
 /** Parse the fdb array. */
-static int parse_fdb(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+static int
+parse_fdb(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 {
 	char path[PATH_LEN], opath[PATH_LEN], vb[VAL_LEN];
 	json_t *arr, *fo;
@@ -1220,7 +1261,8 @@ static int parse_fdb(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
  * the on-link VTEPs, the gateways and the static neighbours, each counted
  * once.
  */
-static int check_nexthops(struct ctl_parse *c, const struct ctl_config *cfg)
+static int
+check_nexthops(struct ctl_parse *c, const struct ctl_config *cfg)
 {
 	size_t n = 2 + cfg->n_neigh, d;
 	const struct vx_ip *local;
@@ -1261,7 +1303,8 @@ static int check_nexthops(struct ctl_parse *c, const struct ctl_config *cfg)
 static const char *const neigh_keys[] = {"ip", "mac", NULL};
 
 /** Parse the neighbours array. */
-static int parse_neighbours(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+static int
+parse_neighbours(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 {
 	char path[PATH_LEN], opath[PATH_LEN], vb[VAL_LEN], lb[INET6_ADDRSTRLEN];
 	const struct vx_ip *local;
@@ -1326,7 +1369,8 @@ static const char *const top_keys[] = {
 };
 
 /** Parse a whole document into @p cfg, which holds the defaults. */
-static int parse_root(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+static int
+parse_root(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 {
 	int ret;
 
@@ -1359,7 +1403,8 @@ static int parse_root(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 	return parse_neighbours(c, root, cfg);
 }
 
-void ctl_config_defaults(struct ctl_config *cfg)
+void
+ctl_config_defaults(struct ctl_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->underlay.mtu = MTU_DEFAULT;
@@ -1384,7 +1429,8 @@ void ctl_config_defaults(struct ctl_config *cfg)
 	cfg->stats_interval_s = 0;
 }
 
-int ctl_config_parse(const json_t *root, struct ctl_config *cfg, char *err, size_t errlen)
+int
+ctl_config_parse(const json_t *root, struct ctl_config *cfg, char *err, size_t errlen)
 {
 	struct ctl_parse c = {.err = err, .errlen = errlen};
 	struct ctl_config *tmp;
@@ -1414,7 +1460,8 @@ int ctl_config_parse(const json_t *root, struct ctl_config *cfg, char *err, size
 	return ret;
 }
 
-int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t errlen)
+int
+ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t errlen)
 {
 	struct ctl_parse c = {.err = err, .errlen = errlen};
 	json_error_t jerr;
@@ -1463,7 +1510,8 @@ int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t 
 	return ret;
 }
 
-void ctl_config_free(struct ctl_config *cfg)
+void
+ctl_config_free(struct ctl_config *cfg)
 {
 	if (cfg == NULL)
 		return;

@@ -48,7 +48,14 @@ inner_flow_hash(const struct rte_mbuf *m)
 		   len >= sizeof(*eth) + sizeof(struct rte_ipv6_hdr)) {
 		const struct rte_ipv6_hdr *ip6 = (const struct rte_ipv6_hdr *)(eth + 1);
 
-		h = rte_hash_crc(ip6->src_addr, 32, 0);
+		uint64_t a[4];
+
+		/* Copy first: the addresses are only 2-byte aligned. */
+		memcpy(a, ip6->src_addr, sizeof(a));
+		h = rte_hash_crc_8byte(a[0], 0);
+		h = rte_hash_crc_8byte(a[1], h);
+		h = rte_hash_crc_8byte(a[2], h);
+		h = rte_hash_crc_8byte(a[3], h);
 		proto = ip6->proto;
 		l4 = (uint32_t)(sizeof(*eth) + sizeof(*ip6));
 	} else {

@@ -79,7 +79,8 @@ struct vx_hdr {
  * @return
  *   The 24-bit VNI in host order.
  */
-static inline uint32_t vx_hdr_vni(const struct vx_hdr *h)
+static inline uint32_t
+vx_hdr_vni(const struct vx_hdr *h)
 {
 	return ((uint32_t)h->vni[0] << 16) | ((uint32_t)h->vni[1] << 8) | h->vni[2];
 }
@@ -92,7 +93,8 @@ static inline uint32_t vx_hdr_vni(const struct vx_hdr *h)
  * @param vni
  *   The 24-bit VNI in host order.
  */
-static inline void vx_hdr_set_vni(struct vx_hdr *h, uint32_t vni)
+static inline void
+vx_hdr_set_vni(struct vx_hdr *h, uint32_t vni)
 {
 	h->vni[0] = (uint8_t)(vni >> 16);
 	h->vni[1] = (uint8_t)(vni >> 8);

@@ -30,7 +30,8 @@
 static char tmp_dir[64];
 
 /** Replace single quotes by double quotes; the caller frees the copy. */
-static char *sq_to_dq(const char *sq)
+static char *
+sq_to_dq(const char *sq)
 {
 	char *s = strdup(sq);
 
@@ -42,7 +43,8 @@ static char *sq_to_dq(const char *sq)
 }
 
 /** Parse a JSON document given as a jansson value; the value is stolen. */
-static int parse_doc(json_t *doc, struct ctl_config *cfg, char *err, size_t errlen)
+static int
+parse_doc(json_t *doc, struct ctl_config *cfg, char *err, size_t errlen)
 {
 	int ret;
 
@@ -53,7 +55,8 @@ static int parse_doc(json_t *doc, struct ctl_config *cfg, char *err, size_t errl
 }
 
 /** Parse a single-quoted JSON text; it must be valid JSON. */
-static int parse_sq(const char *sq, struct ctl_config *cfg, char *err, size_t errlen)
+static int
+parse_sq(const char *sq, struct ctl_config *cfg, char *err, size_t errlen)
 {
 	char *text = sq_to_dq(sq);
 	json_error_t jerr;
@@ -68,7 +71,8 @@ static int parse_sq(const char *sq, struct ctl_config *cfg, char *err, size_t er
 }
 
 /** Assert that a config holds no arrays. */
-static void assert_empty(const struct ctl_config *cfg)
+static void
+assert_empty(const struct ctl_config *cfg)
 {
 	assert_null(cfg->vnis);
 	assert_int_equal(cfg->n_vnis, 0);
@@ -84,7 +88,8 @@ static void assert_empty(const struct ctl_config *cfg)
  * Assert that an error message starts with "<path>: " and contains
  * @p what.
  */
-static void assert_error(const char *err, const char *path, const char *what)
+static void
+assert_error(const char *err, const char *path, const char *what)
 {
 	size_t plen = strlen(path);
 
@@ -95,7 +100,8 @@ static void assert_error(const char *err, const char *path, const char *what)
 }
 
 /** Parse a document (stolen) that must be rejected with the given path and text. */
-static void expect_doc_error(json_t *doc, const char *path, const char *what)
+static void
+expect_doc_error(json_t *doc, const char *path, const char *what)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -110,7 +116,8 @@ static void expect_doc_error(json_t *doc, const char *path, const char *what)
 }
 
 /** Parse a document (stolen) that must be accepted. */
-static void expect_doc_ok(json_t *doc)
+static void
+expect_doc_ok(json_t *doc)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -122,7 +129,8 @@ static void expect_doc_ok(json_t *doc)
 	ctl_config_free(&cfg);
 }
 
-static void assert_ip(const struct vx_ip *ip, const char *text)
+static void
+assert_ip(const struct vx_ip *ip, const char *text)
 {
 	char buf[INET6_ADDRSTRLEN];
 
@@ -130,7 +138,8 @@ static void assert_ip(const struct vx_ip *ip, const char *text)
 	assert_string_equal(vx_ip_fmt(ip, buf, sizeof(buf)), text);
 }
 
-static void assert_mac(const struct rte_ether_addr *mac, const char *text)
+static void
+assert_mac(const struct rte_ether_addr *mac, const char *text)
 {
 	const uint8_t *b = mac->addr_bytes;
 	char buf[32];
@@ -144,7 +153,8 @@ static void assert_mac(const struct rte_ether_addr *mac, const char *text)
 /* Valid configs.                                                            */
 
 /** Every key of the full example lands in the right field. */
-static void test_full_example(void **state)
+static void
+test_full_example(void **state)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -250,7 +260,8 @@ static void test_full_example(void **state)
 }
 
 /** Check every default of ctl_config_defaults() and of an absent key. */
-static void assert_defaults(const struct ctl_config *cfg)
+static void
+assert_defaults(const struct ctl_config *cfg)
 {
 	assert_int_equal(cfg->underlay.mtu, 1500);
 	assert_int_equal(cfg->underlay.udp_port, 4789);
@@ -277,7 +288,8 @@ static void assert_defaults(const struct ctl_config *cfg)
 	assert_int_equal(cfg->stats_interval_s, 0);
 }
 
-static void test_defaults_function(void **state)
+static void
+test_defaults_function(void **state)
 {
 	struct ctl_config cfg;
 
@@ -292,7 +304,8 @@ static void test_defaults_function(void **state)
 }
 
 /** Absent keys take their defaults, both from a file and inline. */
-static void test_defaults_absent_keys(void **state)
+static void
+test_defaults_absent_keys(void **state)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -333,7 +346,8 @@ static void test_defaults_absent_keys(void **state)
 }
 
 /** Values at the edges of every range are accepted. */
-static void test_boundaries_accepted(void **state)
+static void
+test_boundaries_accepted(void **state)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -687,7 +701,8 @@ static const struct bad_case bad_cases[] = {
 #define N_BAD (sizeof(bad_cases) / sizeof(bad_cases[0]))
 
 /** One table entry: the parser returns -EINVAL with the expected message. */
-static void test_bad_one(void **state)
+static void
+test_bad_one(void **state)
 {
 	const struct bad_case *bc = *state;
 	char err[CTL_ERR_LEN], path[160];
@@ -721,7 +736,8 @@ static void test_bad_one(void **state)
 }
 
 /** The example messages of the format description, verbatim. */
-static void test_exact_messages(void **state)
+static void
+test_exact_messages(void **state)
 {
 	static const struct {
 		const char *json, *msg;
@@ -754,7 +770,8 @@ static void test_exact_messages(void **state)
 }
 
 /** Values in messages are escaped and cut, and the message fits the buffer. */
-static void test_message_escaping(void **state)
+static void
+test_message_escaping(void **state)
 {
 	char long_ip[400], err[CTL_ERR_LEN];
 	struct ctl_config cfg;
@@ -788,7 +805,8 @@ static void test_message_escaping(void **state)
 }
 
 /** Small and absent error buffers are handled. */
-static void test_error_buffer(void **state)
+static void
+test_error_buffer(void **state)
 {
 	struct ctl_config cfg;
 	char err[8];
@@ -805,7 +823,8 @@ static void test_error_buffer(void **state)
 }
 
 /** The document is borrowed: its reference count does not change. */
-static void test_root_borrowed(void **state)
+static void
+test_root_borrowed(void **state)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -826,7 +845,8 @@ static void test_root_borrowed(void **state)
 }
 
 /** A failure after arrays were allocated leaves nothing behind. */
-static void test_error_after_arrays(void **state)
+static void
+test_error_after_arrays(void **state)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -852,7 +872,8 @@ static void test_error_after_arrays(void **state)
 /* Capacity limits, built with jansson.                                      */
 
 /** A document with an underlay on 198.18.0.1/15 and 2001:2::1/64. */
-static json_t *base_doc(void)
+static json_t *
+base_doc(void)
 {
 	json_t *doc = json_pack("{s:{s:s,s:s,s:s}}", "underlay", "port", "net_null0", "ip4",
 				"198.18.0.1/15", "ip6", "2001:2::1/64");
@@ -862,7 +883,8 @@ static json_t *base_doc(void)
 }
 
 /** Add an empty array under @p key and return it (borrowed). */
-static json_t *add_array(json_t *doc, const char *key)
+static json_t *
+add_array(json_t *doc, const char *key)
 {
 	json_t *a = json_array();
 
@@ -872,7 +894,8 @@ static json_t *add_array(json_t *doc, const char *key)
 }
 
 /** An on-link IPv4 address in 198.19.0.0/16, numbered by @p n. */
-static json_t *ip4_json(unsigned int n)
+static json_t *
+ip4_json(unsigned int n)
 {
 	char buf[32];
 
@@ -880,7 +903,8 @@ static json_t *ip4_json(unsigned int n)
 	return json_string(buf);
 }
 
-static json_t *mac_json(unsigned int n)
+static json_t *
+mac_json(unsigned int n)
 {
 	char buf[32];
 
@@ -890,7 +914,8 @@ static json_t *mac_json(unsigned int n)
 }
 
 /** A document with @p n VNIs numbered 1.., each with @p vteps VTEPs. */
-static json_t *vnis_doc(unsigned int n, unsigned int vteps, bool shared)
+static json_t *
+vnis_doc(unsigned int n, unsigned int vteps, bool shared)
 {
 	json_t *doc = base_doc(), *vnis = add_array(doc, "vnis");
 
@@ -909,8 +934,8 @@ static json_t *vnis_doc(unsigned int n, unsigned int vteps, bool shared)
  * A document with @p n endpoints spread over VNIs of @p per_vni endpoints
  * each, plus @p n_fdb static FDB entries in VNI 1 and @p fdb_size.
  */
-static json_t *eps_doc(unsigned int n, unsigned int per_vni, unsigned int n_fdb,
-		       unsigned int fdb_size)
+static json_t *
+eps_doc(unsigned int n, unsigned int per_vni, unsigned int n_fdb, unsigned int fdb_size)
 {
 	json_t *doc = vnis_doc((n + per_vni - 1) / per_vni + 1, 1, true);
 	json_t *eps = add_array(doc, "endpoints"), *fdb;
@@ -931,7 +956,8 @@ static json_t *eps_doc(unsigned int n, unsigned int per_vni, unsigned int n_fdb,
 	return doc;
 }
 
-static void test_limit_vnis(void **state)
+static void
+test_limit_vnis(void **state)
 {
 	(void)state;
 	expect_doc_ok(vnis_doc(VX_MAX_VNIS, 0, false));
@@ -939,7 +965,8 @@ static void test_limit_vnis(void **state)
 			 "too many VNIs (max 4096): 4097");
 }
 
-static void test_limit_vteps(void **state)
+static void
+test_limit_vteps(void **state)
 {
 	(void)state;
 	expect_doc_ok(vnis_doc(1, VX_VNI_MAX_VTEPS, false));
@@ -952,7 +979,8 @@ static void test_limit_vteps(void **state)
 			 "vnis", "too many distinct VTEPs (max 1024): 1088");
 }
 
-static void test_limit_endpoints(void **state)
+static void
+test_limit_endpoints(void **state)
 {
 	(void)state;
 	expect_doc_ok(eps_doc(VX_MAX_ENDPOINTS, VX_VNI_MAX_EPS, 0, 65536));
@@ -962,7 +990,8 @@ static void test_limit_endpoints(void **state)
 			 "endpoints[64].vni", "too many endpoints in VNI 1 (max 64)");
 }
 
-static void test_limit_fdb(void **state)
+static void
+test_limit_fdb(void **state)
 {
 	(void)state;
 	/* Endpoint MACs and static entries share the FDB. */
@@ -971,7 +1000,8 @@ static void test_limit_fdb(void **state)
 			 "15 static entries and 2 endpoint MACs exceed dataplane.fdb_size 16");
 }
 
-static void test_limit_neighbours(void **state)
+static void
+test_limit_neighbours(void **state)
 {
 	json_t *doc, *nb;
 
@@ -1006,7 +1036,8 @@ static void test_limit_neighbours(void **state)
 }
 
 /** A string of @p len characters starting with @p prefix, padded with 'a'. */
-static char *long_string(const char *prefix, size_t len)
+static char *
+long_string(const char *prefix, size_t len)
 {
 	char *s = malloc(len + 1);
 
@@ -1017,7 +1048,8 @@ static char *long_string(const char *prefix, size_t len)
 	return s;
 }
 
-static void test_limit_strings(void **state)
+static void
+test_limit_strings(void **state)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -1054,7 +1086,8 @@ static void test_limit_strings(void **state)
 /* Files.                                                                    */
 
 /** Write @p text to a file in the test directory; returns its path (static). */
-static const char *write_tmp(const char *name, const char *text)
+static const char *
+write_tmp(const char *name, const char *text)
 {
 	static char path[128];
 	FILE *f;
@@ -1067,7 +1100,8 @@ static const char *write_tmp(const char *name, const char *text)
 	return path;
 }
 
-static void test_load_missing(void **state)
+static void
+test_load_missing(void **state)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN], path[128];
@@ -1084,7 +1118,8 @@ static void test_load_missing(void **state)
 	assert_empty(&cfg);
 }
 
-static void test_load_syntax_error(void **state)
+static void
+test_load_syntax_error(void **state)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN], want[256];
@@ -1119,7 +1154,8 @@ static void test_load_syntax_error(void **state)
 	assert_int_equal(strncmp(err, path, strlen(path)), 0);
 }
 
-static void test_load_semantic_error(void **state)
+static void
+test_load_semantic_error(void **state)
 {
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -1132,7 +1168,8 @@ static void test_load_semantic_error(void **state)
 	assert_empty(&cfg);
 }
 
-static void test_free_null(void **state)
+static void
+test_free_null(void **state)
 {
 	struct ctl_config cfg;
 
@@ -1144,14 +1181,16 @@ static void test_free_null(void **state)
 	assert_empty(&cfg);
 }
 
-static int setup_tmp(void **state)
+static int
+setup_tmp(void **state)
 {
 	(void)state;
 	snprintf(tmp_dir, sizeof(tmp_dir), "/tmp/mflowd-ctl-XXXXXX");
 	return mkdtemp(tmp_dir) == NULL ? -1 : 0;
 }
 
-static int teardown_tmp(void **state)
+static int
+teardown_tmp(void **state)
 {
 	static const char *const files[] = {"syntax.json", "dup.json", "empty.json",
 					    "trailing.json", "bad.json"};
@@ -1165,7 +1204,8 @@ static int teardown_tmp(void **state)
 	return rmdir(tmp_dir);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_full_example),
