@@ -286,6 +286,12 @@ main(int argc, char **argv)
 	unsigned int lcore;
 	int sep, rc, ret = 1;
 
+	/* First, so that a signal sent early is never fatal. */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+
 	for (sep = 1; sep < argc; sep++)
 		if (strcmp(argv[sep], "--") == 0)
 			break;
@@ -310,11 +316,6 @@ main(int argc, char **argv)
 		ctl_config_free(&app.cfg);
 		return 0;
 	}
-
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
 
 	rc = rte_eal_init(sep, argv);
 	if (rc < 0) {
