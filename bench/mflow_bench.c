@@ -391,7 +391,9 @@ eal_start(const struct bench_opts *o, bool huge, const char *prog)
 	size_t used = 0;
 
 	snprintf(lcores, sizeof(lcores), "%d", o->cpu);
-	snprintf(prefix, sizeof(prefix), "--file-prefix=mflow-bench-%d", (int)getpid());
+	/* With --in-memory or --no-shconf nothing is shared, so one fixed prefix leaves one runtime
+	 * directory. */
+	snprintf(prefix, sizeof(prefix), "--file-prefix=mflow-bench");
 	args[n++] = (char *)prog;
 	args[n++] = (char *)"-l";
 	args[n++] = lcores;

@@ -1416,8 +1416,8 @@ ctl_config_defaults(struct ctl_config *cfg)
 	cfg->dp.drain_us = 100;
 	cfg->dp.idle_polls = 1000;
 	cfg->dp.idle_sleep_us = 100;
-	cfg->dp.rxd = 1024;
-	cfg->dp.txd = 1024;
+	cfg->dp.rxd = 4096;
+	cfg->dp.txd = 4096;
 	cfg->dp.mbufs = 16383;
 	cfg->dp.fdb_size = 65536;
 	cfg->dp.fdb_age_s = 300;

@@ -89,11 +89,12 @@ struct ctl_config {
 		uint32_t idle_polls;	/**< Empty polls before sleeping, 0 = never sleep, default
 					   1000. */
 		uint32_t idle_sleep_us; /**< Sleep length, 1..100000, default 100. */
-		uint16_t rxd;		/**< RX descriptors, default 1024. */
-		uint16_t txd;		/**< TX descriptors, default 1024. */
-		uint32_t mbufs;		/**< Mbufs per NUMA node, default 16383. */
-		uint32_t fdb_size;	/**< FDB capacity, default 65536. */
-		uint32_t fdb_age_s;	/**< Learned entry lifetime, 0 = never, default 300. */
+		uint16_t rxd;		/**< RX descriptors, default 4096. */
+		uint16_t txd;		/**< TX descriptors, default 4096. */
+		uint32_t mbufs;	    /**< Mbufs per NUMA node at least, default 16383; grown to fill
+				       every ring. */
+		uint32_t fdb_size;  /**< FDB capacity, default 65536. */
+		uint32_t fdb_age_s; /**< Learned entry lifetime, 0 = never, default 300. */
 		uint32_t neigh_reachable_s; /**< Default 30. */
 		uint32_t neigh_retrans_ms;  /**< Default 1000. */
 		uint32_t neigh_failed_s;    /**< Default 5. */

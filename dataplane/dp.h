@@ -38,7 +38,8 @@ struct dp_params {
 	uint32_t idle_sleep_us; /**< Sleep per idle poll once idle. */
 	uint16_t rxd;		/**< RX descriptors per queue. */
 	uint16_t txd;		/**< TX descriptors per queue. */
-	uint32_t mbufs;		/**< Mbufs per NUMA node pool. */
+	uint32_t mbufs;		/**< Mbufs per NUMA node pool, at least. */
+	uint16_t n_ports;	/**< Ports that will be opened, to size the pools. */
 };
 
 /** What a port is for. */
@@ -63,6 +64,8 @@ struct dp_port {
 
 /** State of the datapath lcore. Written only by that lcore, except the snapshot request. */
 struct dp_lcore {
+	uint64_t stop_tsc;     /**< When the loop stopped, 0 while it runs. */
+	int64_t cpu_ns_final;  /**< The thread's CPU time when the loop stopped. */
 	struct vx_stats st;    /**< Counters. */
 	unsigned int lcore_id; /**< The lcore. */
 	pthread_t thread;      /**< Its thread, for CPU time accounting. */

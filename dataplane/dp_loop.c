@@ -100,6 +100,8 @@ dp_loop(void *arg)
 	out.ctx = dp;
 	lc->thread = pthread_self();
 	lc->start_tsc = rte_rdtsc();
+	lc->stop_tsc = 0;
+	lc->cpu_ns_final = -1;
 	last_drain = lc->start_tsc;
 	__atomic_store_n(&lc->running, true, __ATOMIC_RELEASE);
 
@@ -133,6 +135,14 @@ dp_loop(void *arg)
 			}
 		}
 
+		/*
+		 * Below line rate a burst comes back short: send what we have
+		 * now rather than at the next drain, which would add up to
+		 * drain_us of latency. At line rate the buffers fill and go out
+		 * as full bursts.
+		 */
+		if (got != 0 && got < burst)
+			tx_flush_all(dp, lc);
 		if (got != 0) {
 			idle = 0;
 			lc->busy_tsc += rte_rdtsc() - now;
@@ -145,6 +155,13 @@ dp_loop(void *arg)
 		}
 	}
 	tx_flush_all(dp, lc);
+	{
+		struct timespec ts;
+
+		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+			lc->cpu_ns_final = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+		lc->stop_tsc = rte_rdtsc();
+	}
 	__atomic_store_n(&lc->running, false, __ATOMIC_RELEASE);
 	return 0;
 }

@@ -39,17 +39,21 @@ static struct rte_mempool *
 pool_get(struct dp *dp, int node)
 {
 	char name[RTE_MEMPOOL_NAMESIZE];
+	uint32_t need, n;
 
 	if (dp->pools[node] != NULL)
 		return dp->pools[node];
 	snprintf(name, sizeof(name), "mflow_pool_%d", node);
-	dp->pools[node] =
-		rte_pktmbuf_pool_create(name, dp->p.mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, node);
+	/* Every RX and TX ring full, the TX buffers, held packets and copies in flight. */
+	need = (uint32_t)dp->p.n_ports * ((uint32_t)dp->p.rxd + dp->p.txd + dp->p.burst) + 4096;
+	n = RTE_MAX(dp->p.mbufs, need);
+	n = rte_align32pow2(n + 1) - 1;
+	dp->pools[node] = rte_pktmbuf_pool_create(name, n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, node);
 	if (dp->pools[node] == NULL)
-		DP_LOG(ERR, "cannot create %u mbufs on NUMA node %d: %s", dp->p.mbufs, node,
+		DP_LOG(ERR, "cannot create %u mbufs on NUMA node %d: %s", n, node,
 		       rte_strerror(rte_errno));
 	else
-		DP_LOG(INFO, "pool of %u mbufs on NUMA node %d", dp->p.mbufs, node);
+		DP_LOG(INFO, "pool of %u mbufs on NUMA node %d", n, node);
 	return dp->pools[node];
 }
 

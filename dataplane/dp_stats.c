@@ -39,8 +39,9 @@ lcore_cpu_ns(const struct dp_lcore *lc)
 	clockid_t cid;
 	struct timespec ts;
 
-	if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE) ||
-	    pthread_getcpuclockid(lc->thread, &cid) != 0 || clock_gettime(cid, &ts) != 0)
+	if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE))
+		return lc->stop_tsc != 0 ? lc->cpu_ns_final : -1;
+	if (pthread_getcpuclockid(lc->thread, &cid) != 0 || clock_gettime(cid, &ts) != 0)
 		return -1;
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
@@ -48,7 +49,7 @@ lcore_cpu_ns(const struct dp_lcore *lc)
 static json_t *
 lcore_json(const struct dp_lcore *lc)
 {
-	uint64_t now = rte_rdtsc(), hz = rte_get_tsc_hz();
+	uint64_t now = lc->stop_tsc != 0 ? lc->stop_tsc : rte_rdtsc(), hz = rte_get_tsc_hz();
 	double wall = lc->start_tsc != 0 ? (double)(now - lc->start_tsc) / (double)hz : 0;
 	int64_t cpu = lcore_cpu_ns(lc);
 	json_t *o = json_object();
@@ -155,10 +156,13 @@ dp_stats_json(struct dp *dp)
 		return NULL;
 	}
 	dp_snapshot(dp, 200);
-	json_object_set_new(root, "uptime_s",
-			    json_real(lc->start_tsc != 0 ? (double)(rte_rdtsc() - lc->start_tsc) /
-								   (double)rte_get_tsc_hz()
-							 : 0));
+	json_object_set_new(
+		root, "uptime_s",
+		json_real(lc->start_tsc != 0
+				  ? (double)((lc->stop_tsc != 0 ? lc->stop_tsc : rte_rdtsc()) -
+					     lc->start_tsc) /
+					    (double)rte_get_tsc_hz()
+				  : 0));
 	/* A single datapath lcore today: the totals are its counters. */
 	json_object_set_new(root, "drops", counters_json(&lc->st, true));
 	json_object_set_new(root, "stats", counters_json(&lc->st, false));

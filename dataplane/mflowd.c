@@ -138,6 +138,7 @@ setup(struct app *app)
 		.rxd = cfg->dp.rxd,
 		.txd = cfg->dp.txd,
 		.mbufs = cfg->dp.mbufs,
+		.n_ports = (uint16_t)(cfg->n_eps + 1),
 	};
 	struct vx_params vp = {0};
 	uint64_t hz = rte_get_tsc_hz();

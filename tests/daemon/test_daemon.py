@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -33,7 +34,13 @@ def run(cmd, timeout=30, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
 
 
-def eal(prefix):
+PREFIXES = []
+
+
+def eal(name):
+    """EAL arguments with a private runtime directory, removed at the end."""
+    prefix = "mflowd-cli-%d-%s" % (os.getpid(), name)
+    PREFIXES.append(prefix)
     return ["--no-pci", "--no-huge", "-m", "256", "--no-shconf", "--file-prefix", prefix,
             "--no-telemetry", "-l", "0"]
 
@@ -155,6 +162,8 @@ def main():
                 p.kill()
                 p.wait()
 
+    for prefix in PREFIXES:
+        shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
     failed = results.count(False)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     return 1 if failed else 0

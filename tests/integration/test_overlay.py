@@ -638,7 +638,7 @@ def main(argv):
     ap.add_argument('--prefix', default='mfi',
                     help='namespace and interface name prefix')
     ap.add_argument('--lcores', default='0,1', help='EAL -l argument')
-    ap.add_argument('--tp-mps', type=int, default=20000,
+    ap.add_argument('--tp-mps', type=int, default=10000,
                     help='sockperf throughput rate (messages per second)')
     args = ap.parse_args(argv)
     if args.underlay_pmd is None:

@@ -275,8 +275,8 @@ assert_defaults(const struct ctl_config *cfg)
 	assert_int_equal(cfg->dp.drain_us, 100);
 	assert_int_equal(cfg->dp.idle_polls, 1000);
 	assert_int_equal(cfg->dp.idle_sleep_us, 100);
-	assert_int_equal(cfg->dp.rxd, 1024);
-	assert_int_equal(cfg->dp.txd, 1024);
+	assert_int_equal(cfg->dp.rxd, 4096);
+	assert_int_equal(cfg->dp.txd, 4096);
 	assert_int_equal(cfg->dp.mbufs, 16383);
 	assert_int_equal(cfg->dp.fdb_size, 65536);
 	assert_int_equal(cfg->dp.fdb_age_s, 300);
