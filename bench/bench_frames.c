@@ -10,6 +10,7 @@
 #include <rte_udp.h>
 
 #include "bench.h"
+#include "vx_test_frames.h"
 
 uint32_t
 bench_inner_frame(uint8_t *buf, uint32_t len, const struct bench_flow *f)
@@ -48,51 +49,7 @@ bench_vxlan_frame(uint8_t *buf, const uint8_t *inner, uint32_t inner_len,
 		  const struct rte_ether_addr *dmac, const struct rte_ether_addr *smac,
 		  const struct vx_ip *src, const struct vx_ip *dst, uint32_t vni, uint16_t sport)
 {
-	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
-	uint32_t l4len = (uint32_t)(sizeof(struct rte_udp_hdr) + sizeof(struct vx_hdr)) + inner_len;
-	struct rte_ipv6_hdr *ip6 = NULL;
-	struct rte_udp_hdr *udp;
-	struct vx_hdr *vxh;
+	const struct vxt_outer o = {.dmac = *dmac, .smac = *smac, .sport = sport, .df = true};
 
-	eth->dst_addr = *dmac;
-	eth->src_addr = *smac;
-	if (src->family == AF_INET) {
-		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
-
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-		memset(ip, 0, sizeof(*ip));
-		ip->version_ihl = RTE_IPV4_VHL_DEF;
-		ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4len));
-		ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
-		ip->time_to_live = 64;
-		ip->next_proto_id = IPPROTO_UDP;
-		ip->src_addr = src->v4;
-		ip->dst_addr = dst->v4;
-		ip->hdr_checksum = rte_ipv4_cksum(ip);
-		udp = (struct rte_udp_hdr *)(ip + 1);
-	} else {
-		ip6 = (struct rte_ipv6_hdr *)(eth + 1);
-		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
-		memset(ip6, 0, sizeof(*ip6));
-		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
-		ip6->payload_len = rte_cpu_to_be_16((uint16_t)l4len);
-		ip6->proto = IPPROTO_UDP;
-		ip6->hop_limits = 64;
-		memcpy(ip6->src_addr, src->v6, 16);
-		memcpy(ip6->dst_addr, dst->v6, 16);
-		udp = (struct rte_udp_hdr *)(ip6 + 1);
-	}
-	udp->src_port = rte_cpu_to_be_16(sport);
-	udp->dst_port = rte_cpu_to_be_16(VX_UDP_PORT);
-	udp->dgram_len = rte_cpu_to_be_16((uint16_t)l4len);
-	udp->dgram_cksum = 0;
-	vxh = (struct vx_hdr *)(udp + 1);
-	memset(vxh, 0, sizeof(*vxh));
-	vxh->flags = VX_FLAG_I;
-	vx_hdr_set_vni(vxh, vni);
-	memcpy(vxh + 1, inner, inner_len);
-	/* The checksum covers the inner frame, so it is computed last. */
-	if (ip6 != NULL)
-		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
-	return (uint32_t)((uint8_t *)(vxh + 1) - buf) + inner_len;
+	return vxt_encap_ex(buf, inner, inner_len, src, dst, vni, &o);
 }

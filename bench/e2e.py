@@ -259,6 +259,19 @@ def iperf3_tcp(t, srv_ns, cli_ns, ip, seconds):
         return {'error': f'{exc}: {res.stdout[-300:]}{res.stderr[-300:]}'}
 
 
+def idle_cpu(md, seconds):
+    """CPU use of mflowd's datapath thread over @seconds with no traffic, in %."""
+    def cpu_and_uptime(st):
+        lc = st['lcores'][0]
+        return lc['cpu_pct'] / 100.0 * st['uptime_s'], st['uptime_s']
+
+    log(f'mflowd idle for {seconds} s')
+    c0, u0 = cpu_and_uptime(md.stats())
+    time.sleep(seconds)
+    c1, u1 = cpu_and_uptime(md.stats())
+    return round(100.0 * (c1 - c0) / (u1 - u0), 2) if u1 > u0 else None
+
+
 def run_case(case, args, workdir):
     """Build the topology for @case, measure, tear down."""
     mode = 'routed' if case == 'routed' else (
@@ -287,6 +300,8 @@ def run_case(case, args, workdir):
                                + warm['output']
                                + (md.tail() if md else ''))
         result['ping_avg_ms'] = warm['avg_ms']
+        if md:
+            result['idle_cpu_pct'] = idle_cpu(md, args.idle_seconds)
         secs = args.seconds
         result['pp'] = {}
         result['tp'] = {}
@@ -366,6 +381,8 @@ def table(results):
     rows.append(('TCP iperf3 Gbit/s (received)',
                  [results['cases'][c].get('tcp', {})
                   .get('received_gbit_per_s') for c in cases], 3))
+    rows.append(('mflowd datapath CPU % while idle',
+                 [results['cases'][c].get('idle_cpu_pct') for c in cases], 1))
     rows.append(('TCP iperf3 retransmits',
                  [results['cases'][c].get('tcp', {}).get('retransmits')
                   for c in cases], 0))
@@ -394,6 +411,9 @@ def main(argv):
                     help='seconds per sockperf run (default 5, quick 2)')
     ap.add_argument('--tcp-seconds', type=int, default=None,
                     help='seconds of iperf3 (default 10, quick 3)')
+    ap.add_argument('--idle-seconds', type=int, default=None,
+                    help='seconds of no traffic to measure idle CPU '
+                         '(default 5, quick 2)')
     ap.add_argument('--dataplane', type=json.loads, default={},
                     help='JSON object merged into the "dataplane" config '
                          'of the mflowd cases, e.g. \'{"drain_us": 10}\'')
@@ -402,6 +422,8 @@ def main(argv):
     args = ap.parse_args(argv)
     if args.seconds is None:
         args.seconds = 2 if args.quick else 5
+    if args.idle_seconds is None:
+        args.idle_seconds = 2 if args.quick else 5
     if args.tcp_seconds is None:
         args.tcp_seconds = 3 if args.quick else 10
     cases = [c for c in args.cases.split(',') if c]

@@ -126,6 +126,24 @@ vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_add
 	return found ? &fdb->slots[i] : NULL;
 }
 
+/* Fill the free slot @e that ends the probe sequence of (vni, mac). */
+static int
+fdb_insert(struct vx_fdb *fdb, struct vx_fdb_entry *e, uint32_t vni,
+	   const struct rte_ether_addr *mac, uint8_t kind, uint16_t target, bool is_static,
+	   uint64_t now)
+{
+	if (fdb->count >= fdb->max_entries)
+		return -ENOSPC;
+	e->mac = *mac;
+	e->vni = vni;
+	e->target = target;
+	e->is_static = is_static;
+	e->last_seen = now;
+	e->kind = kind;
+	fdb->count++;
+	return 0;
+}
+
 int
 vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac, uint8_t kind,
 	     uint16_t target, uint64_t now)
@@ -148,16 +166,7 @@ vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
 		e->target = target;
 		return 1;
 	}
-	if (fdb->count >= fdb->max_entries)
-		return -ENOSPC;
-	e->mac = *mac;
-	e->vni = vni;
-	e->target = target;
-	e->is_static = 0;
-	e->last_seen = now;
-	e->kind = kind;
-	fdb->count++;
-	return 1;
+	return fdb_insert(fdb, e, vni, mac, kind, target, false, now) < 0 ? -ENOSPC : 1;
 }
 
 int
@@ -172,14 +181,8 @@ vx_fdb_add_static(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr 
 		return -EINVAL;
 	i = vx_fdb_find_slot(fdb, vni, mac, &found);
 	e = &fdb->slots[i];
-	if (!found) {
-		if (fdb->count >= fdb->max_entries)
-			return -ENOSPC;
-		e->mac = *mac;
-		e->vni = vni;
-		e->last_seen = 0;
-		fdb->count++;
-	}
+	if (!found)
+		return fdb_insert(fdb, e, vni, mac, kind, target, true, 0);
 	e->kind = kind;
 	e->target = target;
 	e->is_static = 1;

@@ -7,6 +7,7 @@
 #ifndef VX_TEST_FRAMES_H
 #define VX_TEST_FRAMES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,29 +45,34 @@ vxt_inner(uint8_t *buf, uint32_t len, const struct rte_ether_addr *dst,
 	return len;
 }
 
+/** Outer header choices of vxt_encap_ex(). */
+struct vxt_outer {
+	struct rte_ether_addr dmac; /**< Outer destination MAC. */
+	struct rte_ether_addr smac; /**< Outer source MAC. */
+	uint16_t sport;		    /**< Outer UDP source port. */
+	bool df;		    /**< Set DF on an IPv4 outer header. */
+};
+
 /**
  * Wrap @p inner in Ethernet/IP/UDP/VxLAN from @p src to @p dst (both of one
  * family). The IPv4 header checksum is set; the UDP checksum is computed
- * for IPv6 and left zero for IPv4.
+ * for IPv6, last since it covers the inner frame, and left zero for IPv4.
  *
  * @return
  *   The frame length.
  */
 static inline uint32_t
-vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct vx_ip *src,
-	  const struct vx_ip *dst, uint32_t vni)
+vxt_encap_ex(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct vx_ip *src,
+	     const struct vx_ip *dst, uint32_t vni, const struct vxt_outer *o)
 {
 	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_ipv6_hdr *ip6 = NULL;
 	struct rte_udp_hdr *udp;
 	struct vx_hdr *vxh;
 	uint32_t l4len = (uint32_t)(sizeof(*udp) + sizeof(*vxh)) + inner_len;
-	uint32_t total;
 
-	memset(eth, 0, sizeof(*eth));
-	eth->dst_addr.addr_bytes[0] = 0x02;
-	eth->dst_addr.addr_bytes[5] = 0x01;
-	eth->src_addr.addr_bytes[0] = 0x02;
-	eth->src_addr.addr_bytes[5] = 0x02;
+	eth->dst_addr = o->dmac;
+	eth->src_addr = o->smac;
 	if (src->family == AF_INET) {
 		struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)(eth + 1);
 
@@ -74,6 +80,8 @@ vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct v
 		memset(ip, 0, sizeof(*ip));
 		ip->version_ihl = RTE_IPV4_VHL_DEF;
 		ip->total_length = rte_cpu_to_be_16((uint16_t)(sizeof(*ip) + l4len));
+		if (o->df)
+			ip->fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG);
 		ip->time_to_live = 64;
 		ip->next_proto_id = IPPROTO_UDP;
 		ip->src_addr = src->v4;
@@ -81,8 +89,7 @@ vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct v
 		ip->hdr_checksum = rte_ipv4_cksum(ip);
 		udp = (struct rte_udp_hdr *)(ip + 1);
 	} else {
-		struct rte_ipv6_hdr *ip6 = (struct rte_ipv6_hdr *)(eth + 1);
-
+		ip6 = (struct rte_ipv6_hdr *)(eth + 1);
 		eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6);
 		memset(ip6, 0, sizeof(*ip6));
 		ip6->vtc_flow = rte_cpu_to_be_32(6u << 28);
@@ -93,7 +100,7 @@ vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct v
 		memcpy(ip6->dst_addr, dst->v6, 16);
 		udp = (struct rte_udp_hdr *)(ip6 + 1);
 	}
-	udp->src_port = rte_cpu_to_be_16(50000);
+	udp->src_port = rte_cpu_to_be_16(o->sport);
 	udp->dst_port = rte_cpu_to_be_16(VX_UDP_PORT);
 	udp->dgram_len = rte_cpu_to_be_16((uint16_t)l4len);
 	udp->dgram_cksum = 0;
@@ -102,11 +109,23 @@ vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct v
 	vxh->flags = VX_FLAG_I;
 	vx_hdr_set_vni(vxh, vni);
 	memcpy(vxh + 1, inner, inner_len);
-	total = (uint32_t)((uint8_t *)(vxh + 1) - buf) + inner_len;
-	if (src->family == AF_INET6)
-		udp->dgram_cksum =
-			rte_ipv6_udptcp_cksum((const struct rte_ipv6_hdr *)(eth + 1), udp);
-	return total;
+	if (ip6 != NULL)
+		udp->dgram_cksum = rte_ipv6_udptcp_cksum(ip6, udp);
+	return (uint32_t)((uint8_t *)(vxh + 1) - buf) + inner_len;
+}
+
+/** vxt_encap_ex() with fixed test MACs, source port 50000 and no DF. */
+static inline uint32_t
+vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct vx_ip *src,
+	  const struct vx_ip *dst, uint32_t vni)
+{
+	const struct vxt_outer o = {
+		.dmac = {{0x02, 0, 0, 0, 0, 0x01}},
+		.smac = {{0x02, 0, 0, 0, 0, 0x02}},
+		.sport = 50000,
+	};
+
+	return vxt_encap_ex(buf, inner, inner_len, src, dst, vni, &o);
 }
 
 /** Parse a MAC or an address in a test, failing loudly. */
