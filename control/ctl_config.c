@@ -660,6 +660,7 @@ static const char *const dataplane_keys[] = {
 	"drain_us",
 	"idle_polls",
 	"idle_sleep_us",
+	"idle_sleep_max_us",
 	"rx_desc",
 	"tx_desc",
 	"mbufs",
@@ -703,6 +704,15 @@ parse_dataplane(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 	ret = get_uint(c, dp, sec, "idle_sleep_us", false, 1, US_MAX, &cfg->dp.idle_sleep_us);
 	if (ret < 0)
 		return ret;
+	/* Without an explicit cap, the default cap never undercuts the first sleep. */
+	cfg->dp.idle_sleep_max_us = RTE_MAX(cfg->dp.idle_sleep_max_us, cfg->dp.idle_sleep_us);
+	ret = get_uint(c, dp, sec, "idle_sleep_max_us", false, 1, US_MAX,
+		       &cfg->dp.idle_sleep_max_us);
+	if (ret < 0)
+		return ret;
+	if (cfg->dp.idle_sleep_max_us < cfg->dp.idle_sleep_us)
+		return fail(c, "dataplane.idle_sleep_max_us", "below idle_sleep_us (%u): %u",
+			    cfg->dp.idle_sleep_us, cfg->dp.idle_sleep_max_us);
 	v = cfg->dp.rxd;
 	ret = get_uint(c, dp, sec, "rx_desc", false, DESC_MIN, DESC_MAX, &v);
 	if (ret < 0)
@@ -1416,6 +1426,7 @@ ctl_config_defaults(struct ctl_config *cfg)
 	cfg->dp.drain_us = 100;
 	cfg->dp.idle_polls = 1000;
 	cfg->dp.idle_sleep_us = 100;
+	cfg->dp.idle_sleep_max_us = 1000;
 	cfg->dp.rxd = 4096;
 	cfg->dp.txd = 4096;
 	cfg->dp.mbufs = 16383;

@@ -88,9 +88,10 @@ struct ctl_config {
 		uint32_t drain_us;	/**< TX buffer drain period, 1..100000, default 100. */
 		uint32_t idle_polls;	/**< Empty polls before sleeping, 0 = never sleep, default
 					   1000. */
-		uint32_t idle_sleep_us; /**< Sleep length, 1..100000, default 100. */
-		uint16_t rxd;		/**< RX descriptors, default 4096. */
-		uint16_t txd;		/**< TX descriptors, default 4096. */
+		uint32_t idle_sleep_us; /**< First idle sleep, 1..100000, default 100. */
+		uint32_t idle_sleep_max_us; /**< Cap of the doubling idle sleep, default 1000. */
+		uint16_t rxd;		    /**< RX descriptors, default 4096. */
+		uint16_t txd;		    /**< TX descriptors, default 4096. */
 		uint32_t mbufs;	    /**< Mbufs per NUMA node at least, default 16383; grown to fill
 				       every ring. */
 		uint32_t fdb_size;  /**< FDB capacity, default 65536. */

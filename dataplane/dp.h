@@ -32,14 +32,15 @@
 
 /** Dataplane tunables (see docs/config.md, "dataplane"). */
 struct dp_params {
-	uint16_t burst;		/**< RX burst size. */
-	uint32_t drain_us;	/**< TX buffer drain and timer period. */
-	uint32_t idle_polls;	/**< Empty polls before sleeping; 0 never sleeps. */
-	uint32_t idle_sleep_us; /**< Sleep per idle poll once idle. */
-	uint16_t rxd;		/**< RX descriptors per queue. */
-	uint16_t txd;		/**< TX descriptors per queue. */
-	uint32_t mbufs;		/**< Mbufs per NUMA node pool, at least. */
-	uint16_t n_ports;	/**< Ports that will be opened, to size the pools. */
+	uint16_t burst;		    /**< RX burst size. */
+	uint32_t drain_us;	    /**< TX buffer drain and timer period. */
+	uint32_t idle_polls;	    /**< Empty polls before sleeping; 0 never sleeps. */
+	uint32_t idle_sleep_us;	    /**< First sleep once idle; doubles per idle poll. */
+	uint32_t idle_sleep_max_us; /**< Cap of the doubling sleep. */
+	uint16_t rxd;		    /**< RX descriptors per queue. */
+	uint16_t txd;		    /**< TX descriptors per queue. */
+	uint32_t mbufs;		    /**< Mbufs per NUMA node pool, at least. */
+	uint16_t n_ports;	    /**< Ports that will be opened, to size the pools. */
 };
 
 /** What a port is for. */

@@ -5,8 +5,10 @@
  * Each iteration polls every port for a burst, hands the burst to the VxLAN
  * stage for its role, and queues the results on per-port TX buffers. Every
  * drain period the buffers are flushed and the VxLAN timers run. After
- * idle_polls empty iterations the loop sleeps idle_sleep_us per iteration
- * until traffic returns, so an idle appliance does not burn its core.
+ * idle_polls empty iterations the loop sleeps between polls, idle_sleep_us
+ * at first and twice as long each time up to idle_sleep_max_us, until
+ * traffic returns, so an idle appliance does not burn its core.
+ * Packets that arrive during a sleep wait in the RX rings.
  */
 #include <errno.h>
 #include <string.h>
@@ -93,7 +95,8 @@ dp_loop(void *arg)
 	const uint64_t drain = rte_get_tsc_hz() * dp->p.drain_us / 1000000;
 	const uint16_t burst = dp->p.burst;
 	uint64_t last_drain, now;
-	uint32_t idle = 0;
+	const uint32_t sleep_max = RTE_MAX(dp->p.idle_sleep_max_us, dp->p.idle_sleep_us);
+	uint32_t idle = 0, sleep_us = dp->p.idle_sleep_us;
 
 	out.n = 0;
 	out.flush = out_flush_cb;
@@ -145,11 +148,13 @@ dp_loop(void *arg)
 			tx_flush_all(dp, lc);
 		if (got != 0) {
 			idle = 0;
+			sleep_us = dp->p.idle_sleep_us;
 			lc->busy_tsc += rte_rdtsc() - now;
 		} else if (dp->p.idle_polls != 0 && ++idle >= dp->p.idle_polls) {
 			/* Nothing may wait in a buffer while we sleep. */
 			tx_flush_all(dp, lc);
-			idle_sleep(dp->p.idle_sleep_us);
+			idle_sleep(sleep_us);
+			sleep_us = RTE_MIN(sleep_us * 2, sleep_max);
 			lc->idle_sleeps++;
 			idle = dp->p.idle_polls;
 		}

@@ -135,6 +135,7 @@ setup(struct app *app)
 		.drain_us = cfg->dp.drain_us,
 		.idle_polls = cfg->dp.idle_polls,
 		.idle_sleep_us = cfg->dp.idle_sleep_us,
+		.idle_sleep_max_us = cfg->dp.idle_sleep_max_us,
 		.rxd = cfg->dp.rxd,
 		.txd = cfg->dp.txd,
 		.mbufs = cfg->dp.mbufs,

@@ -275,6 +275,7 @@ assert_defaults(const struct ctl_config *cfg)
 	assert_int_equal(cfg->dp.drain_us, 100);
 	assert_int_equal(cfg->dp.idle_polls, 1000);
 	assert_int_equal(cfg->dp.idle_sleep_us, 100);
+	assert_int_equal(cfg->dp.idle_sleep_max_us, 1000);
 	assert_int_equal(cfg->dp.rxd, 4096);
 	assert_int_equal(cfg->dp.txd, 4096);
 	assert_int_equal(cfg->dp.mbufs, 16383);
@@ -378,6 +379,7 @@ test_boundaries_accepted(void **state)
 	assert_int_equal(cfg.dp.drain_us, 1);
 	assert_int_equal(cfg.dp.idle_polls, 0);
 	assert_int_equal(cfg.dp.idle_sleep_us, 1);
+	assert_int_equal(cfg.dp.idle_sleep_max_us, 1000);
 	assert_int_equal(cfg.dp.rxd, 64);
 	assert_int_equal(cfg.dp.txd, 64);
 	assert_int_equal(cfg.dp.mbufs, 1023);
@@ -408,6 +410,7 @@ test_boundaries_accepted(void **state)
 	assert_int_equal(cfg.dp.drain_us, 100000);
 	assert_int_equal(cfg.dp.idle_polls, 10000000);
 	assert_int_equal(cfg.dp.idle_sleep_us, 100000);
+	assert_int_equal(cfg.dp.idle_sleep_max_us, 100000);
 	assert_int_equal(cfg.dp.rxd, 4096);
 	assert_int_equal(cfg.dp.txd, 4096);
 	assert_int_equal(cfg.dp.mbufs, 1048575);
@@ -540,6 +543,9 @@ static const struct bad_case bad_cases[] = {
 	{DP("'drain_us':0"), "dataplane.drain_us", "out of range 1..100000: 0"},
 	{DP("'idle_polls':-1"), "dataplane.idle_polls", "out of range 0..10000000: -1"},
 	{DP("'idle_sleep_us':100001"), "dataplane.idle_sleep_us", "out of range 1..100000: 100001"},
+	{DP("'idle_sleep_us':500,'idle_sleep_max_us':400"), "dataplane.idle_sleep_max_us",
+	 "below idle_sleep_us (500): 400"},
+	{DP("'idle_sleep_max_us':0"), "dataplane.idle_sleep_max_us", "out of range 1..100000: 0"},
 	{DP("'rx_desc':63"), "dataplane.rx_desc", "out of range 64..4096: 63"},
 	{DP("'tx_desc':4097"), "dataplane.tx_desc", "out of range 64..4096: 4097"},
 	{DP("'mbufs':1022"), "dataplane.mbufs", "out of range 1023..1048575: 1022"},

@@ -80,6 +80,7 @@ group_setup(void **state)
 			      .drain_us = 100,
 			      .idle_polls = 100,
 			      .idle_sleep_us = 200,
+			      .idle_sleep_max_us = 1000,
 			      .rxd = 256,
 			      .txd = 256,
 			      .mbufs = 2047};
