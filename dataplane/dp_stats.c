@@ -156,6 +156,8 @@ dp_stats_json(struct dp *dp)
 		return NULL;
 	}
 	dp_snapshot(dp, 200);
+	json_object_set_new(root, "running",
+			    json_boolean(__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)));
 	json_object_set_new(
 		root, "uptime_s",
 		json_real(lc->start_tsc != 0
