@@ -13,6 +13,7 @@
 #include <rte_memcpy.h>
 
 #include "vx.h"
+#include "vx_csum_priv.h"
 #include "vx_fdb_priv.h"
 #include "vx_parse_priv.h"
 
@@ -88,7 +89,7 @@ udp6_sum(const struct rte_mbuf *m, uint32_t off, uint16_t len_be, uint32_t ph)
 	uint16_t raw;
 	uint32_t sum;
 
-	if (rte_raw_cksum_mbuf(m, off, rte_be_to_cpu_16(len_be), &raw) != 0)
+	if (vx_csum_mbuf(m, off, rte_be_to_cpu_16(len_be), &raw) != 0)
 		return 0;
 	sum = ph + len_be + raw;
 	sum = (sum & 0xffff) + (sum >> 16);
@@ -308,6 +309,17 @@ vni_vtep_lookup(const struct vx_inst *vx, const struct vx_vni *v, const struct v
 	return -1;
 }
 
+/* Whether the L4 datagram of @r sums to 0xffff with pseudo-header sum @ph. */
+static inline bool
+l4_csum_ok(const struct rte_mbuf *m, const struct vx_parsed *r, uint16_t ph)
+{
+	uint16_t raw;
+
+	if (vx_csum_mbuf(m, r->l4_off, r->l4_len, &raw) != 0)
+		return false;
+	return vx_csum_fold((uint64_t)raw + ph) == 0xffff;
+}
+
 /* Verify the outer UDP checksum of a packet from VTEP @ti. */
 static inline bool
 udp_csum_ok(const struct vx_inst *vx, const struct rte_mbuf *m, const struct vx_parsed *r, int ti)
@@ -315,7 +327,7 @@ udp_csum_ok(const struct vx_inst *vx, const struct rte_mbuf *m, const struct vx_
 	const void *l3 = rte_pktmbuf_mtod_offset(m, const void *, r->l3_off);
 
 	if (r->family == AF_INET)
-		return rte_ipv4_udptcp_cksum_mbuf_verify(m, l3, r->l4_off) == 0;
+		return l4_csum_ok(m, r, rte_ipv4_phdr_cksum(l3, 0));
 	return udp6_sum(m, r->l4_off, rte_cpu_to_be_16((uint16_t)r->l4_len),
 			vx->vteps[ti].ph6_sum) == 0xffff;
 }
@@ -479,7 +491,7 @@ echo_reply(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, st
 		struct rte_ipv4_hdr *ip =
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv4_hdr *, r->l3_off);
 
-		if (rte_raw_cksum_mbuf(m, r->l4_off, r->l4_len, &raw) != 0 || raw != 0xffff) {
+		if (vx_csum_mbuf(m, r->l4_off, r->l4_len, &raw) != 0 || raw != 0xffff) {
 			vx_drop(m, VX_DROP_icmp_bad, st);
 			return;
 		}
@@ -494,7 +506,7 @@ echo_reply(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, st
 		struct rte_ipv6_hdr *ip6 =
 			rte_pktmbuf_mtod_offset(m, struct rte_ipv6_hdr *, r->l3_off);
 
-		if (rte_ipv6_udptcp_cksum_mbuf_verify(m, ip6, r->l4_off) != 0) {
+		if (!l4_csum_ok(m, r, rte_ipv6_phdr_cksum(ip6, 0))) {
 			vx_drop(m, VX_DROP_icmp_bad, st);
 			return;
 		}

@@ -58,6 +58,7 @@ main(void)
 	failed += vx_test_fdb();
 	failed += vx_test_neigh();
 	failed += vx_test_fwd();
+	failed += vx_test_csum();
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	return failed != 0;
