@@ -630,32 +630,29 @@ ip6_is_solicited_node(const uint8_t *a)
 }
 
 /**
- * Answer a solicitation for our address by rewriting its frame, in place,
- * into the advertisement (RFC 4861, section 7.2.4). Takes ownership of @p m.
+ * Answer a solicitation for our address with an advertisement (RFC 4861,
+ * section 7.2.4). Takes ownership of @p m, the solicitation.
  */
 static void
 nd_reply(struct vx_inst *vx, struct rte_mbuf *m, const uint8_t *ns_src,
 	 const struct rte_ether_addr *dst_mac, struct vx_stats *st, struct vx_out *out)
 {
-	uint8_t src[16], target[16];
-	struct rte_ether_addr mac = *dst_mac;
-	uint32_t len = rte_pktmbuf_pkt_len(m);
+	struct rte_mbuf *reply;
 
-	/* The fields needed are copied first: the rewrite overlaps them. */
-	memcpy(src, ns_src, 16);
-	memcpy(target, vx->p.ip6.v6, 16);
-	if (len < ND_FRAME_LEN) {
-		if (rte_pktmbuf_append(m, ND_FRAME_LEN - len) == NULL) {
-			vx_drop(m, VX_DROP_no_mbuf, st);
-			return;
-		}
-	} else if (len > ND_FRAME_LEN) {
-		rte_pktmbuf_trim(m, len - ND_FRAME_LEN);
+	/*
+	 * The advertisement is built in a fresh single-segment mbuf: the
+	 * solicitation may be shorter than the reply, or split across
+	 * segments, so rewriting it in place is not safe.
+	 */
+	reply = neigh_alloc(vx, ND_FRAME_LEN, st);
+	if (reply == NULL) {
+		rte_pktmbuf_free(m);
+		return;
 	}
-	nd_build(vx, rte_pktmbuf_mtod(m, uint8_t *), &mac, vx->p.ip6.v6, src, ND_NA,
-		 ND_NA_FLAG_SOLICITED | ND_NA_FLAG_OVERRIDE, target);
-	m->ol_flags = 0;
-	vx_out_push(out, vx->p.underlay_port, m, st);
+	nd_build(vx, rte_pktmbuf_mtod(reply, uint8_t *), dst_mac, vx->p.ip6.v6, ns_src, ND_NA,
+		 ND_NA_FLAG_SOLICITED | ND_NA_FLAG_OVERRIDE, vx->p.ip6.v6);
+	rte_pktmbuf_free(m);
+	vx_out_push(out, vx->p.underlay_port, reply, st);
 	st->stat[VX_STAT_nd_advert_tx]++;
 }
 

@@ -1278,6 +1278,23 @@ test_multiseg(void **state)
 	check_nd_out(c, 1, 136, 0x60, &other_mac, peer9.v6, c->ip6.v6);
 	WANT_STAT(c, nd_rx) = 1;
 	WANT_STAT(c, nd_advert_tx) = 1;
+
+	/*
+	 * A 78-byte NS without options plus a 22-byte trailer, split 80 + 20:
+	 * the 86-byte reply does not fit where the NS was, so it must be built
+	 * elsewhere, whole and with a valid checksum.
+	 */
+	len = nd_frame(buf, &our_mac, &other_mac, peer9.v6, c->ip6.v6, 255, 135, 0, c->ip6.v6, NULL,
+		       0);
+	memset(buf + len, 0xee, 22);
+	r.l4_len = 24;
+	vx_nd_input(c->vx, two_segs(buf, len + 22, 80), &r, 0, &c->out, &c->st);
+	assert_int_equal(c->out.n, 3);
+	assert_int_equal(c->out.pkts[2]->nb_segs, 1);
+	assert_int_equal(c->out.pkts[2]->pkt_len, 86);
+	check_nd_out(c, 2, 136, 0x60, &other_mac, peer9.v6, c->ip6.v6);
+	WANT_STAT(c, nd_rx) = 2;
+	WANT_STAT(c, nd_advert_tx) = 2;
 	finish(c);
 }
 
