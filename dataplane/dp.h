@@ -71,6 +71,8 @@ struct dp_lcore {
 	unsigned int lcore_id; /**< The lcore. */
 	pthread_t thread;      /**< Its thread, for CPU time accounting. */
 	bool running;	       /**< Set while the loop runs. */
+	bool launched;	       /**< dp_launched() was called: the lcore owns the tables. */
+	bool stopped;	       /**< The loop has ended and no longer touches the tables. */
 	uint64_t start_tsc;    /**< When the loop started. */
 	uint64_t busy_tsc;     /**< Cycles spent in polls that found packets. */
 	uint64_t idle_sleeps;  /**< Sleeps taken by the idle back-off. */
@@ -161,12 +163,21 @@ void dp_fini(struct dp *dp);
 int dp_loop(void *arg);
 
 /**
- * Take a snapshot of the FDB and neighbour tables. While the loop runs the
- * request goes to the datapath lcore and this waits up to @p timeout_ms;
- * when it does not run, the tables are read directly.
+ * Hand the tables to the datapath lcore. Call it right before launching
+ * dp_loop(), on a worker lcore or on the current thread; from then on
+ * dp_snapshot() asks the lcore for copies until the loop has ended.
+ */
+void dp_launched(struct dp *dp);
+
+/**
+ * Take a snapshot of the FDB and neighbour tables into dp->snap. Once the
+ * loop is launched the request goes to the datapath lcore and this waits up
+ * to @p timeout_ms; before the launch and after the loop ended the tables
+ * are read directly.
  *
  * @return
- *   0, or -ETIMEDOUT (dp->snap then holds the previous snapshot).
+ *   0, or -ETIMEDOUT, in which case dp->snap must not be read (the lcore
+ *   may still be writing it).
  */
 int dp_snapshot(struct dp *dp, unsigned int timeout_ms);
 

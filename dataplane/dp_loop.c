@@ -56,9 +56,9 @@ snap_fdb_cb(const struct vx_fdb_entry *e, void *arg)
 {
 	struct dp_snapshot *s = arg;
 
-	if (s->n_fdb < DP_SNAP_FDB)
-		s->fdb[s->n_fdb++] = *e;
-	return 0;
+	s->fdb[s->n_fdb++] = *e;
+	/* Stop the walk once full: it runs on the datapath lcore. */
+	return s->n_fdb == DP_SNAP_FDB;
 }
 
 static void
@@ -168,7 +168,15 @@ dp_loop(void *arg)
 		lc->stop_tsc = rte_rdtsc();
 	}
 	__atomic_store_n(&lc->running, false, __ATOMIC_RELEASE);
+	/* From here on this lcore no longer touches the tables. */
+	__atomic_store_n(&lc->stopped, true, __ATOMIC_RELEASE);
 	return 0;
+}
+
+void
+dp_launched(struct dp *dp)
+{
+	__atomic_store_n(&dp->lc->launched, true, __ATOMIC_RELEASE);
 }
 
 int
@@ -178,14 +186,16 @@ dp_snapshot(struct dp *dp, unsigned int timeout_ms)
 	uint32_t req;
 	uint64_t deadline;
 
-	if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
+	/* Before the launch and after the loop ended nobody else touches the tables. */
+	if (!__atomic_load_n(&lc->launched, __ATOMIC_ACQUIRE) ||
+	    __atomic_load_n(&lc->stopped, __ATOMIC_ACQUIRE)) {
 		snap_take(dp);
 		return 0;
 	}
 	req = __atomic_add_fetch(&lc->snap_req, 1, __ATOMIC_ACQ_REL);
 	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
 	while (__atomic_load_n(&lc->snap_done, __ATOMIC_ACQUIRE) != req) {
-		if (!__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&lc->stopped, __ATOMIC_ACQUIRE)) {
 			snap_take(dp);
 			return 0;
 		}

@@ -134,10 +134,12 @@ port_lookup_or_probe(const char *devargs, uint16_t *port_id, bool *hotplugged)
 static void
 tx_buffer_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
 {
-	uint64_t *drops = userdata;
+	struct vx_stats *st = userdata;
 
+	/* They were counted in tx_pkts when buffered; move them to the drop. */
 	rte_pktmbuf_free_bulk(unsent, count);
-	*drops += count;
+	st->drop[VX_DROP_tx_full] += count;
+	st->stat[VX_STAT_tx_pkts] -= count;
 }
 
 int
@@ -219,8 +221,7 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 	if (dp->lc->txb[idx] == NULL)
 		return -ENOMEM;
 	rte_eth_tx_buffer_init(dp->lc->txb[idx], dp->p.burst);
-	rte_eth_tx_buffer_set_err_callback(dp->lc->txb[idx], tx_buffer_error,
-					   &dp->lc->st.drop[VX_DROP_tx_full]);
+	rte_eth_tx_buffer_set_err_callback(dp->lc->txb[idx], tx_buffer_error, &dp->lc->st);
 	DP_LOG(INFO, "%s: port %u (%s) on NUMA node %d, %u/%u descriptors, MTU %u", name,
 	       port->port_id, info.driver_name, node, rxd, txd, mtu);
 	return idx;

@@ -155,7 +155,11 @@ dp_stats_json(struct dp *dp)
 		json_decref(lcores);
 		return NULL;
 	}
-	dp_snapshot(dp, 200);
+	if (dp_snapshot(dp, 200) < 0) {
+		/* The lcore did not answer: leave the tables out rather than read a torn copy. */
+		json_object_set_new(root, "snapshot", json_string("timeout"));
+		json_object_set_new(root, "fdb_count", json_null());
+	}
 	json_object_set_new(root, "running",
 			    json_boolean(__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)));
 	json_object_set_new(
@@ -171,9 +175,11 @@ dp_stats_json(struct dp *dp)
 	json_array_append_new(lcores, lcore_json(lc));
 	json_object_set_new(root, "lcores", lcores);
 	json_object_set_new(root, "ports", ports_json(dp));
-	json_object_set_new(root, "fdb_count", json_integer(dp->snap->fdb_total));
-	json_object_set_new(root, "fdb", fdb_json(dp));
-	json_object_set_new(root, "neighbours", neigh_json(dp));
+	if (json_object_get(root, "snapshot") == NULL) {
+		json_object_set_new(root, "fdb_count", json_integer(dp->snap->fdb_total));
+		json_object_set_new(root, "fdb", fdb_json(dp));
+		json_object_set_new(root, "neighbours", neigh_json(dp));
+	}
 	return root;
 }
 

@@ -337,6 +337,7 @@ main(int argc, char **argv)
 	if (lcore == rte_get_main_lcore()) {
 		pthread_t tid;
 
+		dp_launched(&app.dp);
 		rc = rte_ctrl_thread_create(&tid, "mflowd-ctl", NULL, control_loop, &app);
 		if (rc != 0) {
 			LOG(ERR, "cannot start the control thread: %s", strerror(rc));
@@ -345,6 +346,7 @@ main(int argc, char **argv)
 		dp_loop(&app.dp);
 		pthread_join(tid, NULL);
 	} else {
+		dp_launched(&app.dp);
 		rte_eal_remote_launch(dp_loop, &app.dp, lcore);
 		control_loop(&app);
 		rte_eal_wait_lcore(lcore);

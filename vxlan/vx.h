@@ -398,8 +398,9 @@ struct vx_inst {
 	struct vx_endpoint *eps; /**< Endpoints, n_eps used. */
 	struct vx_neigh *neigh;	 /**< Neighbour entries, n_neigh used. */
 	uint16_t max_neigh;
-	struct vx_fdb *fdb;  /**< MAC table. */
-	uint64_t next_timer; /**< TSC of the next timer run. */
+	struct vx_fdb *fdb;	 /**< MAC table. */
+	uint64_t next_timer;	 /**< TSC of the next timer run. */
+	uint32_t fdb_age_budget; /**< FDB slots aged per timer run. */
 };
 
 struct vx_out;

@@ -219,7 +219,7 @@ fits_endpoint(const struct vx_endpoint *ep, const struct rte_mbuf *m)
 }
 
 /* Queue a frame on an endpoint's port, or drop it when it is too big. */
-static inline void
+static inline bool
 to_endpoint(struct vx_inst *vx, uint16_t epi, struct rte_mbuf *m, struct vx_out *out,
 	    struct vx_stats *st)
 {
@@ -227,9 +227,10 @@ to_endpoint(struct vx_inst *vx, uint16_t epi, struct rte_mbuf *m, struct vx_out 
 
 	if (unlikely(!fits_endpoint(ep, m))) {
 		vx_drop(m, VX_DROP_inner_too_big, st);
-		return;
+		return false;
 	}
 	vx_out_push(out, ep->port, m, st);
+	return true;
 }
 
 /* Copy a frame for flooding; counts no_mbuf on failure. */
@@ -603,8 +604,8 @@ vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint
 				vx_drop(m, VX_DROP_hairpin, st);
 				continue;
 			}
-			st->stat[VX_STAT_local_switched]++;
-			to_endpoint(vx, e->target, m, out, st);
+			if (to_endpoint(vx, e->target, m, out, st))
+				st->stat[VX_STAT_local_switched]++;
 		} else {
 			flood_encap(vx, epi, v, m, inner_flow_hash(m), now, out, st);
 		}
@@ -619,5 +620,6 @@ vx_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_stats *
 	vx->next_timer = now + rte_get_tsc_hz() / 100;
 	vx_neigh_timer(vx, now, out, st);
 	if (vx->p.fdb_age != 0)
-		st->stat[VX_STAT_fdb_aged] += vx_fdb_age(vx->fdb, now, vx->p.fdb_age, 1024);
+		st->stat[VX_STAT_fdb_aged] +=
+			vx_fdb_age(vx->fdb, now, vx->p.fdb_age, vx->fdb_age_budget);
 }

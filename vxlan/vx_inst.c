@@ -57,6 +57,18 @@ vx_create(const struct vx_params *p)
 	vx->fdb = vx_fdb_create(p->fdb_size, p->socket);
 	if (vx->fdb == NULL)
 		goto out_free;
+	/*
+	 * The timer runs every 10 ms; age enough slots per run (about twice
+	 * fdb_size in all) to pass over the whole table within an eighth of
+	 * the lifetime, so that entries outlive it by little.
+	 */
+	vx->fdb_age_budget = 1024;
+	if (p->fdb_age != 0) {
+		uint64_t runs = p->fdb_age / 8 / (rte_get_tsc_hz() / 100) + 1;
+
+		vx->fdb_age_budget =
+			(uint32_t)RTE_MAX((uint64_t)1024, 2 * (uint64_t)p->fdb_size / runs + 1);
+	}
 
 	vx->pcfg.ip4 = p->ip4.family == AF_INET ? p->ip4.v4 : 0;
 	if (p->ip6.family == AF_INET6) {

@@ -126,6 +126,7 @@ group_setup(void **state)
 	assert_int_equal(vx_endpoint_add(dp.vx, &ep), 0);
 	assert_int_equal(dp_port_open(&dp, "e1", e1.name, DP_PORT_ENDPOINT, 0, 1500), 1);
 	assert_int_equal(dp_ports_start(&dp), 0);
+	dp_launched(&dp);
 	assert_int_equal(rte_eal_remote_launch(dp_loop, &dp, dp.lc->lcore_id), 0);
 	return 0;
 }
