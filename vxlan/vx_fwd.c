@@ -558,6 +558,38 @@ vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64
 	}
 }
 
+/*
+ * An endpoint with any_src_mac may send from several MACs (a bridge or a
+ * VM behind it): learn each as local to it, so that replies are not
+ * flooded. A MAC that a static entry places elsewhere is spoofing.
+ *
+ * @return
+ *   true to forward the frame; false when it was dropped. Either way the
+ *   caller must forget cached FDB lookups, which learning may have changed.
+ */
+static bool
+learn_local(struct vx_inst *vx, const struct vx_endpoint *ep, uint16_t epi, struct rte_mbuf *m,
+	    uint64_t now, struct vx_stats *st)
+{
+	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	int rc;
+
+	if (!rte_is_unicast_ether_addr(&eth->src_addr) || rte_is_zero_ether_addr(&eth->src_addr)) {
+		vx_drop(m, VX_DROP_inner_src_invalid, st);
+		return false;
+	}
+	rc = vx_fdb_learn(vx->fdb, ep->vni, &eth->src_addr, VX_FDB_LOCAL, epi, now);
+	if (rc == -EPERM) {
+		vx_drop(m, VX_DROP_src_mac_spoof, st);
+		return false;
+	}
+	if (rc == 1)
+		st->stat[VX_STAT_fdb_learned]++;
+	else if (rc == -ENOSPC)
+		st->stat[VX_STAT_fdb_learn_failed]++;
+	return true;
+}
+
 void
 vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint16_t n,
 		  uint64_t now, struct vx_out *out, struct vx_stats *st)
@@ -580,8 +612,12 @@ vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint
 			continue;
 		}
 		eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
-		if (unlikely(!ep->any_src_mac &&
-			     !rte_is_same_ether_addr(&eth->src_addr, &ep->mac))) {
+		if (unlikely(ep->any_src_mac)) {
+			/* Learning may change what a cached lookup said. */
+			last_valid = false;
+			if (!learn_local(vx, ep, epi, m, now, st))
+				continue;
+		} else if (unlikely(!rte_is_same_ether_addr(&eth->src_addr, &ep->mac))) {
 			vx_drop(m, VX_DROP_src_mac_spoof, st);
 			continue;
 		}

@@ -622,6 +622,44 @@ test_echo_ip6(void **state)
 	assert_int_equal(f->st.drop[VX_DROP_icmp_bad], 1);
 }
 
+/* An endpoint with any_src_mac has the MACs behind it learned as local. */
+static void
+test_any_src_mac_learns(void **state)
+{
+	struct fwd *f = *state;
+	struct rte_ether_addr behind = vxt_mac("02:00:00:00:01:77");
+	struct rte_ether_addr rm = vxt_mac("02:00:00:00:09:21");
+	uint8_t in[200], frame[300];
+	uint32_t len, flen;
+	const struct vx_fdb_entry *e;
+
+	f->vx->eps[1].any_src_mac = true; /* e2 */
+	len = vxt_inner(in, 60, &rm, &behind, 1, 1);
+	endpoint_send(f, 1, in, len);
+	e = vx_fdb_lookup(f->vx->fdb, 100, &behind);
+	assert_non_null(e);
+	assert_int_equal(e->kind, VX_FDB_LOCAL);
+	assert_int_equal(e->target, 1);
+	assert_int_equal(f->st.stat[VX_STAT_fdb_learned], 1);
+	out_free(&f->out);
+
+	/* A reply from the overlay now goes to e2 alone instead of flooding. */
+	len = vxt_inner(in, 60, &behind, &rm, 1, 2);
+	flen = vxt_encap(frame, in, len, &f->r4, &f->l4, 100);
+	underlay_send(f, frame, flen);
+	assert_int_equal(f->out.n, 1);
+	assert_int_equal(f->out.port[0], P_E2);
+
+	/* e1's MAC is static elsewhere: claiming it is spoofing; multicast is invalid. */
+	len = vxt_inner(in, 60, &rm, &f->m1, 1, 3);
+	endpoint_send(f, 1, in, len);
+	assert_int_equal(f->st.drop[VX_DROP_src_mac_spoof], 1);
+	len = vxt_inner(in, 60, &rm, &(struct rte_ether_addr){{0x01, 0, 0x5e, 0, 0, 9}}, 1, 4);
+	endpoint_send(f, 1, in, len);
+	assert_int_equal(f->st.drop[VX_DROP_inner_src_invalid], 1);
+	assert_int_equal(f->out.n, 1);
+}
+
 int
 vx_test_fwd(void)
 {
@@ -642,6 +680,7 @@ vx_test_fwd(void)
 		cmocka_unit_test_setup_teardown(test_endpoint_mtu, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_ip4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_echo_ip6, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_any_src_mac_learns, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("vxlan/fwd", tests, NULL, NULL);
