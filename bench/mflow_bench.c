@@ -51,6 +51,7 @@
 #include <rte_ring.h>
 
 #include "bench.h"
+#include "test_eal.h"
 #include "vx.h"
 
 #ifndef MFLOW_SRC_DIR
@@ -418,6 +419,7 @@ eal_start(const struct bench_opts *o, bool huge, const char *prog)
 	rc = rte_eal_init(n, args);
 	if (rc < 0)
 		return -rte_errno;
+	test_eal_cleanup_at_exit();
 	env.eal_mem = huge ? "hugepages" : "no-huge";
 	return 0;
 }

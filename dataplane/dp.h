@@ -100,6 +100,7 @@ struct dp {
 	struct dp_lcore *lc;			       /**< The datapath lcore. */
 	struct dp_snapshot *snap;		       /**< Filled on request. */
 	volatile bool quit;			       /**< Set to stop the loop. */
+	uint64_t stats_seq; /**< Counts dp_stats_json() calls (control thread only). */
 };
 
 /**

@@ -160,6 +160,7 @@ dp_stats_json(struct dp *dp)
 		json_object_set_new(root, "snapshot", json_string("timeout"));
 		json_object_set_new(root, "fdb_count", json_null());
 	}
+	json_object_set_new(root, "seq", json_integer((json_int_t)++dp->stats_seq));
 	json_object_set_new(root, "running",
 			    json_boolean(__atomic_load_n(&lc->running, __ATOMIC_ACQUIRE)));
 	json_object_set_new(

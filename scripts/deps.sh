@@ -14,7 +14,7 @@ PACKAGES=(
 	python3 python3-scapy
 	tshark tcpdump sockperf iperf3
 	iproute2 ethtool iputils-ping arping procps
-	valgrind gnuplot-nox jq
+	jq git util-linux
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -44,8 +44,8 @@ export DEBIAN_FRONTEND=noninteractive
 # tshark asks whether non-root users may capture; answer no without a prompt.
 echo "wireshark-common wireshark-common/install-setuid boolean false" |
 	debconf-set-selections 2>/dev/null || true
-apt-get update
-apt-get install -y --no-install-recommends "${missing[@]}"
+apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 update
+apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 install -y --no-install-recommends "${missing[@]}"
 
 mapfile -t still < <(missing_packages)
 if [ "${#still[@]}" -ne 0 ]; then

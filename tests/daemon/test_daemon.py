@@ -77,96 +77,108 @@ def main():
     args = ap.parse_args()
     mflowd = os.path.abspath(args.mflowd)
 
-    with tempfile.TemporaryDirectory(prefix="mflowd-daemon-") as tmp:
-        r = run([mflowd, "--", "--config", FULL, "--check"])
-        check("--check accepts the full example", r.returncode == 0 and "valid" in r.stdout,
-              r.stderr)
-
-        bad = json.load(open(FULL))
-        bad["vnis"][0]["vni"] = 16777216
-        r = run([mflowd] + eal("d1") + ["--", "--config", write(tmp, "bad.json", bad)])
-        check("bad VNI exits 2 naming key and value",
-              r.returncode == 2 and "vnis[0].vni" in r.stderr and "16777216" in r.stderr,
-              "rc=%d %s" % (r.returncode, r.stderr))
-        check("config error stops before EAL starts", "EAL" not in r.stderr, r.stderr)
-
-        r = run([mflowd, "--", "--config", write(tmp, "syntax.json", '{"underlay": {,}}')])
-        check("JSON syntax error exits 2 with line and column",
-              r.returncode == 2 and "syntax.json:1:" in r.stderr, r.stderr)
-
-        r = run([mflowd, "--", "--config", os.path.join(tmp, "missing.json")])
-        check("missing config file exits 2", r.returncode == 2 and "missing.json" in r.stderr,
-              r.stderr)
-
-        r = run([mflowd, "--config", FULL])
-        check("missing '--' separator exits 2 with usage",
-              r.returncode == 2 and "usage" in r.stderr, r.stderr)
-
-        r = run([mflowd, "--", "--config", FULL, "--bogus"])
-        check("unknown option exits 2", r.returncode == 2, r.stderr)
-
-        r = run([mflowd, "--", "--config", FULL, "--stats-interval", "-1"])
-        check("bad --stats-interval exits 2", r.returncode == 2 and "stats-interval" in r.stderr,
-              r.stderr)
-
-        cfg = null_config(os.path.join(tmp, "s0.json"))
-        cfg["underlay"]["port"] = "net_af_packet0,iface=mfnosuchif0"
-        r = run([mflowd] + eal("d2") + ["--", "--config", write(tmp, "noif.json", cfg)])
-        check("missing interface exits 1 naming the port",
-              r.returncode == 1 and "mfnosuchif0" in r.stderr,
-              "rc=%d %s" % (r.returncode, r.stderr[-500:]))
-
-        # Without root, EAL or the port must fail with a message, not crash or hang.
-        cfg = null_config(os.path.join(tmp, "s1.json"))
-        cfg["underlay"]["port"] = "net_af_packet0,iface=lo"
-        path = write(tmp, "unpriv.json", cfg)
-        os.chmod(tmp, 0o755)
-        os.chmod(path, 0o644)
-        r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", mflowd] +
-                eal("d3") + ["--", "--config", path])
-        check("unprivileged run exits 1 with a message",
-              r.returncode == 1 and r.stderr.strip() != "",
-              "rc=%d %s" % (r.returncode, r.stderr[-500:]))
-
-        stats = os.path.join(tmp, "stats.json")
-        path = write(tmp, "null.json", null_config(stats))
-        p = subprocess.Popen([mflowd] + eal("d4") + ["--", "--config", path,
-                                                       "--stats-interval", "1"],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        try:
-            # The periodic write shows the daemon is up; then SIGUSR1 must write on demand.
-            up = wait_for(lambda: os.path.exists(stats), 20)
-            check("the stats file is written every interval", up)
-            if up:
-                os.unlink(stats)
-                p.send_signal(signal.SIGUSR1)
-                up = wait_for(lambda: os.path.exists(stats), 0.8)
-            check("SIGUSR1 writes the stats file at once", up)
-            doc = json.load(open(stats)) if up else {}
-            names = set(doc.get("drops", {}))
-            want = set(re.findall(r"^VX_DROP\((\w+),", open(DROP_DEF).read(), re.M))
-            check("stats name every drop reason of vx_drop.def", len(want) > 30 and names == want,
-                  str(sorted(names ^ want)))
-            ports = [x["name"] for x in doc.get("ports", [])]
-            check("stats list both ports", ports == ["underlay", "c1"], str(ports))
-            fdb = doc.get("fdb", [])
-            check("stats show the endpoint's static FDB entry",
-                  any(e["mac"] == "02:00:00:00:01:11" and e["kind"] == "local"
-                      and e["target"] == "c1" and e["static"] for e in fdb), str(fdb))
-            p.send_signal(signal.SIGTERM)
-            out, err = p.communicate(timeout=15)
-            check("SIGTERM exits 0", p.returncode == 0, "rc=%s %s" % (p.returncode, err[-500:]))
-            check("counters printed at exit", "drop" in out and "underlay" in out, out[-500:])
-        finally:
-            if p.poll() is None:
-                p.kill()
-                p.wait()
-
-    for prefix in PREFIXES:
-        shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
+    try:
+        with tempfile.TemporaryDirectory(prefix="mflowd-daemon-") as tmp:
+            checks(mflowd, tmp)
+    finally:
+        for prefix in PREFIXES:
+            shutil.rmtree(os.path.join("/var/run/dpdk", prefix), ignore_errors=True)
     failed = results.count(False)
     print("%d passed, %d failed" % (len(results) - failed, failed))
     return 1 if failed else 0
+
+
+def checks(mflowd, tmp):
+    """Every check, in a temporary directory."""
+    r = run([mflowd, "--", "--config", FULL, "--check"])
+    check("--check accepts the full example", r.returncode == 0 and "valid" in r.stdout,
+          r.stderr)
+
+    bad = json.load(open(FULL))
+    bad["vnis"][0]["vni"] = 16777216
+    r = run([mflowd] + eal("d1") + ["--", "--config", write(tmp, "bad.json", bad)])
+    check("bad VNI exits 2 naming key and value",
+          r.returncode == 2 and "vnis[0].vni" in r.stderr and "16777216" in r.stderr,
+          "rc=%d %s" % (r.returncode, r.stderr))
+    check("config error stops before EAL starts", "EAL" not in r.stderr, r.stderr)
+
+    r = run([mflowd, "--", "--config", write(tmp, "syntax.json", '{"underlay": {,}}')])
+    check("JSON syntax error exits 2 with line and column",
+          r.returncode == 2 and "syntax.json:1:" in r.stderr, r.stderr)
+
+    r = run([mflowd, "--", "--config", os.path.join(tmp, "missing.json")])
+    check("missing config file exits 2", r.returncode == 2 and "missing.json" in r.stderr,
+          r.stderr)
+
+    r = run([mflowd, "--config", FULL])
+    check("missing '--' separator exits 2 with usage",
+          r.returncode == 2 and "usage" in r.stderr, r.stderr)
+
+    r = run([mflowd, "--", "--config", FULL, "--bogus"])
+    check("unknown option exits 2", r.returncode == 2, r.stderr)
+
+    r = run([mflowd, "--", "--config", FULL, "--stats-interval", "-1"])
+    check("bad --stats-interval exits 2", r.returncode == 2 and "stats-interval" in r.stderr,
+          r.stderr)
+
+    cfg = null_config(os.path.join(tmp, "s0.json"))
+    cfg["underlay"]["port"] = "net_af_packet0,iface=mfnosuchif0"
+    r = run([mflowd] + eal("d2") + ["--", "--config", write(tmp, "noif.json", cfg)])
+    check("missing interface exits 1 naming the port",
+          r.returncode == 1 and "mfnosuchif0" in r.stderr,
+          "rc=%d %s" % (r.returncode, r.stderr[-500:]))
+
+    # Without root, EAL or the port must fail with a message, not crash or hang.
+    cfg = null_config(os.path.join(tmp, "s1.json"))
+    cfg["underlay"]["port"] = "net_af_packet0,iface=lo"
+    path = write(tmp, "unpriv.json", cfg)
+    os.chmod(tmp, 0o755)
+    os.chmod(path, 0o644)
+    # EAL keeps its runtime directory under XDG_RUNTIME_DIR when not root.
+    rundir = os.path.join(tmp, "run")
+    os.mkdir(rundir)
+    os.chmod(rundir, 0o777)
+    r = run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", mflowd] +
+            eal("d3") + ["--", "--config", path],
+            env=dict(os.environ, XDG_RUNTIME_DIR=rundir))
+    check("unprivileged run exits 1 with a message",
+          r.returncode == 1 and r.stderr.strip() != "",
+          "rc=%d %s" % (r.returncode, r.stderr[-500:]))
+
+    stats = os.path.join(tmp, "stats.json")
+    path = write(tmp, "null.json", null_config(stats))
+    # The first periodic write comes at start, the next an hour later: any
+    # file after that is SIGUSR1's.
+    p = subprocess.Popen([mflowd] + eal("d4") + ["--", "--config", path,
+                                                   "--stats-interval", "3600"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        up = wait_for(lambda: os.path.exists(stats), 20)
+        check("the stats file is written at start", up)
+        if up:
+            os.unlink(stats)
+            p.send_signal(signal.SIGUSR1)
+            up = wait_for(lambda: os.path.exists(stats), 10)
+        check("SIGUSR1 writes the stats file", up)
+        doc = json.load(open(stats)) if up else {}
+        names = set(doc.get("drops", {}))
+        want = set(re.findall(r"^VX_DROP\((\w+),", open(DROP_DEF).read(), re.M))
+        check("stats name every drop reason of vx_drop.def", len(want) > 30 and names == want,
+              str(sorted(names ^ want)))
+        ports = [x["name"] for x in doc.get("ports", [])]
+        check("stats list both ports", ports == ["underlay", "c1"], str(ports))
+        fdb = doc.get("fdb", [])
+        check("stats show the endpoint's static FDB entry",
+              any(e["mac"] == "02:00:00:00:01:11" and e["kind"] == "local"
+                  and e["target"] == "c1" and e["static"] for e in fdb), str(fdb))
+        p.send_signal(signal.SIGTERM)
+        out, err = p.communicate(timeout=15)
+        check("SIGTERM exits 0", p.returncode == 0, "rc=%s %s" % (p.returncode, err[-500:]))
+        check("counters printed at exit", "drop" in out and "underlay" in out, out[-500:])
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 if __name__ == "__main__":

@@ -289,15 +289,18 @@ def eal_memory_args(mem_mb=512, file_prefix=None):
     """EAL memory options: hugepages when enough are free, else --no-huge.
 
     With hugepages: ``--in-memory -m MB`` (no files, no shared config).
-    Without: ``--no-huge -m MB``; EAL refuses --in-memory then, so a
-    ``--file-prefix`` keeps concurrent DPDK processes apart (its run
-    directory under /var/run/dpdk is removed by cleanup_prefix()).
+    Without: ``--no-huge -m MB``; EAL refuses --in-memory then, so the
+    ``--file-prefix`` keeps concurrent DPDK processes apart. Either way the
+    run directory under /var/run/dpdk is removed by cleanup_prefix().
     MFLOWD_NO_HUGE=1 in the environment forces --no-huge.
     """
     forced = os.environ.get('MFLOWD_NO_HUGE', '') not in ('', '0')
     if not forced and hugepages_free_mb() >= mem_mb:
-        return ['--in-memory', '-m', str(mem_mb)]
-    args = ['--no-huge', '-m', str(mem_mb)]
+        args = ['--in-memory', '-m', str(mem_mb)]
+    else:
+        args = ['--no-huge', '-m', str(mem_mb)]
+    # EAL makes a run directory even with --in-memory; a prefix of our own
+    # lets cleanup_prefix() find and remove it.
     if file_prefix:
         args.append(f'--file-prefix={file_prefix}')
     return args
@@ -569,7 +572,11 @@ class Topology:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 proc.kill()
-                proc.wait(5)
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    # Unkillable (D state); the namespace teardown goes on.
+                    self.log(f'process {proc.pid} did not exit after SIGKILL')
         self._procs = []
 
     def teardown(self):

@@ -242,6 +242,7 @@ test_full_example(void **state)
 	assert_int_equal(cfg.dp.drain_us, 50);
 	assert_int_equal(cfg.dp.idle_polls, 0);
 	assert_int_equal(cfg.dp.idle_sleep_us, 20);
+	assert_int_equal(cfg.dp.idle_sleep_max_us, 640);
 	assert_int_equal(cfg.dp.rxd, 2048);
 	assert_int_equal(cfg.dp.txd, 512);
 	assert_int_equal(cfg.dp.mbufs, 32767);

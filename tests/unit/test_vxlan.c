@@ -13,6 +13,7 @@
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
+#include "test_eal.h"
 #include "vx_test.h"
 
 static struct rte_mempool *pool;
@@ -39,15 +40,10 @@ vx_test_mbuf(const void *data, uint32_t len)
 int
 main(void)
 {
-	char *eal_argv[] = {"test_vxlan",  "--no-huge",	     "-m", "256", "--no-pci",
-			    "--no-shconf", "--no-telemetry", "-l", "0",	  "--log-level=*:error",
-			    NULL};
 	int failed = 0;
 
-	if (rte_eal_init((int)RTE_DIM(eal_argv) - 1, eal_argv) < 0) {
-		fprintf(stderr, "test_vxlan: EAL initialisation failed\n");
+	if (test_eal_init("test_vxlan", "0") < 0)
 		return 1;
-	}
 	pool = rte_pktmbuf_pool_create("test_pool", 4096, 0, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
 				       SOCKET_ID_ANY);
 	if (pool == NULL) {
