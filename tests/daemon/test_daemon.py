@@ -180,6 +180,57 @@ def checks(mflowd, tmp):
             p.kill()
             p.wait()
 
+    tap_and_memif(mflowd, tmp)
+
+
+def tap_and_memif(mflowd, tmp):
+    """net_tap as the underlay, answering ARP and ping from a namespace the
+    test creates, and net_memif (server role) as an endpoint port."""
+    ns, tap = "mfd-tap-%d" % os.getpid(), "mfdtap%d" % (os.getpid() % 10000)
+    stats = os.path.join(tmp, "tap-stats.json")
+    cfg = {
+        # net_tap gives the kernel side the port's MAC, so mflowd speaks with its own.
+        "underlay": {"port": "net_tap0,iface=" + tap, "ip4": "198.18.7.1/24",
+                     "mac": "02:00:00:00:07:01"},
+        "vnis": [{"vni": 100, "vteps": ["198.18.7.2"]}],
+        "endpoints": [{"name": "m1", "vni": 100, "mac": "02:00:00:00:07:11",
+                       "port": "net_memif0,role=server,socket=" +
+                               os.path.join(tmp, "memif.sock")}],
+    }
+    path = write(tmp, "tap.json", cfg)
+    p = subprocess.Popen([mflowd] + eal("d5") + ["--", "--config", path, "--stats-file", stats,
+                                                   "--stats-interval", "3600"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        up = wait_for(lambda: os.path.exists(stats), 20)
+        check("net_tap underlay and net_memif endpoint open", up,
+              "" if up else (p.stderr.read() if p.poll() is not None else "no stats"))
+        if not up:
+            return
+        run(["ip", "netns", "add", ns])
+        run(["ip", "link", "set", tap, "netns", ns])
+        run(["ip", "-n", ns, "link", "set", tap, "up"])
+        run(["ip", "-n", ns, "addr", "add", "198.18.7.2/24", "dev", tap])
+        r = run(["ip", "netns", "exec", ns, "ping", "-c", "3", "-i", "0.2", "-W", "2",
+                 "198.18.7.1"])
+        check("ping over net_tap: ARP answered and echo replied", r.returncode == 0,
+              r.stdout[-300:])
+        os.unlink(stats)
+        p.send_signal(signal.SIGUSR1)
+        doc = json.load(open(stats)) if wait_for(lambda: os.path.exists(stats), 10) else {}
+        st = doc.get("stats", {})
+        check("counters show the ARP reply and 3 echo replies",
+              st.get("arp_reply_tx", 0) >= 1 and st.get("echo_reply_tx") == 3, str(st))
+        p.send_signal(signal.SIGTERM)
+        p.communicate(timeout=15)
+        check("SIGTERM with tap and memif ports exits 0", p.returncode == 0,
+              "rc=%s" % p.returncode)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+        subprocess.run(["ip", "netns", "del", ns], capture_output=True)
+
 
 if __name__ == "__main__":
     sys.exit(main())
