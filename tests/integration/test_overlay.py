@@ -292,13 +292,7 @@ class Capture:
 
     def stop(self):
         """Stop capturing; the pcap is complete afterwards."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        topo.interrupt(self.proc)
 
     def count(self, bpf=''):
         """Frames in the pcap matching @bpf (all frames when empty)."""

@@ -306,6 +306,23 @@ def eal_memory_args(mem_mb=512, file_prefix=None):
     return args
 
 
+def interrupt(proc, timeout=5):
+    """SIGINT a process (so that it writes its summary), SIGKILL it if it
+    does not exit within @timeout seconds; never waits longer than twice
+    that."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            pass
+
+
 class Topology:
     """A set of namespaces and veths, removed on exit whatever happens.
 
@@ -723,15 +740,9 @@ class SockperfServer:
 
     def stop(self):
         """Stop the server; @return its whole output."""
-        if self.proc.poll() is None:
-            # ip netns exec replaces itself with the command, so the pid is
-            # the server's (or taskset's, which execs it too).
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        # ip netns exec replaces itself with the command, so the pid is the
+        # server's (or taskset's, which execs it too).
+        interrupt(self.proc)
         self._reader.join(2)
         return ''.join(self._lines)
 
