@@ -19,6 +19,7 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "dp_test.h"
 #include "test_eal.h"
 #include "vx_test_frames.h"
 
@@ -28,6 +29,13 @@ struct ringport {
 };
 
 static struct dp dp;
+static struct rte_mempool *mf_pool;
+
+struct rte_mempool *
+dp_test_pool(void)
+{
+	return mf_pool;
+}
 static struct ringport ul, e1;
 static struct rte_ether_addr m1, rmac, nhmac, ulmac;
 static struct vx_ip l4, r4;
@@ -287,6 +295,14 @@ main(void)
 	if (test_eal_init("test_dataplane", "0,1") < 0)
 		return 1;
 	rc = cmocka_run_group_tests_name("dataplane", tests, group_setup, group_teardown);
+	mf_pool = rte_pktmbuf_pool_create("mf_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+					  SOCKET_ID_ANY);
+	if (mf_pool == NULL) {
+		fprintf(stderr, "test_dataplane: cannot create the split/merge pool\n");
+		return 1;
+	}
+	rc += dp_test_mflow();
+	rte_mempool_free(mf_pool);
 	rte_eal_cleanup();
 	return rc;
 }

@@ -1,0 +1,459 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Micro-flow splitting and batch reassembly; see dp_mflow.h for the
+ * protocol and its invariants.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_errno.h>
+#include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+
+#include "dp_mflow.h"
+
+/*
+ * Marker words: bit 0 set; bit 1 END (else START); bits 16..31 the slot;
+ * bits 32..63 the batch ID.
+ */
+#define MARK_END (1ull << 1)
+
+/* Entries staged per worker by the dispatcher before an enqueue. */
+#define SPLIT_STAGE 512
+/* A packet is staged only with room left for a START and an END after it. */
+#define SPLIT_RESERVE 3
+
+static int tag_offset = -1;
+
+int
+dp_mf_dynfield_register(void)
+{
+	static const struct rte_mbuf_dynfield desc = {
+		.name = "mflow_batch_tag",
+		.size = sizeof(struct dp_mf_tag),
+		.align = __alignof__(struct dp_mf_tag),
+	};
+	int off;
+
+	if (tag_offset >= 0)
+		return 0;
+	off = rte_mbuf_dynfield_register(&desc);
+	if (off < 0)
+		return -rte_errno;
+	tag_offset = off;
+	return 0;
+}
+
+struct dp_mf_tag *
+dp_mf_tag(struct rte_mbuf *m)
+{
+	return RTE_MBUF_DYNFIELD(m, tag_offset, struct dp_mf_tag *);
+}
+
+static inline void *
+marker(uint16_t slot, uint32_t id, bool end)
+{
+	return (void *)(uintptr_t)(((uint64_t)id << 32) | ((uint64_t)slot << 16) |
+				   (end ? MARK_END : 0) | 1);
+}
+
+static inline uint32_t
+marker_id(const void *e)
+{
+	return (uint32_t)((uint64_t)(uintptr_t)e >> 32);
+}
+
+static inline uint16_t
+marker_slot(const void *e)
+{
+	return (uint16_t)((uint64_t)(uintptr_t)e >> 16);
+}
+
+static inline bool
+marker_end(const void *e)
+{
+	return ((uint64_t)(uintptr_t)e & MARK_END) != 0;
+}
+
+/* ------------------------------------------------------------------------- */
+
+/* The dispatcher's view of one slot. */
+struct split_slot {
+	uint32_t next_id; /* ID of the next batch to open. */
+	uint32_t count;	  /* Packets in the open batch. */
+	uint16_t worker;  /* Worker of the open batch. */
+	bool open;	  /* A batch is open. */
+	bool used;	  /* An elephant owns the slot. */
+};
+
+struct dp_mf_split {
+	struct rte_ring *in[DP_MF_MAX_WORKERS];
+	uint16_t n_workers;
+	uint16_t rr;
+	uint32_t batch_size;
+	enum dp_mf_pick pick;
+	struct dp_mf_split_stats st;
+	uint16_t n_stage[DP_MF_MAX_WORKERS];
+	void *stage[DP_MF_MAX_WORKERS][SPLIT_STAGE];
+	struct split_slot slots[DP_MF_MAX_SLOTS];
+};
+
+struct dp_mf_split *
+dp_mf_split_create(struct rte_ring *const *in, uint16_t n_workers, uint32_t batch_size,
+		   enum dp_mf_pick pick)
+{
+	struct dp_mf_split *sp;
+
+	if (in == NULL || n_workers == 0 || n_workers > DP_MF_MAX_WORKERS || batch_size == 0 ||
+	    batch_size > 65536 || (pick != DP_MF_PICK_RR && pick != DP_MF_PICK_LEAST)) {
+		errno = EINVAL;
+		return NULL;
+	}
+	sp = rte_zmalloc("dp_mf_split", sizeof(*sp), RTE_CACHE_LINE_SIZE);
+	if (sp == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	memcpy(sp->in, in, sizeof(in[0]) * n_workers);
+	sp->n_workers = n_workers;
+	sp->batch_size = batch_size;
+	sp->pick = pick;
+	return sp;
+}
+
+void
+dp_mf_split_destroy(struct dp_mf_split *sp)
+{
+	if (sp == NULL)
+		return;
+	for (unsigned int w = 0; w < sp->n_workers; w++)
+		for (unsigned int i = 0; i < sp->n_stage[w]; i++)
+			if (!dp_mf_is_marker(sp->stage[w][i]))
+				rte_pktmbuf_free(sp->stage[w][i]);
+	rte_free(sp);
+}
+
+/* Move a worker's staged entries to its ring; what does not fit stays staged. */
+static unsigned int
+stage_flush(struct dp_mf_split *sp, uint16_t w)
+{
+	unsigned int n = sp->n_stage[w], done;
+
+	if (n == 0)
+		return 0;
+	done = rte_ring_sp_enqueue_burst(sp->in[w], sp->stage[w], n, NULL);
+	if (done < n)
+		memmove(sp->stage[w], sp->stage[w] + done, (n - done) * sizeof(void *));
+	sp->n_stage[w] = (uint16_t)(n - done);
+	return done;
+}
+
+/* Markers always find room: packets leave SPLIT_RESERVE entries free. */
+static inline void
+stage_marker(struct dp_mf_split *sp, uint16_t w, void *mk)
+{
+	if (sp->n_stage[w] == SPLIT_STAGE)
+		stage_flush(sp, w);
+	RTE_VERIFY(sp->n_stage[w] < SPLIT_STAGE);
+	sp->stage[w][sp->n_stage[w]++] = mk;
+}
+
+/* Stage a packet, or drop it when the worker's ring and stage are full. */
+static inline void
+stage_packet(struct dp_mf_split *sp, uint16_t w, struct rte_mbuf *m)
+{
+	if (sp->n_stage[w] + SPLIT_RESERVE > SPLIT_STAGE)
+		stage_flush(sp, w);
+	if (unlikely(sp->n_stage[w] + SPLIT_RESERVE > SPLIT_STAGE)) {
+		rte_pktmbuf_free(m);
+		sp->st.ring_full++;
+		return;
+	}
+	sp->stage[w][sp->n_stage[w]++] = m;
+}
+
+void
+dp_mf_split_mouse(struct dp_mf_split *sp, uint16_t w, struct rte_mbuf *m)
+{
+	sp->st.mice++;
+	stage_packet(sp, w, m);
+}
+
+/* An empty batch on @w: ordered after what @w has and before the slot's next batches. */
+static void
+send_barrier(struct dp_mf_split *sp, struct split_slot *s, uint16_t slot, uint16_t w)
+{
+	stage_marker(sp, w, marker(slot, s->next_id, false));
+	stage_marker(sp, w, marker(slot, s->next_id, true));
+	s->next_id++;
+	sp->st.batches++;
+	sp->st.barriers++;
+}
+
+int
+dp_mf_split_promote(struct dp_mf_split *sp, uint16_t w)
+{
+	for (uint16_t i = 0; i < DP_MF_MAX_SLOTS; i++) {
+		struct split_slot *s = &sp->slots[i];
+
+		if (s->used)
+			continue;
+		s->used = true;
+		s->open = false;
+		send_barrier(sp, s, i, w);
+		return i;
+	}
+	return -ENOSPC;
+}
+
+static uint16_t
+pick_worker(struct dp_mf_split *sp)
+{
+	uint16_t best = sp->rr;
+
+	if (sp->pick == DP_MF_PICK_LEAST) {
+		unsigned int least = UINT32_MAX;
+
+		for (uint16_t i = 0; i < sp->n_workers; i++) {
+			uint16_t w = (uint16_t)((sp->rr + i) % sp->n_workers);
+			unsigned int depth = rte_ring_count(sp->in[w]) + sp->n_stage[w];
+
+			if (depth < least) {
+				least = depth;
+				best = w;
+			}
+		}
+	}
+	sp->rr = (uint16_t)((best + 1) % sp->n_workers);
+	return best;
+}
+
+void
+dp_mf_split_close(struct dp_mf_split *sp, uint16_t slot)
+{
+	struct split_slot *s = &sp->slots[slot];
+
+	if (!s->open)
+		return;
+	stage_marker(sp, s->worker, marker(slot, s->next_id, true));
+	s->next_id++;
+	s->open = false;
+}
+
+void
+dp_mf_split_elephant(struct dp_mf_split *sp, uint16_t slot, struct rte_mbuf *m)
+{
+	struct split_slot *s = &sp->slots[slot];
+	struct dp_mf_tag *tag;
+
+	if (!s->open) {
+		s->worker = pick_worker(sp);
+		s->count = 0;
+		s->open = true;
+		stage_marker(sp, s->worker, marker(slot, s->next_id, false));
+		sp->st.batches++;
+	}
+	tag = dp_mf_tag(m);
+	tag->id = s->next_id;
+	tag->slot = slot;
+	sp->st.split++;
+	stage_packet(sp, s->worker, m);
+	if (++s->count == sp->batch_size)
+		dp_mf_split_close(sp, slot);
+}
+
+void
+dp_mf_split_demote(struct dp_mf_split *sp, uint16_t slot, uint16_t w)
+{
+	struct split_slot *s = &sp->slots[slot];
+
+	dp_mf_split_close(sp, slot);
+	send_barrier(sp, s, slot, w);
+	s->used = false;
+}
+
+unsigned int
+dp_mf_split_flush(struct dp_mf_split *sp)
+{
+	unsigned int n = 0;
+
+	for (uint16_t w = 0; w < sp->n_workers; w++)
+		n += stage_flush(sp, w);
+	return n;
+}
+
+const struct dp_mf_split_stats *
+dp_mf_split_stats(const struct dp_mf_split *sp)
+{
+	return &sp->st;
+}
+
+void
+dp_mf_split_set_next(struct dp_mf_split *sp, uint16_t slot, uint32_t id)
+{
+	sp->slots[slot].next_id = id;
+}
+
+/* ------------------------------------------------------------------------- */
+
+/* The merger's view of one worker's output ring. */
+struct merge_q {
+	struct rte_ring *ring;
+	uint16_t head, tail; /* Staged entries are buf[head..tail). */
+	bool inside;	     /* Between a START and its END. */
+	bool waiting;	     /* Blocked on a START since wait_since. */
+	uint16_t slot;	     /* Batch being read, when inside. */
+	uint32_t id;
+	uint64_t wait_since;
+	void *buf[DP_MF_STAGE];
+};
+
+struct dp_mf_merge {
+	uint16_t n_workers;
+	uint16_t rr;
+	uint64_t timeout;
+	struct dp_mf_merge_stats st;
+	uint32_t next[DP_MF_MAX_SLOTS]; /* Merge counter of each slot. */
+	struct merge_q q[DP_MF_MAX_WORKERS];
+};
+
+struct dp_mf_merge *
+dp_mf_merge_create(struct rte_ring *const *out, uint16_t n_workers, uint64_t timeout)
+{
+	struct dp_mf_merge *mg;
+
+	if (out == NULL || n_workers == 0 || n_workers > DP_MF_MAX_WORKERS) {
+		errno = EINVAL;
+		return NULL;
+	}
+	mg = rte_zmalloc("dp_mf_merge", sizeof(*mg), RTE_CACHE_LINE_SIZE);
+	if (mg == NULL) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	mg->n_workers = n_workers;
+	mg->timeout = timeout;
+	for (uint16_t w = 0; w < n_workers; w++)
+		mg->q[w].ring = out[w];
+	return mg;
+}
+
+void
+dp_mf_merge_destroy(struct dp_mf_merge *mg)
+{
+	if (mg == NULL)
+		return;
+	for (unsigned int w = 0; w < mg->n_workers; w++)
+		for (unsigned int i = mg->q[w].head; i < mg->q[w].tail; i++)
+			if (!dp_mf_is_marker(mg->q[w].buf[i]))
+				rte_pktmbuf_free(mg->q[w].buf[i]);
+	rte_free(mg);
+}
+
+/*
+ * A START for batch @id of @slot at the head of @q. Returns true when the
+ * ring may go on: the batch is the one to merge, an old one whose packets
+ * are now late, or the wait for the earlier batches has timed out.
+ */
+static bool
+merge_start(struct dp_mf_merge *mg, struct merge_q *q, uint16_t slot, uint32_t id, uint64_t now)
+{
+	int32_t ahead = (int32_t)(id - mg->next[slot]);
+
+	if (ahead > 0) {
+		if (!q->waiting) {
+			q->waiting = true;
+			q->wait_since = now;
+		}
+		if (mg->timeout == 0 || now - q->wait_since < mg->timeout) {
+			mg->st.blocked_polls++;
+			return false;
+		}
+		/* The earlier batches are stuck on a stalled worker: give up on them. */
+		mg->st.skipped += (uint32_t)ahead;
+		mg->next[slot] = id;
+	}
+	q->waiting = false;
+	q->inside = true;
+	q->slot = slot;
+	q->id = id;
+	return true;
+}
+
+/* Deliver from one ring while its head can go; returns the packets written. */
+static uint16_t
+merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, uint16_t n,
+	   uint64_t now)
+{
+	uint16_t got = 0;
+
+	while (got < n) {
+		void *e;
+
+		if (q->head == q->tail) {
+			q->head = 0;
+			q->tail = (uint16_t)rte_ring_sc_dequeue_burst(q->ring, q->buf, DP_MF_STAGE,
+								      NULL);
+			if (q->tail == 0)
+				break;
+		}
+		e = q->buf[q->head];
+		if (dp_mf_is_marker(e)) {
+			uint16_t slot = marker_slot(e);
+			uint32_t id = marker_id(e);
+
+			if (!marker_end(e)) {
+				if (!merge_start(mg, q, slot, id, now))
+					break;
+			} else {
+				if (mg->next[slot] == id) {
+					mg->next[slot] = id + 1;
+					mg->st.merged++;
+				}
+				q->inside = false;
+			}
+			q->head++;
+			continue;
+		}
+		q->head++;
+		/* A packet of a batch that was skipped: delivering it would reorder. */
+		if (q->inside && (int32_t)(q->id - mg->next[q->slot]) < 0) {
+			rte_pktmbuf_free(e);
+			mg->st.late++;
+			continue;
+		}
+		pkts[got++] = e;
+	}
+	return got;
+}
+
+uint16_t
+dp_mf_merge_poll(struct dp_mf_merge *mg, struct rte_mbuf **pkts, uint16_t n, uint64_t now)
+{
+	uint16_t got = 0, last = 0;
+
+	/* Go round the rings while any of them moves: a merged END may unblock another. */
+	do {
+		last = got;
+		for (uint16_t i = 0; i < mg->n_workers && got < n; i++) {
+			uint16_t w = (uint16_t)((mg->rr + i) % mg->n_workers);
+
+			got += merge_ring(mg, &mg->q[w], pkts + got, (uint16_t)(n - got), now);
+		}
+	} while (got != last && got < n);
+	mg->rr = (uint16_t)((mg->rr + 1) % mg->n_workers);
+	mg->st.delivered += got;
+	return got;
+}
+
+const struct dp_mf_merge_stats *
+dp_mf_merge_stats(const struct dp_mf_merge *mg)
+{
+	return &mg->st;
+}
+
+void
+dp_mf_merge_set_next(struct dp_mf_merge *mg, uint16_t slot, uint32_t id)
+{
+	mg->next[slot] = id;
+}

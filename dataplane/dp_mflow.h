@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Micro-flow splitting and batch reassembly (seed 002, MFLOW), for a
+ * dispatch lcore, N worker lcores and a merge lcore.
+ *
+ * The dispatcher sends every packet to one worker through that worker's
+ * SPSC input ring. Mice go to the worker their flow hashes to (pinned).
+ * Consecutive packets of an elephant form a batch of up to batch_size
+ * packets; each batch goes to one worker, chosen round-robin or by the
+ * shortest input ring. An elephant owns a slot, and the batches of a slot
+ * carry consecutive 32-bit IDs (wrapping). In the rings a batch is bracketed
+ * by a START and an END marker: tagged words, not mbufs, so that the merger
+ * finds batch boundaries without touching packets. Each packet of a batch
+ * also carries its slot and ID in an mbuf dynfield.
+ *
+ * Workers keep the order of their ring: they pass markers through and may
+ * drop packets. The merger reads each worker's SPSC output ring. Outside a
+ * batch it delivers packets as they come (mice). A batch (s, b) is delivered
+ * only when the slot's merge counter next[s] equals b, and its END advances
+ * next[s]; a START with b ahead of next[s] blocks that ring until the
+ * earlier batches have been merged from the other rings.
+ *
+ * Order. A flow's mouse packets share one FIFO path. Its batches come out in
+ * ID order. Promotion and demotion send an empty "barrier" batch (START and
+ * END) to the flow's pinned worker: the barrier can only be merged after the
+ * mouse packets before it (same FIFO) and before the batches after it (ID
+ * order), so neither transition reorders the flow. Deadlock is impossible
+ * while workers make progress: the earliest-dispatched undelivered entry is
+ * always at the head of its ring and deliverable.
+ *
+ * Stalls. When a ring waits on a START for longer than the timeout, the
+ * merger skips the missing batches (counted in skipped), and their packets
+ * are dropped as late when they turn up (counted in late), so that the
+ * order is never broken and the merger never blocks for good.
+ *
+ * Threading. dp_mf_split_* run on the dispatch lcore only, dp_mf_merge_*
+ * on the merge lcore only; the rings are their only shared state.
+ */
+#ifndef DP_MFLOW_H
+#define DP_MFLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_mbuf.h>
+#include <rte_ring.h>
+
+#define DP_MF_MAX_WORKERS 64
+#define DP_MF_MAX_SLOTS	  1024
+/** Entries the merger stages per ring. */
+#define DP_MF_STAGE 64
+
+/** How the dispatcher picks a worker for a new batch. */
+enum dp_mf_pick {
+	DP_MF_PICK_RR = 0, /**< Round-robin. */
+	DP_MF_PICK_LEAST,  /**< The worker whose input ring holds the fewest entries. */
+};
+
+/** Where a packet of a batch belongs; stored in an mbuf dynfield. */
+struct dp_mf_tag {
+	uint32_t id;   /**< Batch ID within the slot. */
+	uint16_t slot; /**< Elephant slot. */
+	uint16_t pad;
+};
+
+/**
+ * Register the mbuf dynfield that carries struct dp_mf_tag. Idempotent.
+ *
+ * @return
+ *   0, or -errno from rte_mbuf_dynfield_register().
+ */
+int dp_mf_dynfield_register(void);
+
+/** @return the tag of a packet (dp_mf_dynfield_register() must have succeeded). */
+struct dp_mf_tag *dp_mf_tag(struct rte_mbuf *m);
+
+/** A ring word is a marker when its lowest bit is set (mbuf pointers are aligned). */
+static inline bool
+dp_mf_is_marker(const void *e)
+{
+	return ((uintptr_t)e & 1) != 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Dispatcher side.                                                          */
+
+/** Dispatcher counters. */
+struct dp_mf_split_stats {
+	uint64_t batches;   /**< Batches opened (barriers included). */
+	uint64_t barriers;  /**< Empty batches sent on promotion and demotion. */
+	uint64_t mice;	    /**< Packets sent pinned. */
+	uint64_t split;	    /**< Packets sent in batches. */
+	uint64_t ring_full; /**< Entries that did not fit a worker's input ring (freed). */
+};
+
+struct dp_mf_split;
+
+/**
+ * Create the dispatcher side.
+ *
+ * @param in
+ *   The input ring of each worker (single producer: this dispatcher).
+ * @param n_workers
+ *   1 .. DP_MF_MAX_WORKERS.
+ * @param batch_size
+ *   Packets per batch, 1 .. 65536.
+ * @param pick
+ *   enum dp_mf_pick.
+ * @return
+ *   The dispatcher, or NULL with errno set (EINVAL, ENOMEM).
+ */
+struct dp_mf_split *dp_mf_split_create(struct rte_ring *const *in, uint16_t n_workers,
+				       uint32_t batch_size, enum dp_mf_pick pick);
+
+/** Free the dispatcher; NULL is accepted. Entries not yet flushed are freed. */
+void dp_mf_split_destroy(struct dp_mf_split *sp);
+
+/**
+ * Queue a mouse packet for its pinned worker.
+ *
+ * @param w
+ *   The worker, < n_workers.
+ * @param m
+ *   The packet; ownership passes.
+ */
+void dp_mf_split_mouse(struct dp_mf_split *sp, uint16_t w, struct rte_mbuf *m);
+
+/**
+ * Start splitting a flow: take a free slot and send a barrier batch to the
+ * flow's pinned worker, behind its earlier packets.
+ *
+ * @param w
+ *   The flow's pinned worker.
+ * @return
+ *   The slot, or -ENOSPC when every slot is taken (the flow stays pinned).
+ */
+int dp_mf_split_promote(struct dp_mf_split *sp, uint16_t w);
+
+/**
+ * Queue a packet of an elephant: into the slot's open batch, opening one on
+ * the next worker if needed; a full batch is closed.
+ *
+ * @param slot
+ *   From dp_mf_split_promote().
+ * @param m
+ *   The packet; ownership passes. Its dynfield receives the slot and ID.
+ */
+void dp_mf_split_elephant(struct dp_mf_split *sp, uint16_t slot, struct rte_mbuf *m);
+
+/**
+ * Close the slot's open batch, if any, so that the merger can move past it
+ * (call when the elephant pauses, e.g. at the end of a poll round).
+ */
+void dp_mf_split_close(struct dp_mf_split *sp, uint16_t slot);
+
+/**
+ * Stop splitting a flow: close its batch, send a barrier batch to its pinned
+ * worker (later mouse packets queue behind it), and free the slot.
+ *
+ * @param w
+ *   The flow's pinned worker.
+ */
+void dp_mf_split_demote(struct dp_mf_split *sp, uint16_t slot, uint16_t w);
+
+/**
+ * Enqueue what has been staged on the workers' input rings.
+ *
+ * @return
+ *   The number of entries enqueued.
+ */
+unsigned int dp_mf_split_flush(struct dp_mf_split *sp);
+
+/** @return the dispatcher's counters. */
+const struct dp_mf_split_stats *dp_mf_split_stats(const struct dp_mf_split *sp);
+
+/**
+ * Set the next batch ID of a slot (tests use it to start near wrap-around).
+ * Only valid before the slot is used; the merger must be told the same.
+ */
+void dp_mf_split_set_next(struct dp_mf_split *sp, uint16_t slot, uint32_t id);
+
+/* ------------------------------------------------------------------------- */
+/* Merge side.                                                               */
+
+/** Merger counters. */
+struct dp_mf_merge_stats {
+	uint64_t merged;	/**< Batches delivered whole or in part (END seen in order). */
+	uint64_t skipped;	/**< Batches given up on after the stall timeout. */
+	uint64_t late;		/**< Packets of skipped batches, dropped when they turned up. */
+	uint64_t delivered;	/**< Packets delivered. */
+	uint64_t blocked_polls; /**< Polls in which a ring waited on a later batch. */
+};
+
+struct dp_mf_merge;
+
+/**
+ * Create the merge side.
+ *
+ * @param out
+ *   The output ring of each worker (single consumer: this merger).
+ * @param n_workers
+ *   As for the dispatcher.
+ * @param timeout
+ *   How long a ring may wait for an earlier batch before the merger skips
+ *   it, in the caller's clock (TSC); 0 never skips.
+ * @return
+ *   The merger, or NULL with errno set.
+ */
+struct dp_mf_merge *dp_mf_merge_create(struct rte_ring *const *out, uint16_t n_workers,
+				       uint64_t timeout);
+
+/** Free the merger; NULL is accepted. Staged packets are freed. */
+void dp_mf_merge_destroy(struct dp_mf_merge *mg);
+
+/**
+ * Deliver what can be delivered in order.
+ *
+ * @param pkts
+ *   Receives the packets, in delivery order; the caller owns them.
+ * @param n
+ *   Room in @p pkts.
+ * @param now
+ *   Current time, in the unit of the timeout.
+ * @return
+ *   The number of packets written.
+ */
+uint16_t dp_mf_merge_poll(struct dp_mf_merge *mg, struct rte_mbuf **pkts, uint16_t n, uint64_t now);
+
+/** @return the merger's counters. */
+const struct dp_mf_merge_stats *dp_mf_merge_stats(const struct dp_mf_merge *mg);
+
+/** Set a slot's merge counter (pairs with dp_mf_split_set_next()). */
+void dp_mf_merge_set_next(struct dp_mf_merge *mg, uint16_t slot, uint32_t id);
+
+#endif /* DP_MFLOW_H */
