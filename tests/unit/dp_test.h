@@ -11,6 +11,9 @@
 /** Split/merge group; returns the number of failed tests. */
 int dp_test_mflow(void);
 
+/** Elephant detection group; returns the number of failed tests. */
+int dp_test_flow(void);
+
 /** @return the pool of test_dataplane.c. */
 struct rte_mempool *dp_test_pool(void);
 

@@ -302,6 +302,7 @@ main(void)
 		return 1;
 	}
 	rc += dp_test_mflow();
+	rc += dp_test_flow();
 	rte_mempool_free(mf_pool);
 	rte_eal_cleanup();
 	return rc;
