@@ -207,7 +207,25 @@ drained(const struct sim *s)
 	return true;
 }
 
-/* Run the schedule, then drain with no new traffic; returns the ticks used. */
+static void
+check_accounting(struct sim *s)
+{
+	const struct dp_mf_merge_stats *ms = dp_mf_merge_stats(s->mg);
+	const struct dp_mf_split_stats *ss = dp_mf_split_stats(s->sp);
+
+	if (s->ooo != 0 || s->dup != 0)
+		print_error("out of order %" PRIu64 ", duplicated %" PRIu64 "\n", s->ooo, s->dup);
+	assert_int_equal(s->ooo, 0);
+	assert_int_equal(s->dup, 0);
+	assert_int_equal(s->generated, s->delivered + s->worker_drops + ms->late + ss->ring_full);
+	assert_int_equal(ms->delivered, s->delivered);
+	assert_int_equal(ss->mice + ss->split, s->generated);
+}
+
+/*
+ * Run the schedule, drain with no new traffic, and check order and
+ * accounting; returns the ticks used.
+ */
 static unsigned int
 sim_run(struct sim *s)
 {
@@ -230,22 +248,8 @@ sim_run(struct sim *s)
 		merge(s, tick);
 	}
 	assert_true(drained(s));
+	check_accounting(s);
 	return tick;
-}
-
-static void
-check_accounting(struct sim *s)
-{
-	const struct dp_mf_merge_stats *ms = dp_mf_merge_stats(s->mg);
-	const struct dp_mf_split_stats *ss = dp_mf_split_stats(s->sp);
-
-	if (s->ooo != 0 || s->dup != 0)
-		print_error("out of order %" PRIu64 ", duplicated %" PRIu64 "\n", s->ooo, s->dup);
-	assert_int_equal(s->ooo, 0);
-	assert_int_equal(s->dup, 0);
-	assert_int_equal(s->generated, s->delivered + s->worker_drops + ms->late + ss->ring_full);
-	assert_int_equal(ms->delivered, s->delivered);
-	assert_int_equal(ss->mice + ss->split, s->generated);
 }
 
 static void
@@ -261,7 +265,6 @@ test_random_delays(void **state)
 
 	(void)state;
 	sim_run(&s);
-	check_accounting(&s);
 	assert_int_equal(s.delivered, s.generated);
 	assert_int_equal(dp_mf_merge_stats(s.mg)->skipped, 0);
 	assert_true(dp_mf_split_stats(s.sp)->split > s.generated / 2);
@@ -283,7 +286,6 @@ test_drops(void **state)
 
 	(void)state;
 	sim_run(&s);
-	check_accounting(&s);
 	assert_true(s.worker_drops > 100);
 	assert_int_equal(dp_mf_merge_stats(s.mg)->late, 0);
 	sim_teardown(&s);
@@ -306,7 +308,6 @@ test_stall(void **state)
 
 	(void)state;
 	sim_run(&s);
-	check_accounting(&s);
 	ms = dp_mf_merge_stats(s.mg);
 	assert_true(ms->skipped > 0);
 	assert_true(ms->late > 0);
@@ -330,7 +331,6 @@ test_transitions(void **state)
 
 	(void)state;
 	sim_run(&s);
-	check_accounting(&s);
 	assert_true(dp_mf_split_stats(s.sp)->barriers > 100);
 	sim_teardown(&s);
 }
@@ -351,7 +351,6 @@ test_wraparound(void **state)
 
 	(void)state;
 	sim_run(&s);
-	check_accounting(&s);
 	assert_int_equal(s.delivered, s.generated);
 	assert_int_equal(dp_mf_merge_stats(s.mg)->skipped, 0);
 	assert_true(dp_mf_merge_stats(s.mg)->merged > 256);
@@ -377,7 +376,6 @@ test_least_loaded_and_tiny_batches(void **state)
 
 	(void)state;
 	sim_run(&s);
-	check_accounting(&s);
 	sim_teardown(&s);
 }
 
