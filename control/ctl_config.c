@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,6 +53,18 @@
 #define RETRANS_MS_MAX	 60000
 #define NEIGH_PROBES_MAX 10
 #define INTERVAL_MAX	 3600
+#define MF_LCORE_MAX	 127
+#define MF_BATCH_MAX	 65536
+#define MF_TIMEOUT_MAX	 10000000
+#define MF_RING_MIN	 64
+#define MF_RING_MAX	 65536
+#define MF_TABLE_MIN	 4
+#define MF_TABLE_MAX	 1048576
+#define MF_WINDOW_MAX	 10000000
+#define MF_WINDOWS_MAX	 255
+#define MF_DEMOTE_PKTS	 25
+/* Byte thresholds take any non-negative JSON integer. */
+#define MF_BYTES_MAX ((uint64_t)INT64_MAX)
 
 /** State of one parse: where the first error message goes. */
 struct ctl_parse {
@@ -275,6 +288,23 @@ val_uint(struct ctl_parse *c, const char *path, const json_t *v, uint32_t lo, ui
 	if (x < (json_int_t)lo || x > (json_int_t)hi)
 		return fail(c, path, "out of range %u..%u: %" JSON_INTEGER_FORMAT, lo, hi, x);
 	*out = (uint32_t)x;
+	return 0;
+}
+
+/** Check that @p v is a non-negative JSON integer in lo..hi (hi <= INT64_MAX) and store it. */
+static int
+val_u64(struct ctl_parse *c, const char *path, const json_t *v, uint64_t lo, uint64_t hi,
+	uint64_t *out)
+{
+	json_int_t x;
+
+	if (!json_is_integer(v))
+		return type_error(c, path, "an integer", v);
+	x = json_integer_value(v);
+	if (x < 0 || (uint64_t)x < lo || (uint64_t)x > hi)
+		return fail(c, path, "out of range %" PRIu64 "..%" PRIu64 ": %" JSON_INTEGER_FORMAT,
+			    lo, hi, x);
+	*out = (uint64_t)x;
 	return 0;
 }
 
@@ -785,6 +815,299 @@ parse_stats(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 	}
 	return get_uint(c, st, "stats", "interval_s", false, 0, INTERVAL_MAX,
 			&cfg->stats_interval_s);
+}
+
+const char *
+ctl_mf_mode_name(uint8_t mode)
+{
+	switch (mode) {
+	case CTL_MF_RTC:
+		return "rtc";
+	case CTL_MF_PINNED:
+		return "pinned";
+	case CTL_MF_MICROFLOW:
+		return "microflow";
+	default:
+		return "?";
+	}
+}
+
+int
+ctl_mf_mode_parse(const char *s)
+{
+	if (s == NULL)
+		return -EINVAL;
+	if (strcmp(s, "rtc") == 0)
+		return CTL_MF_RTC;
+	if (strcmp(s, "pinned") == 0)
+		return CTL_MF_PINNED;
+	if (strcmp(s, "microflow") == 0)
+		return CTL_MF_MICROFLOW;
+	return -EINVAL;
+}
+
+const char *
+ctl_mf_pick_name(uint8_t pick)
+{
+	switch (pick) {
+	case CTL_MF_PICK_RR:
+		return "rr";
+	case CTL_MF_PICK_LEAST:
+		return "least";
+	default:
+		return "?";
+	}
+}
+
+int
+ctl_mf_pick_parse(const char *s)
+{
+	if (s == NULL)
+		return -EINVAL;
+	if (strcmp(s, "rr") == 0)
+		return CTL_MF_PICK_RR;
+	if (strcmp(s, "least") == 0)
+		return CTL_MF_PICK_LEAST;
+	return -EINVAL;
+}
+
+/**
+ * Read an optional integer key that must be a power of two in lo..hi; @p out
+ * is untouched when absent.
+ */
+static int
+get_pow2(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, uint32_t lo,
+	 uint32_t hi, uint32_t *out)
+{
+	char path[PATH_LEN];
+	uint32_t v = *out;
+	int ret;
+
+	ret = get_uint(c, obj, opath, key, false, lo, hi, &v);
+	if (ret < 0)
+		return ret;
+	if ((v & (v - 1)) != 0) {
+		join(path, sizeof(path), opath, key);
+		return fail(c, path, "not a power of two: %u", v);
+	}
+	*out = v;
+	return 0;
+}
+
+/** Read an optional 64-bit integer key; @p out is untouched when absent. */
+static int
+get_u64(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, uint64_t lo,
+	uint64_t hi, uint64_t *out)
+{
+	char path[PATH_LEN];
+	json_t *v;
+
+	lookup(c, obj, opath, key, false, path, sizeof(path), &v);
+	if (v == NULL)
+		return 0;
+	return val_u64(c, path, v, lo, hi, out);
+}
+
+/** Read an optional lcore number, 0..MF_LCORE_MAX; @p out is untouched when absent. */
+static int
+get_lcore(struct ctl_parse *c, json_t *obj, const char *opath, const char *key, int16_t *out)
+{
+	uint32_t v = UINT32_MAX;
+	int ret;
+
+	ret = get_uint(c, obj, opath, key, false, 0, MF_LCORE_MAX, &v);
+	if (ret < 0)
+		return ret;
+	if (v != UINT32_MAX)
+		*out = (int16_t)v;
+	return 0;
+}
+
+/**
+ * Read an optional name key (mflow.mode or mflow.pick) with its parser;
+ * @p out is untouched when absent.
+ */
+static int
+get_name(struct ctl_parse *c, json_t *obj, const char *opath, const char *key,
+	 int (*parse)(const char *), const char *expected, uint8_t *out)
+{
+	char path[PATH_LEN], vb[VAL_LEN];
+	const char *s;
+	int ret;
+
+	ret = get_str(c, obj, opath, key, false, path, sizeof(path), &s);
+	if (ret < 0 || s == NULL)
+		return ret;
+	ret = parse(s);
+	if (ret < 0)
+		return fail(c, path, "unknown %s, expected %s '%s'", key, expected,
+			    esc(s, vb, sizeof(vb)));
+	*out = (uint8_t)ret;
+	return 0;
+}
+
+/** Parse mflow.worker_lcores, after the dispatch and merge lcores. */
+static int
+parse_worker_lcores(struct ctl_parse *c, json_t *mf, struct ctl_mflow_cfg *m)
+{
+	char path[PATH_LEN];
+	json_t *arr, *v;
+	uint32_t lc = 0;
+	size_t i;
+	int ret;
+
+	ret = get_array(c, mf, "mflow", "worker_lcores", CTL_MF_MAX_WORKERS, "worker lcores", path,
+			sizeof(path), &arr);
+	if (ret < 0 || arr == NULL)
+		return ret;
+	json_array_foreach (arr, i, v) {
+		pathf(path, sizeof(path), "mflow.worker_lcores[%zu]", i);
+		ret = val_uint(c, path, v, 0, MF_LCORE_MAX, &lc);
+		if (ret < 0)
+			return ret;
+		for (size_t k = 0; k < i; k++)
+			if (m->worker_lcores[k] == lc)
+				return fail(c, path, "duplicate lcore, also worker_lcores[%zu]: %u",
+					    k, lc);
+		if (m->dispatch_lcore >= 0 && lc == (uint32_t)m->dispatch_lcore)
+			return fail(c, path, "same lcore as mflow.dispatch_lcore: %u", lc);
+		if (m->merge_lcore >= 0 && lc == (uint32_t)m->merge_lcore)
+			return fail(c, path, "same lcore as mflow.merge_lcore: %u", lc);
+		m->worker_lcores[i] = (uint16_t)lc;
+		m->n_worker_lcores = (uint16_t)(i + 1);
+	}
+	return 0;
+}
+
+static const char *const elephant_keys[] = {
+	"table_size",	   "window_us",	     "promote_pkts",
+	"promote_bytes",   "demote_pkts",    "demote_bytes",
+	"promote_windows", "demote_windows", NULL,
+};
+
+/** Parse mflow.elephant. */
+static int
+parse_elephant(struct ctl_parse *c, json_t *mf, struct ctl_mflow_cfg *m)
+{
+	static const char *const sec = "mflow.elephant";
+	char path[PATH_LEN];
+	uint32_t v;
+	json_t *el;
+	int ret;
+
+	ret = get_object(c, mf, "mflow", "elephant", false, path, sizeof(path), &el);
+	if (ret < 0 || el == NULL)
+		return ret;
+	ret = check_keys(c, el, sec, elephant_keys);
+	if (ret < 0)
+		return ret;
+
+	ret = get_pow2(c, el, sec, "table_size", MF_TABLE_MIN, MF_TABLE_MAX,
+		       &m->elephant.table_size);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, el, sec, "window_us", false, 1, MF_WINDOW_MAX, &m->elephant.window_us);
+	if (ret < 0)
+		return ret;
+	ret = get_u64(c, el, sec, "promote_pkts", 1, UINT32_MAX, &m->elephant.promote_pkts);
+	if (ret < 0)
+		return ret;
+	ret = get_u64(c, el, sec, "promote_bytes", 0, MF_BYTES_MAX, &m->elephant.promote_bytes);
+	if (ret < 0)
+		return ret;
+
+	/* Without an explicit value, the default never exceeds promote_pkts. */
+	m->elephant.demote_pkts = RTE_MIN(m->elephant.demote_pkts, m->elephant.promote_pkts);
+	ret = get_u64(c, el, sec, "demote_pkts", 0, UINT32_MAX, &m->elephant.demote_pkts);
+	if (ret < 0)
+		return ret;
+	if (m->elephant.demote_pkts > m->elephant.promote_pkts)
+		return fail(c, "mflow.elephant.demote_pkts",
+			    "above promote_pkts (%" PRIu64 "): %" PRIu64, m->elephant.promote_pkts,
+			    m->elephant.demote_pkts);
+	ret = get_u64(c, el, sec, "demote_bytes", 0, MF_BYTES_MAX, &m->elephant.demote_bytes);
+	if (ret < 0)
+		return ret;
+	if (m->elephant.promote_bytes != 0 && m->elephant.demote_bytes > m->elephant.promote_bytes)
+		return fail(c, "mflow.elephant.demote_bytes",
+			    "above promote_bytes (%" PRIu64 "): %" PRIu64,
+			    m->elephant.promote_bytes, m->elephant.demote_bytes);
+
+	v = m->elephant.promote_windows;
+	ret = get_uint(c, el, sec, "promote_windows", false, 1, MF_WINDOWS_MAX, &v);
+	if (ret < 0)
+		return ret;
+	m->elephant.promote_windows = (uint8_t)v;
+	v = m->elephant.demote_windows;
+	ret = get_uint(c, el, sec, "demote_windows", false, 1, MF_WINDOWS_MAX, &v);
+	if (ret < 0)
+		return ret;
+	m->elephant.demote_windows = (uint8_t)v;
+	return 0;
+}
+
+static const char *const mflow_keys[] = {
+	"mode", "dispatch_lcore",   "merge_lcore", "worker_lcores", "workers", "batch_size",
+	"pick", "merge_timeout_us", "ring_size",   "elephant",	    NULL,
+};
+
+/** Parse the mflow object. */
+static int
+parse_mflow(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	static const char *const sec = "mflow";
+	struct ctl_mflow_cfg *m = &cfg->mflow;
+	char path[PATH_LEN];
+	uint32_t v;
+	json_t *mf;
+	int ret;
+
+	ret = get_object(c, root, "", sec, false, path, sizeof(path), &mf);
+	if (ret < 0 || mf == NULL)
+		return ret;
+	ret = check_keys(c, mf, sec, mflow_keys);
+	if (ret < 0)
+		return ret;
+
+	ret = get_name(c, mf, sec, "mode", ctl_mf_mode_parse, "rtc, pinned or microflow", &m->mode);
+	if (ret < 0)
+		return ret;
+	ret = get_lcore(c, mf, sec, "dispatch_lcore", &m->dispatch_lcore);
+	if (ret < 0)
+		return ret;
+	ret = get_lcore(c, mf, sec, "merge_lcore", &m->merge_lcore);
+	if (ret < 0)
+		return ret;
+	ret = parse_worker_lcores(c, mf, m);
+	if (ret < 0)
+		return ret;
+	if (m->n_worker_lcores == 0 && m->mode != CTL_MF_RTC)
+		return fail(c, "mflow.worker_lcores", "needs at least one lcore in mode '%s'",
+			    ctl_mf_mode_name(m->mode));
+
+	v = m->n_worker_lcores;
+	ret = get_uint(c, mf, sec, "workers", false, 1, CTL_MF_MAX_WORKERS, &v);
+	if (ret < 0)
+		return ret;
+	if (v > m->n_worker_lcores)
+		return fail(c, "mflow.workers", "exceeds the number of worker_lcores (%u): %u",
+			    m->n_worker_lcores, v);
+	m->workers = (uint16_t)v;
+
+	ret = get_uint(c, mf, sec, "batch_size", false, 1, MF_BATCH_MAX, &m->batch_size);
+	if (ret < 0)
+		return ret;
+	ret = get_name(c, mf, sec, "pick", ctl_mf_pick_parse, "rr or least", &m->pick);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, mf, sec, "merge_timeout_us", false, 0, MF_TIMEOUT_MAX,
+		       &m->merge_timeout_us);
+	if (ret < 0)
+		return ret;
+	ret = get_pow2(c, mf, sec, "ring_size", MF_RING_MIN, MF_RING_MAX, &m->ring_size);
+	if (ret < 0)
+		return ret;
+	return parse_elephant(c, mf, m);
 }
 
 static int
@@ -1375,7 +1698,7 @@ parse_neighbours(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 }
 
 static const char *const top_keys[] = {
-	"underlay", "vnis", "endpoints", "fdb", "neighbours", "dataplane", "stats", NULL,
+	"underlay", "vnis", "endpoints", "fdb", "neighbours", "dataplane", "stats", "mflow", NULL,
 };
 
 /** Parse a whole document into @p cfg, which holds the defaults. */
@@ -1410,7 +1733,10 @@ parse_root(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 	ret = parse_fdb(c, root, cfg);
 	if (ret < 0)
 		return ret;
-	return parse_neighbours(c, root, cfg);
+	ret = parse_neighbours(c, root, cfg);
+	if (ret < 0)
+		return ret;
+	return parse_mflow(c, root, cfg);
 }
 
 void
@@ -1438,6 +1764,23 @@ ctl_config_defaults(struct ctl_config *cfg)
 	cfg->dp.neigh_probes = 3;
 	cfg->stats_file[0] = '\0';
 	cfg->stats_interval_s = 0;
+	cfg->mflow.mode = CTL_MF_RTC;
+	cfg->mflow.dispatch_lcore = -1;
+	cfg->mflow.merge_lcore = -1;
+	cfg->mflow.n_worker_lcores = 0;
+	cfg->mflow.workers = 0;
+	cfg->mflow.batch_size = 256;
+	cfg->mflow.pick = CTL_MF_PICK_RR;
+	cfg->mflow.merge_timeout_us = 1000;
+	cfg->mflow.ring_size = 4096;
+	cfg->mflow.elephant.table_size = 4096;
+	cfg->mflow.elephant.window_us = 1000;
+	cfg->mflow.elephant.promote_pkts = 100;
+	cfg->mflow.elephant.promote_bytes = 0;
+	cfg->mflow.elephant.demote_pkts = MF_DEMOTE_PKTS;
+	cfg->mflow.elephant.demote_bytes = 0;
+	cfg->mflow.elephant.promote_windows = 2;
+	cfg->mflow.elephant.demote_windows = 8;
 }
 
 int
@@ -1538,4 +1881,207 @@ ctl_config_free(struct ctl_config *cfg)
 	free(cfg->neigh);
 	cfg->neigh = NULL;
 	cfg->n_neigh = 0;
+}
+
+static int not_runtime(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/**
+ * Record "<path>: cannot change at run time" for a reload.
+ *
+ * @return
+ *   -EINVAL.
+ */
+static int
+not_runtime(char *err, size_t errlen, const char *fmt, ...)
+{
+	char path[PATH_LEN];
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return -EINVAL;
+	va_start(ap, fmt);
+	vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	snprintf(err, errlen, "%s: cannot change at run time", path);
+	return -EINVAL;
+}
+
+/** @return true if two optional addresses are both unset or the same address. */
+static bool
+ip_same(const struct vx_ip *a, const struct vx_ip *b)
+{
+	if (a->family == 0 || b->family == 0)
+		return a->family == b->family;
+	return vx_ip_eq(a, b);
+}
+
+/** Compare the underlay sections for a reload. */
+static int
+reload_underlay(const struct ctl_config *a, const struct ctl_config *b, char *err, size_t errlen)
+{
+	if (strcmp(a->underlay.port, b->underlay.port) != 0)
+		return not_runtime(err, errlen, "underlay.port");
+	if (!ip_same(&a->underlay.ip4, &b->underlay.ip4) || a->underlay.plen4 != b->underlay.plen4)
+		return not_runtime(err, errlen, "underlay.ip4");
+	if (!ip_same(&a->underlay.ip6, &b->underlay.ip6) || a->underlay.plen6 != b->underlay.plen6)
+		return not_runtime(err, errlen, "underlay.ip6");
+	if (!ip_same(&a->underlay.gw4, &b->underlay.gw4))
+		return not_runtime(err, errlen, "underlay.gateway4");
+	if (!ip_same(&a->underlay.gw6, &b->underlay.gw6))
+		return not_runtime(err, errlen, "underlay.gateway6");
+	if (a->underlay.has_mac != b->underlay.has_mac ||
+	    (a->underlay.has_mac && !rte_is_same_ether_addr(&a->underlay.mac, &b->underlay.mac)))
+		return not_runtime(err, errlen, "underlay.mac");
+	if (a->underlay.mtu != b->underlay.mtu)
+		return not_runtime(err, errlen, "underlay.mtu");
+	if (a->underlay.udp_port != b->underlay.udp_port)
+		return not_runtime(err, errlen, "underlay.udp_port");
+	if (a->underlay.udp6_zero_csum_tx != b->underlay.udp6_zero_csum_tx)
+		return not_runtime(err, errlen, "underlay.udp6_zero_csum_tx");
+	if (a->underlay.udp6_zero_csum_rx != b->underlay.udp6_zero_csum_rx)
+		return not_runtime(err, errlen, "underlay.udp6_zero_csum_rx");
+	if (a->underlay.strict_reserved != b->underlay.strict_reserved)
+		return not_runtime(err, errlen, "underlay.strict_reserved");
+	return 0;
+}
+
+/** Compare the vnis, endpoints, fdb and neighbours arrays for a reload. */
+static int
+reload_arrays(const struct ctl_config *a, const struct ctl_config *b, char *err, size_t errlen)
+{
+	if (a->n_vnis != b->n_vnis)
+		return not_runtime(err, errlen, "vnis");
+	for (unsigned int i = 0; i < a->n_vnis; i++) {
+		const struct ctl_vni_cfg *x = &a->vnis[i], *y = &b->vnis[i];
+
+		if (x->vni != y->vni)
+			return not_runtime(err, errlen, "vnis[%u].vni", i);
+		if (x->n_vteps != y->n_vteps)
+			return not_runtime(err, errlen, "vnis[%u].vteps", i);
+		for (unsigned int j = 0; j < x->n_vteps; j++)
+			if (!ip_same(&x->vteps[j], &y->vteps[j]))
+				return not_runtime(err, errlen, "vnis[%u].vteps", i);
+	}
+
+	if (a->n_eps != b->n_eps)
+		return not_runtime(err, errlen, "endpoints");
+	for (unsigned int i = 0; i < a->n_eps; i++) {
+		const struct ctl_ep_cfg *x = &a->eps[i], *y = &b->eps[i];
+
+		if (strcmp(x->name, y->name) != 0)
+			return not_runtime(err, errlen, "endpoints[%u].name", i);
+		if (strcmp(x->port, y->port) != 0)
+			return not_runtime(err, errlen, "endpoints[%u].port", i);
+		if (x->vni != y->vni)
+			return not_runtime(err, errlen, "endpoints[%u].vni", i);
+		if (!rte_is_same_ether_addr(&x->mac, &y->mac))
+			return not_runtime(err, errlen, "endpoints[%u].mac", i);
+		if (x->mtu != y->mtu)
+			return not_runtime(err, errlen, "endpoints[%u].mtu", i);
+		if (x->any_src_mac != y->any_src_mac)
+			return not_runtime(err, errlen, "endpoints[%u].any_src_mac", i);
+	}
+
+	if (a->n_fdb != b->n_fdb)
+		return not_runtime(err, errlen, "fdb");
+	for (unsigned int i = 0; i < a->n_fdb; i++) {
+		const struct ctl_fdb_cfg *x = &a->fdb[i], *y = &b->fdb[i];
+
+		if (x->vni != y->vni)
+			return not_runtime(err, errlen, "fdb[%u].vni", i);
+		if (!rte_is_same_ether_addr(&x->mac, &y->mac))
+			return not_runtime(err, errlen, "fdb[%u].mac", i);
+		if (!ip_same(&x->vtep, &y->vtep))
+			return not_runtime(err, errlen, "fdb[%u].vtep", i);
+	}
+
+	if (a->n_neigh != b->n_neigh)
+		return not_runtime(err, errlen, "neighbours");
+	for (unsigned int i = 0; i < a->n_neigh; i++) {
+		const struct ctl_neigh_cfg *x = &a->neigh[i], *y = &b->neigh[i];
+
+		if (!ip_same(&x->ip, &y->ip))
+			return not_runtime(err, errlen, "neighbours[%u].ip", i);
+		if (!rte_is_same_ether_addr(&x->mac, &y->mac))
+			return not_runtime(err, errlen, "neighbours[%u].mac", i);
+	}
+	return 0;
+}
+
+/** Compare the dataplane and stats sections for a reload. */
+static int
+reload_dataplane(const struct ctl_config *a, const struct ctl_config *b, char *err, size_t errlen)
+{
+	const struct {
+		const char *key;
+		uint32_t x, y;
+	} dp[] = {
+		{"burst", a->dp.burst, b->dp.burst},
+		{"drain_us", a->dp.drain_us, b->dp.drain_us},
+		{"idle_polls", a->dp.idle_polls, b->dp.idle_polls},
+		{"idle_sleep_us", a->dp.idle_sleep_us, b->dp.idle_sleep_us},
+		{"idle_sleep_max_us", a->dp.idle_sleep_max_us, b->dp.idle_sleep_max_us},
+		{"rx_desc", a->dp.rxd, b->dp.rxd},
+		{"tx_desc", a->dp.txd, b->dp.txd},
+		{"mbufs", a->dp.mbufs, b->dp.mbufs},
+		{"fdb_size", a->dp.fdb_size, b->dp.fdb_size},
+		{"fdb_age_s", a->dp.fdb_age_s, b->dp.fdb_age_s},
+		{"neigh_reachable_s", a->dp.neigh_reachable_s, b->dp.neigh_reachable_s},
+		{"neigh_retrans_ms", a->dp.neigh_retrans_ms, b->dp.neigh_retrans_ms},
+		{"neigh_failed_s", a->dp.neigh_failed_s, b->dp.neigh_failed_s},
+		{"neigh_probes", a->dp.neigh_probes, b->dp.neigh_probes},
+	};
+
+	for (size_t i = 0; i < sizeof(dp) / sizeof(dp[0]); i++)
+		if (dp[i].x != dp[i].y)
+			return not_runtime(err, errlen, "dataplane.%s", dp[i].key);
+	if (strcmp(a->stats_file, b->stats_file) != 0)
+		return not_runtime(err, errlen, "stats.file");
+	if (a->stats_interval_s != b->stats_interval_s)
+		return not_runtime(err, errlen, "stats.interval_s");
+	return 0;
+}
+
+/** Compare the fixed fields of the mflow sections for a reload. */
+static int
+reload_mflow(const struct ctl_mflow_cfg *a, const struct ctl_mflow_cfg *b, char *err, size_t errlen)
+{
+	if (a->dispatch_lcore != b->dispatch_lcore)
+		return not_runtime(err, errlen, "mflow.dispatch_lcore");
+	if (a->merge_lcore != b->merge_lcore)
+		return not_runtime(err, errlen, "mflow.merge_lcore");
+	if (a->n_worker_lcores != b->n_worker_lcores)
+		return not_runtime(err, errlen, "mflow.worker_lcores");
+	for (unsigned int i = 0; i < a->n_worker_lcores; i++)
+		if (a->worker_lcores[i] != b->worker_lcores[i])
+			return not_runtime(err, errlen, "mflow.worker_lcores");
+	if (a->ring_size != b->ring_size)
+		return not_runtime(err, errlen, "mflow.ring_size");
+	if (a->elephant.table_size != b->elephant.table_size)
+		return not_runtime(err, errlen, "mflow.elephant.table_size");
+	return 0;
+}
+
+int
+ctl_config_reload_check(const struct ctl_config *cur, const struct ctl_config *next, char *err,
+			size_t errlen)
+{
+	int ret;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (cur == NULL || next == NULL)
+		return not_runtime(err, errlen, "top level");
+	/* Sections in the order of docs/config.md, so the first difference is reported. */
+	ret = reload_underlay(cur, next, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = reload_arrays(cur, next, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = reload_dataplane(cur, next, err, errlen);
+	if (ret < 0)
+		return ret;
+	return reload_mflow(&cur->mflow, &next->mflow, err, errlen);
 }

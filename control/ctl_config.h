@@ -55,6 +55,66 @@ struct ctl_neigh_cfg {
 	struct rte_ether_addr mac;
 };
 
+/** How packets are spread over lcores (mflow.mode). */
+enum ctl_mf_mode {
+	CTL_MF_RTC = 0,	  /**< Run to completion: the dispatch lcore does everything. */
+	CTL_MF_PINNED,	  /**< Each flow is pinned to one worker by its hash. */
+	CTL_MF_MICROFLOW, /**< Elephants are split into batches over the workers. */
+};
+
+/** How the dispatcher picks the worker of the next elephant batch (mflow.pick). */
+enum ctl_mf_pick {
+	CTL_MF_PICK_RR = 0, /**< Round robin over the active workers. */
+	CTL_MF_PICK_LEAST,  /**< The active worker with the emptiest input ring. */
+};
+
+/** Most worker lcores mflow.worker_lcores may list. */
+#define CTL_MF_MAX_WORKERS 64
+
+/**
+ * The "mflow" section: lcore roles and micro-flow splitting.
+ *
+ * Only mode, workers, batch_size, pick, merge_timeout_us and the elephant
+ * thresholds (everything in elephant but table_size) may change when the
+ * config is reloaded; see ctl_config_reload_check().
+ */
+struct ctl_mflow_cfg {
+	uint8_t mode;		  /**< enum ctl_mf_mode; default CTL_MF_RTC. Run-time. */
+	int16_t dispatch_lcore;	  /**< 0..127, or -1 (default) for the datapath lcore chosen as
+				     without this section. */
+	int16_t merge_lcore;	  /**< 0..127, or -1 (default) for the dispatch lcore. */
+	uint16_t n_worker_lcores; /**< How many in worker_lcores. */
+	uint16_t worker_lcores[CTL_MF_MAX_WORKERS]; /**< Distinct worker lcores, 0..127,
+						       none the dispatch or merge lcore. */
+	uint16_t workers;	   /**< Active workers, 1..n_worker_lcores (0 only when there are
+				      no worker lcores); default n_worker_lcores. Run-time. */
+	uint32_t batch_size;	   /**< Packets per elephant batch, 1..65536, default 256.
+				      Run-time. */
+	uint8_t pick;		   /**< enum ctl_mf_pick; default CTL_MF_PICK_RR. Run-time. */
+	uint32_t merge_timeout_us; /**< Wait for a stalled batch before the merger skips it,
+				      0..10000000, 0 = never skip; default 1000. Run-time. */
+	uint32_t ring_size;	   /**< Entries of each worker ring, a power of two 64..65536,
+				      default 4096. */
+	struct {
+		uint32_t table_size;	 /**< Tracked flows, a power of two 4..1048576, default
+					    4096. */
+		uint32_t window_us;	 /**< Rate window, 1..10000000, default 1000. Run-time. */
+		uint64_t promote_pkts;	 /**< Packets per window that make an elephant,
+					    1..2^32-1, default 100. Run-time. */
+		uint64_t promote_bytes;	 /**< Bytes per window that make an elephant, 0 = off
+					    (default). Run-time. */
+		uint64_t demote_pkts;	 /**< A window below this many packets counts low,
+					    0..promote_pkts, default min(25, promote_pkts).
+					    Run-time. */
+		uint64_t demote_bytes;	 /**< ...and below this many bytes (0 = off, default);
+					    at most promote_bytes when that is set. Run-time. */
+		uint8_t promote_windows; /**< High windows in a row before promotion, 1..255,
+					    default 2. Run-time. */
+		uint8_t demote_windows;	 /**< Low windows in a row before demotion, 1..255,
+					    default 8. Run-time. */
+	} elephant;
+};
+
 /** The whole configuration. Arrays are owned by the struct (ctl_config_free()). */
 struct ctl_config {
 	struct {
@@ -105,6 +165,8 @@ struct ctl_config {
 	char stats_file[CTL_PATH_LEN]; /**< Where counters are written as JSON; empty = off. */
 	uint32_t
 		stats_interval_s; /**< Period of stats_file writes; 0 = only on SIGUSR1 and exit. */
+
+	struct ctl_mflow_cfg mflow; /**< Lcore roles and micro-flow splitting. */
 };
 
 /**
@@ -142,5 +204,72 @@ int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t 
 
 /** Free the arrays of a config; NULL is accepted. */
 void ctl_config_free(struct ctl_config *cfg);
+
+/**
+ * Name an mflow mode as the config file writes it.
+ *
+ * @param mode
+ *   An enum ctl_mf_mode value.
+ * @return
+ *   "rtc", "pinned", "microflow", or "?" for any other value.
+ */
+const char *ctl_mf_mode_name(uint8_t mode);
+
+/**
+ * Parse an mflow mode name (exact, case-sensitive).
+ *
+ * @param s
+ *   "rtc", "pinned" or "microflow"; NULL is accepted.
+ * @return
+ *   The enum ctl_mf_mode value, or -EINVAL.
+ */
+int ctl_mf_mode_parse(const char *s);
+
+/**
+ * Name a worker pick policy as the config file writes it.
+ *
+ * @param pick
+ *   An enum ctl_mf_pick value.
+ * @return
+ *   "rr", "least", or "?" for any other value.
+ */
+const char *ctl_mf_pick_name(uint8_t pick);
+
+/**
+ * Parse a worker pick policy name (exact, case-sensitive).
+ *
+ * @param s
+ *   "rr" or "least"; NULL is accepted.
+ * @return
+ *   The enum ctl_mf_pick value, or -EINVAL.
+ */
+int ctl_mf_pick_parse(const char *s);
+
+/**
+ * Check that a reloaded config only changes what may change at run time:
+ * mflow.mode, mflow.workers, mflow.batch_size, mflow.pick,
+ * mflow.merge_timeout_us and mflow.elephant.* except table_size.
+ *
+ * Every other field is compared, section by section in the order of
+ * docs/config.md, value by value (addresses as addresses, strings as
+ * strings), so padding never matters. Neither config is changed.
+ *
+ * @param cur
+ *   The config in use.
+ * @param next
+ *   The config just parsed from the file (ctl_config_load() succeeded).
+ * @param err
+ *   Receives "<json.path>: cannot change at run time" for the first
+ *   difference, e.g. "underlay.port: cannot change at run time" or
+ *   "endpoints[1].mac: cannot change at run time"; a different number of
+ *   entries names the array ("vnis", "vnis[0].vteps", "mflow.worker_lcores").
+ *   Empty on success. May be NULL.
+ * @param errlen
+ *   Size of @p err.
+ * @return
+ *   0 if @p next may be applied at run time, or -EINVAL.
+ */
+int ctl_config_reload_check(const struct ctl_config *cur, const struct ctl_config *next, char *err,
+			    size_t errlen);
 
 #endif /* CTL_CONFIG_H */

@@ -1,15 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /**
  * @file
- * The poll-mode dataplane: ports, NUMA-local mempools, and the
- * run-to-completion loop (burst RX, classify, decap/encap, buffered TX with a
- * drain timer, idle back-off).
+ * The poll-mode dataplane: ports, NUMA-local mempools, the dispatch loop
+ * (burst RX, classify, decap/encap or dispatch, buffered TX with a drain
+ * timer, idle back-off) and the micro-flow pipeline (docs/mflow.md).
  *
- * Threading. One datapath lcore polls every port and owns the VxLAN
- * instance. The control thread (the main lcore, or a control pthread when
- * the main lcore is the datapath) only reads counters and asks the datapath
- * for table snapshots through a request/acknowledge pair; it never takes a
- * lock the datapath waits on.
+ * Lcore roles. The dispatch lcore polls every port and owns the VxLAN
+ * instance: it is the only writer of the FDB and the neighbour table and
+ * runs the timers. In mode rtc it also decapsulates and encapsulates. In
+ * modes pinned and microflow it hands VxLAN data to worker lcores through
+ * SPSC rings (dp_mflow.h), and the merge lcore (the dispatch lcore itself,
+ * or one of its own) restores order and transmits. Only the merge lcore
+ * transmits, so every TX queue has one writer.
+ *
+ * Threading. The control thread (the main lcore, or a control pthread when
+ * the main lcore has a role) only reads counters, asks the dispatch lcore
+ * for table snapshots, and posts configuration changes, each through a
+ * request/acknowledge pair; it never takes a lock an lcore waits on.
  */
 #ifndef DP_H
 #define DP_H
@@ -23,6 +30,8 @@
 #include <rte_ethdev.h>
 #include <rte_mempool.h>
 
+#include "dp_flow.h"
+#include "dp_mflow.h"
 #include "vx.h"
 
 #define DP_MAX_PORTS   (VX_MAX_ENDPOINTS + 1)
@@ -30,7 +39,50 @@
 #define DP_SNAP_FDB    4096
 #define DP_DEVARGS_LEN 512
 
-/** Dataplane tunables (see docs/config.md, "dataplane"). */
+/** How the dispatch lcore spreads the work (docs/mflow.md). */
+enum dp_mode {
+	DP_MODE_RTC = 0,   /**< Run to completion on the dispatch lcore. */
+	DP_MODE_PINNED,	   /**< Each flow hashed to one worker, like RSS. */
+	DP_MODE_MICROFLOW, /**< Elephants split into batches over the workers, mice pinned. */
+	DP_MODE__MAX,
+};
+
+/** What an lcore does. */
+enum dp_role {
+	DP_ROLE_DISPATCH = 0, /**< RX, dispatch, table owner; also merge and TX unless separate. */
+	DP_ROLE_MERGE,	      /**< Merge and TX on an lcore of its own. */
+	DP_ROLE_WORKER,	      /**< Decap and encap of what it is given. */
+};
+
+/** The part of the pipeline configuration that may change under traffic. */
+struct dp_mf_conf {
+	uint8_t mode;		   /**< enum dp_mode. */
+	uint8_t pick;		   /**< enum dp_mf_pick. */
+	uint16_t workers;	   /**< Active workers, 1 .. the worker lcores (0 when none). */
+	uint32_t batch_size;	   /**< Packets per batch, 1 .. 65536. */
+	uint32_t merge_timeout_us; /**< Stall timeout of the merger; 0 never skips. */
+	uint32_t window_us;	   /**< Elephant detection window. */
+	uint64_t promote_pkts;	   /**< See struct dp_fl_params. */
+	uint64_t promote_bytes;
+	uint64_t demote_pkts;
+	uint64_t demote_bytes;
+	uint8_t promote_windows;
+	uint8_t demote_windows;
+};
+
+/** Which lcore does what; fixed for the life of the dataplane. */
+struct dp_lcore_map {
+	bool has_dispatch;			 /**< dispatch is set; else the default lcore. */
+	bool has_merge;				 /**< merge is set; else the dispatch lcore. */
+	unsigned int dispatch;			 /**< RX and dispatch lcore. */
+	unsigned int merge;			 /**< Merge and TX lcore. */
+	uint16_t n_workers;			 /**< Worker lcores, 0 .. DP_MF_MAX_WORKERS. */
+	unsigned int workers[DP_MF_MAX_WORKERS]; /**< Their lcore IDs. */
+	uint32_t ring_size;			 /**< Entries per worker ring, a power of two. */
+	uint32_t flow_entries;			 /**< Elephant detection table size. */
+};
+
+/** Dataplane tunables (see docs/config.md, "dataplane" and "mflow"). */
 struct dp_params {
 	uint16_t burst;		    /**< RX burst size. */
 	uint32_t drain_us;	    /**< TX buffer drain and timer period. */
@@ -41,6 +93,8 @@ struct dp_params {
 	uint16_t txd;		    /**< TX descriptors per queue. */
 	uint32_t mbufs;		    /**< Mbufs per NUMA node pool, at least. */
 	uint16_t n_ports;	    /**< Ports that will be opened, to size the pools. */
+	struct dp_lcore_map map;    /**< Lcore roles; all zero means one rtc lcore. */
+	struct dp_mf_conf mf;	    /**< Initial pipeline settings. */
 };
 
 /** What a port is for. */
@@ -63,8 +117,21 @@ struct dp_port {
 	struct rte_ether_addr mac;    /**< Its MAC. */
 };
 
-/** State of the datapath lcore. Written only by that lcore, except the snapshot request. */
+struct dp;
+struct dp_pipe;
+struct vx_worker;
+
+/** State of one datapath lcore. Written only by that lcore, except the snapshot request. */
 struct dp_lcore {
+	struct dp *dp;	       /**< The dataplane. */
+	uint8_t role;	       /**< enum dp_role. */
+	uint16_t index;	       /**< Worker index, for workers. */
+	uint64_t pkts;	       /**< Packets (or ring entries, for workers) handled. */
+	struct rte_ring *in;   /**< Worker: entries from the dispatcher. */
+	struct rte_ring *out;  /**< Worker: entries for the merger. */
+	struct vx_worker *vw;  /**< Worker: requests to the table owner. */
+	uint64_t in_done;      /**< Worker: entries taken and fully passed on (release). */
+	uint64_t out_prod;     /**< Worker: entries put on out (release). */
 	uint64_t stop_tsc;     /**< When the loop stopped, 0 while it runs. */
 	int64_t cpu_ns_final;  /**< The thread's CPU time when the loop stopped. */
 	struct vx_stats st;    /**< Counters. */
@@ -97,10 +164,15 @@ struct dp {
 	struct dp_port ports[DP_MAX_PORTS];	       /**< Index 0 is the underlay. */
 	struct rte_mempool *pools[RTE_MAX_NUMA_NODES]; /**< Packet pools by NUMA node. */
 	struct vx_inst *vx;			       /**< The VxLAN instance the lcore runs. */
-	struct dp_lcore *lc;			       /**< The datapath lcore. */
-	struct dp_snapshot *snap;		       /**< Filled on request. */
-	volatile bool quit;			       /**< Set to stop the loop. */
-	uint64_t stats_seq; /**< Counts dp_stats_json() calls (control thread only). */
+	struct dp_lcore *lc;			       /**< The dispatch lcore (table owner). */
+	struct dp_lcore *mlc;			       /**< The lcore that transmits (may be lc). */
+	uint16_t n_workers;			       /**< Worker lcores. */
+	struct dp_lcore *wlc[DP_MF_MAX_WORKERS];       /**< Worker lcores. */
+	struct dp_pipe *pipe;	  /**< Micro-flow pipeline, NULL without worker lcores. */
+	struct dp_snapshot *snap; /**< Filled on request. */
+	volatile bool quit;	  /**< Set to stop the loop. */
+	uint64_t stats_seq;	  /**< Counts dp_stats_json() calls (control thread only). */
+	uint64_t mf_refused;	  /**< Pipeline changes refused (control thread only). */
 };
 
 /**
@@ -169,6 +241,70 @@ int dp_loop(void *arg);
  * dp_snapshot() asks the lcore for copies until the loop has ended.
  */
 void dp_launched(struct dp *dp);
+
+/**
+ * Create the pipeline: worker and merge lcore state, rings, the splitter,
+ * the merger and the elephant detector, in the initial mode. Call it after
+ * the VxLAN instance and the ports exist, before the launch. Without worker
+ * lcores in the map this does nothing and the dataplane stays rtc.
+ *
+ * @return
+ *   0, -EINVAL for a bad map or settings, -ENOMEM.
+ */
+int dp_pipe_create(struct dp *dp);
+
+/** Free the pipeline and every packet still in it; NULL dp->pipe is accepted. */
+void dp_pipe_destroy(struct dp *dp);
+
+/**
+ * Launch every role on its lcore, except the role of the main lcore, if
+ * any: the caller runs that one with dp_run_main() (and serves control from
+ * another thread).
+ *
+ * @return
+ *   0, or -EBUSY if an lcore is not free.
+ */
+int dp_launch(struct dp *dp);
+
+/** @return true if the main lcore has a role, to be run with dp_run_main(). */
+bool dp_main_has_role(const struct dp *dp);
+
+/** Run the main lcore's role until dp->quit is set. */
+void dp_run_main(struct dp *dp);
+
+/** Wait for every launched lcore to return (after dp->quit was set). */
+void dp_wait(struct dp *dp);
+
+/** The worker lcore loop (launched by dp_launch()); @p arg is its struct dp_lcore. */
+int dp_worker_loop(void *arg);
+
+/** The merge lcore loop, when merging has an lcore of its own; @p arg is the struct dp. */
+int dp_merge_loop(void *arg);
+
+/**
+ * Change the pipeline settings under traffic. The dispatch lcore stops
+ * taking packets, waits until everything in flight has been merged (or the
+ * settings' merge timeout, at least 100 ms, has passed), applies the change,
+ * and goes on: no packet is lost or reordered by the change.
+ *
+ * @param c
+ *   The new settings; copied.
+ * @param timeout_ms
+ *   How long to wait for the dispatch lcore.
+ * @return
+ *   0; -EINVAL for bad settings (nothing changes); -ENOTSUP for a mode
+ *   other than rtc without worker lcores; -EBUSY when another change is
+ *   still pending; -ETIMEDOUT when the lcore did not answer in time (the
+ *   change may still happen) or could not drain its workers (it did not
+ *   happen); -ENOMEM.
+ */
+int dp_mf_reconfigure(struct dp *dp, const struct dp_mf_conf *c, unsigned int timeout_ms);
+
+/** Copy the settings in force. */
+void dp_mf_conf_get(const struct dp *dp, struct dp_mf_conf *c);
+
+/** @return "rtc", "pinned", "microflow" or "?". */
+const char *dp_mode_name(uint8_t mode);
 
 /**
  * Take a snapshot of the FDB and neighbour tables into dp->snap. Once the

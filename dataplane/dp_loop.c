@@ -19,35 +19,49 @@
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
 
-#include "dp.h"
+#include "dp_pipe_priv.h"
 
-/* Queue the output of a VxLAN stage on the TX buffers of its ports. */
-static inline void
-out_to_tx(struct dp *dp, struct dp_lcore *lc, struct vx_out *out)
+void
+dp_out_to_tx(struct dp *dp, struct dp_lcore *tx, struct vx_out *out)
 {
 	for (uint16_t i = 0; i < out->n; i++) {
 		uint16_t pi = out->port[i];
 
-		rte_eth_tx_buffer(dp->ports[pi].port_id, 0, lc->txb[pi], out->pkts[i]);
+		rte_eth_tx_buffer(dp->ports[pi].port_id, 0, tx->txb[pi], out->pkts[i]);
 	}
-	lc->st.stat[VX_STAT_tx_pkts] += out->n;
+	tx->st.stat[VX_STAT_tx_pkts] += out->n;
 	out->n = 0;
+}
+
+/*
+ * Send the dispatch lcore's output: on its own TX buffers, or to the merge
+ * lcore when that one transmits.
+ */
+static inline void
+out_send(struct dp *dp, struct vx_out *out)
+{
+	if (out->n == 0)
+		return;
+	if (dp->mlc == dp->lc)
+		dp_out_to_tx(dp, dp->lc, out);
+	else
+		dp_pipe_own_push(dp, out);
 }
 
 /* vx_out flush callback: the list filled up in the middle of a burst. */
 static void
 out_flush_cb(struct vx_out *out)
 {
-	struct dp *dp = out->ctx;
-
-	out_to_tx(dp, dp->lc, out);
+	out_send(out->ctx, out);
 }
 
-static inline void
-tx_flush_all(struct dp *dp, struct dp_lcore *lc)
+void
+dp_tx_flush_all(struct dp *dp, struct dp_lcore *tx)
 {
+	if (tx != dp->mlc)
+		return;
 	for (uint16_t i = 0; i < dp->n_ports; i++)
-		rte_eth_tx_buffer_flush(dp->ports[i].port_id, 0, lc->txb[i]);
+		rte_eth_tx_buffer_flush(dp->ports[i].port_id, 0, tx->txb[i]);
 }
 
 /* Copy the tables for the control thread. Runs on the datapath lcore. */
@@ -76,12 +90,35 @@ snap_take(struct dp *dp)
 		memset(s->neigh[i].hold, 0, sizeof(s->neigh[i].hold));
 }
 
-static void
-idle_sleep(uint32_t us)
+void
+dp_idle_sleep(uint32_t us)
 {
 	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
 
 	nanosleep(&ts, NULL);
+}
+
+void
+dp_lcore_begin(struct dp_lcore *lc)
+{
+	lc->thread = pthread_self();
+	lc->start_tsc = rte_rdtsc();
+	lc->stop_tsc = 0;
+	lc->cpu_ns_final = -1;
+	__atomic_store_n(&lc->running, true, __ATOMIC_RELEASE);
+}
+
+void
+dp_lcore_end(struct dp_lcore *lc)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
+		lc->cpu_ns_final = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+	lc->stop_tsc = rte_rdtsc();
+	__atomic_store_n(&lc->running, false, __ATOMIC_RELEASE);
+	/* From here on this lcore no longer touches the tables. */
+	__atomic_store_n(&lc->stopped, true, __ATOMIC_RELEASE);
 }
 
 int
@@ -89,11 +126,13 @@ dp_loop(void *arg)
 {
 	struct dp *dp = arg;
 	struct dp_lcore *lc = dp->lc;
+	struct dp_pipe *pp = dp->pipe;
 	struct vx_inst *vx = dp->vx;
 	struct rte_mbuf *pkts[DP_BURST_MAX];
 	struct vx_out out;
 	const uint64_t drain = rte_get_tsc_hz() * dp->p.drain_us / 1000000;
 	const uint16_t burst = dp->p.burst;
+	const bool merge_here = dp->mlc == lc;
 	uint64_t last_drain, now;
 	const uint32_t sleep_max = RTE_MAX(dp->p.idle_sleep_max_us, dp->p.idle_sleep_us);
 	uint32_t idle = 0, sleep_us = dp->p.idle_sleep_us;
@@ -101,35 +140,53 @@ dp_loop(void *arg)
 	out.n = 0;
 	out.flush = out_flush_cb;
 	out.ctx = dp;
-	lc->thread = pthread_self();
-	lc->start_tsc = rte_rdtsc();
-	lc->stop_tsc = 0;
-	lc->cpu_ns_final = -1;
+	dp_lcore_begin(lc);
 	last_drain = lc->start_tsc;
-	__atomic_store_n(&lc->running, true, __ATOMIC_RELEASE);
 
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
-		unsigned int got = 0;
+		unsigned int got = 0, merged = 0;
+		bool hold_rx = false;
+		uint8_t mode = DP_MODE_RTC;
 
 		now = rte_rdtsc();
-		for (uint16_t pi = 0; pi < dp->n_ports; pi++) {
+		if (pp != NULL) {
+			hold_rx = dp_pipe_service(dp, now, &out);
+			out_send(dp, &out);
+			mode = pp->conf.mode;
+		}
+		for (uint16_t pi = 0; pi < dp->n_ports && !hold_rx; pi++) {
 			const struct dp_port *port = &dp->ports[pi];
-			uint16_t n = rte_eth_rx_burst(port->port_id, 0, pkts, burst);
+			uint16_t n;
 
+			/* Leave packets in the RX ring rather than drop them when a worker lags. */
+			if (mode != DP_MODE_RTC && !dp_mf_split_has_room(pp->sp, burst)) {
+				pp->backpressure++;
+				break;
+			}
+			n = rte_eth_rx_burst(port->port_id, 0, pkts, burst);
 			if (n == 0)
 				continue;
 			got += n;
-			if (port->role == DP_PORT_UNDERLAY)
+			if (mode != DP_MODE_RTC)
+				dp_pipe_dispatch(dp, pi, pkts, n, now, &out);
+			else if (port->role == DP_PORT_UNDERLAY)
 				vx_underlay_input(vx, pkts, n, now, &out, &lc->st);
 			else
 				vx_endpoint_input(vx, port->ep, pkts, n, now, &out, &lc->st);
-			out_to_tx(dp, lc, &out);
+			out_send(dp, &out);
+		}
+		if (pp != NULL) {
+			dp_mf_split_flush(pp->sp);
+			if (merge_here)
+				merged = dp_pipe_merge_tx(dp, lc, now);
 		}
 
 		if (now - last_drain >= drain) {
 			vx_timer(vx, now, &out, &lc->st);
-			out_to_tx(dp, lc, &out);
-			tx_flush_all(dp, lc);
+			out_send(dp, &out);
+			if (pp != NULL)
+				dp_pipe_tick(dp, now, drain);
+			dp_tx_flush_all(dp, lc);
 			last_drain = now;
 			if (unlikely(__atomic_load_n(&lc->snap_req, __ATOMIC_ACQUIRE) !=
 				     lc->snap_done)) {
@@ -144,32 +201,25 @@ dp_loop(void *arg)
 		 * drain_us of latency. At line rate the buffers fill and go out
 		 * as full bursts.
 		 */
-		if (got != 0 && got < burst)
-			tx_flush_all(dp, lc);
-		if (got != 0) {
+		if ((got != 0 && got < burst) || (merged != 0 && merged < burst))
+			dp_tx_flush_all(dp, lc);
+		lc->pkts += got;
+		if (got != 0 || merged != 0) {
 			idle = 0;
 			sleep_us = dp->p.idle_sleep_us;
 			lc->busy_tsc += rte_rdtsc() - now;
-		} else if (dp->p.idle_polls != 0 && ++idle >= dp->p.idle_polls) {
+		} else if (dp->p.idle_polls != 0 && ++idle >= dp->p.idle_polls &&
+			   (pp == NULL || dp_pipe_idle(dp))) {
 			/* Nothing may wait in a buffer while we sleep. */
-			tx_flush_all(dp, lc);
-			idle_sleep(sleep_us);
+			dp_tx_flush_all(dp, lc);
+			dp_idle_sleep(sleep_us);
 			sleep_us = RTE_MIN(sleep_us * 2, sleep_max);
 			lc->idle_sleeps++;
 			idle = dp->p.idle_polls;
 		}
 	}
-	tx_flush_all(dp, lc);
-	{
-		struct timespec ts;
-
-		if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
-			lc->cpu_ns_final = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-		lc->stop_tsc = rte_rdtsc();
-	}
-	__atomic_store_n(&lc->running, false, __ATOMIC_RELEASE);
-	/* From here on this lcore no longer touches the tables. */
-	__atomic_store_n(&lc->stopped, true, __ATOMIC_RELEASE);
+	dp_tx_flush_all(dp, lc);
+	dp_lcore_end(lc);
 	return 0;
 }
 

@@ -19,7 +19,7 @@
 #define MARK_END (1ull << 1)
 
 /* Entries staged per worker by the dispatcher before an enqueue. */
-#define SPLIT_STAGE 512
+#define SPLIT_STAGE 4096
 /* A packet is staged only with room left for a START and an END after it. */
 #define SPLIT_RESERVE 3
 
@@ -88,12 +88,14 @@ struct split_slot {
 
 struct dp_mf_split {
 	struct rte_ring *in[DP_MF_MAX_WORKERS];
-	uint16_t n_workers;
+	uint16_t n_rings;   /* Rings given at creation. */
+	uint16_t n_workers; /* Active workers, <= n_rings. */
 	uint16_t rr;
 	uint32_t batch_size;
 	enum dp_mf_pick pick;
 	struct dp_mf_split_stats st;
 	uint16_t n_stage[DP_MF_MAX_WORKERS];
+	uint64_t sent[DP_MF_MAX_WORKERS];
 	void *stage[DP_MF_MAX_WORKERS][SPLIT_STAGE];
 	struct split_slot slots[DP_MF_MAX_SLOTS];
 };
@@ -115,6 +117,7 @@ dp_mf_split_create(struct rte_ring *const *in, uint16_t n_workers, uint32_t batc
 		return NULL;
 	}
 	memcpy(sp->in, in, sizeof(in[0]) * n_workers);
+	sp->n_rings = n_workers;
 	sp->n_workers = n_workers;
 	sp->batch_size = batch_size;
 	sp->pick = pick;
@@ -126,7 +129,7 @@ dp_mf_split_destroy(struct dp_mf_split *sp)
 {
 	if (sp == NULL)
 		return;
-	for (unsigned int w = 0; w < sp->n_workers; w++)
+	for (unsigned int w = 0; w < sp->n_rings; w++)
 		for (unsigned int i = 0; i < sp->n_stage[w]; i++)
 			if (!dp_mf_is_marker(sp->stage[w][i]))
 				rte_pktmbuf_free(sp->stage[w][i]);
@@ -142,10 +145,37 @@ stage_flush(struct dp_mf_split *sp, uint16_t w)
 	if (n == 0)
 		return 0;
 	done = rte_ring_sp_enqueue_burst(sp->in[w], sp->stage[w], n, NULL);
+	sp->sent[w] += done;
 	if (done < n)
 		memmove(sp->stage[w], sp->stage[w] + done, (n - done) * sizeof(void *));
 	sp->n_stage[w] = (uint16_t)(n - done);
 	return done;
+}
+
+/*
+ * Make room for a marker in a full stage whose ring is full too: drop the
+ * newest staged packet (dropping never reorders), or, when only markers are
+ * staged, wait for the worker to take some. Markers are never dropped.
+ */
+static void
+stage_make_room(struct dp_mf_split *sp, uint16_t w)
+{
+	void **st = sp->stage[w];
+
+	for (int i = (int)sp->n_stage[w] - 1; i >= 0; i--) {
+		if (dp_mf_is_marker(st[i]))
+			continue;
+		rte_pktmbuf_free(st[i]);
+		memmove(&st[i], &st[i + 1],
+			(sp->n_stage[w] - (unsigned int)i - 1) * sizeof(void *));
+		sp->n_stage[w]--;
+		sp->st.ring_full++;
+		return;
+	}
+	while (sp->n_stage[w] == SPLIT_STAGE) {
+		rte_pause();
+		stage_flush(sp, w);
+	}
 }
 
 /* Markers always find room: packets leave SPLIT_RESERVE entries free. */
@@ -154,7 +184,8 @@ stage_marker(struct dp_mf_split *sp, uint16_t w, void *mk)
 {
 	if (sp->n_stage[w] == SPLIT_STAGE)
 		stage_flush(sp, w);
-	RTE_VERIFY(sp->n_stage[w] < SPLIT_STAGE);
+	if (unlikely(sp->n_stage[w] == SPLIT_STAGE))
+		stage_make_room(sp, w);
 	sp->stage[w][sp->n_stage[w]++] = mk;
 }
 
@@ -277,9 +308,81 @@ dp_mf_split_flush(struct dp_mf_split *sp)
 {
 	unsigned int n = 0;
 
-	for (uint16_t w = 0; w < sp->n_workers; w++)
+	/* Inactive workers may still hold entries staged before a change. */
+	for (uint16_t w = 0; w < sp->n_rings; w++)
 		n += stage_flush(sp, w);
 	return n;
+}
+
+int
+dp_mf_split_set(struct dp_mf_split *sp, uint16_t n_active, uint32_t batch_size,
+		enum dp_mf_pick pick)
+{
+	if (n_active == 0 || n_active > sp->n_rings || batch_size == 0 || batch_size > 65536 ||
+	    (pick != DP_MF_PICK_RR && pick != DP_MF_PICK_LEAST))
+		return -EINVAL;
+	for (unsigned int i = 0; i < DP_MF_MAX_SLOTS; i++)
+		if (sp->slots[i].open)
+			return -EBUSY;
+	sp->n_workers = n_active;
+	sp->batch_size = batch_size;
+	sp->pick = pick;
+	sp->rr = 0;
+	return 0;
+}
+
+unsigned int
+dp_mf_split_release_all(struct dp_mf_split *sp)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < DP_MF_MAX_SLOTS; i++) {
+		struct split_slot *s = &sp->slots[i];
+
+		if (s->used)
+			n++;
+		s->used = false;
+		s->open = false;
+	}
+	return n;
+}
+
+unsigned int
+dp_mf_split_staged(const struct dp_mf_split *sp)
+{
+	unsigned int n = 0;
+
+	for (uint16_t w = 0; w < sp->n_rings; w++)
+		n += sp->n_stage[w];
+	return n;
+}
+
+bool
+dp_mf_split_has_room(struct dp_mf_split *sp, unsigned int n)
+{
+	/* A packet may bring up to three markers (a demotion: END, START, END). */
+	unsigned int need = 4 * n + SPLIT_RESERVE;
+
+	for (uint16_t w = 0; w < sp->n_workers; w++) {
+		if (sp->n_stage[w] + need <= SPLIT_STAGE)
+			continue;
+		stage_flush(sp, w);
+		if (sp->n_stage[w] + need > SPLIT_STAGE)
+			return false;
+	}
+	return true;
+}
+
+uint64_t
+dp_mf_split_sent(const struct dp_mf_split *sp, uint16_t w)
+{
+	return sp->sent[w];
+}
+
+uint16_t
+dp_mf_split_active(const struct dp_mf_split *sp)
+{
+	return sp->n_workers;
 }
 
 const struct dp_mf_split_stats *
@@ -302,6 +405,7 @@ struct merge_q {
 	uint16_t head, tail; /* Staged entries are buf[head..tail). */
 	bool inside;	     /* Between a START and its END. */
 	bool waiting;	     /* Blocked on a START since wait_since. */
+	uint64_t consumed;   /* Entries dealt with; read by other threads. */
 	uint16_t slot;	     /* Batch being read, when inside. */
 	uint32_t id;
 	uint64_t wait_since;
@@ -314,7 +418,7 @@ struct dp_mf_merge {
 	uint64_t timeout;
 	struct dp_mf_merge_stats st;
 	uint32_t next[DP_MF_MAX_SLOTS]; /* Merge counter of each slot. */
-	struct merge_q q[DP_MF_MAX_WORKERS];
+	struct merge_q q[DP_MF_MAX_WORKERS + 1];
 };
 
 struct dp_mf_merge *
@@ -322,7 +426,7 @@ dp_mf_merge_create(struct rte_ring *const *out, uint16_t n_workers, uint64_t tim
 {
 	struct dp_mf_merge *mg;
 
-	if (out == NULL || n_workers == 0 || n_workers > DP_MF_MAX_WORKERS) {
+	if (out == NULL || n_workers == 0 || n_workers > DP_MF_MAX_WORKERS + 1) {
 		errno = EINVAL;
 		return NULL;
 	}
@@ -365,7 +469,9 @@ merge_start(struct dp_mf_merge *mg, struct merge_q *q, uint16_t slot, uint32_t i
 			q->waiting = true;
 			q->wait_since = now;
 		}
-		if (mg->timeout == 0 || now - q->wait_since < mg->timeout) {
+		uint64_t timeout = __atomic_load_n(&mg->timeout, __ATOMIC_RELAXED);
+
+		if (timeout == 0 || now - q->wait_since < timeout) {
 			mg->st.blocked_polls++;
 			return false;
 		}
@@ -385,12 +491,15 @@ static uint16_t
 merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, uint16_t n,
 	   uint64_t now)
 {
-	uint16_t got = 0;
+	uint16_t got = 0, head0 = q->head;
+	uint64_t done = 0;
 
 	while (got < n) {
 		void *e;
 
 		if (q->head == q->tail) {
+			done += (uint64_t)(q->head - head0);
+			head0 = 0;
 			q->head = 0;
 			q->tail = (uint16_t)rte_ring_sc_dequeue_burst(q->ring, q->buf, DP_MF_STAGE,
 								      NULL);
@@ -424,6 +533,9 @@ merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, ui
 		}
 		pkts[got++] = e;
 	}
+	done += (uint64_t)(q->head - head0);
+	if (done != 0)
+		__atomic_store_n(&q->consumed, q->consumed + done, __ATOMIC_RELEASE);
 	return got;
 }
 
@@ -450,6 +562,18 @@ const struct dp_mf_merge_stats *
 dp_mf_merge_stats(const struct dp_mf_merge *mg)
 {
 	return &mg->st;
+}
+
+void
+dp_mf_merge_set_timeout(struct dp_mf_merge *mg, uint64_t timeout)
+{
+	__atomic_store_n(&mg->timeout, timeout, __ATOMIC_RELAXED);
+}
+
+uint64_t
+dp_mf_merge_consumed(const struct dp_mf_merge *mg, uint16_t w)
+{
+	return __atomic_load_n(&mg->q[w].consumed, __ATOMIC_ACQUIRE);
 }
 
 void

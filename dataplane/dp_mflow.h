@@ -57,11 +57,18 @@ enum dp_mf_pick {
 	DP_MF_PICK_LEAST,  /**< The worker whose input ring holds the fewest entries. */
 };
 
-/** Where a packet of a batch belongs; stored in an mbuf dynfield. */
+/**
+ * Where a packet of a batch belongs, and its place in its flow; stored in an
+ * mbuf dynfield. The dispatcher writes flow and seq for every packet it
+ * dispatches, so that the merge side can check per-flow order; id and slot
+ * are only meaningful for packets of a batch.
+ */
 struct dp_mf_tag {
 	uint32_t id;   /**< Batch ID within the slot. */
 	uint16_t slot; /**< Elephant slot. */
 	uint16_t pad;
+	uint32_t flow; /**< The flow's hash, 0 when the packet is not checked. */
+	uint32_t seq;  /**< Dispatch order, increasing across all flows (wrapping). */
 };
 
 /**
@@ -175,6 +182,50 @@ unsigned int dp_mf_split_flush(struct dp_mf_split *sp);
 const struct dp_mf_split_stats *dp_mf_split_stats(const struct dp_mf_split *sp);
 
 /**
+ * Change the workers batches and mice are spread over, the batch size and
+ * the pick policy. Only valid with no batch open (after dp_mf_split_close()
+ * of every slot); the pipeline calls it once everything in flight has been
+ * merged.
+ *
+ * @param n_active
+ *   Workers to use, 1 .. the number given to dp_mf_split_create().
+ * @return
+ *   0, -EINVAL for bad values, -EBUSY while a batch is open.
+ */
+int dp_mf_split_set(struct dp_mf_split *sp, uint16_t n_active, uint32_t batch_size,
+		    enum dp_mf_pick pick);
+
+/**
+ * Free every slot without sending barriers, keeping each slot's next batch
+ * ID so that the merger's counters stay in step. Only valid once nothing is
+ * in flight (the barriers would have nothing to order against).
+ *
+ * @return
+ *   The number of slots that were in use.
+ */
+unsigned int dp_mf_split_release_all(struct dp_mf_split *sp);
+
+/** @return the entries staged and not yet on a ring. */
+unsigned int dp_mf_split_staged(const struct dp_mf_split *sp);
+
+/**
+ * @return true if every active worker can stage @p n more packets, so that
+ *   a burst of @p n can be dispatched without dropping any (the dispatcher
+ *   leaves packets in the RX ring otherwise).
+ */
+bool dp_mf_split_has_room(struct dp_mf_split *sp, unsigned int n);
+
+/**
+ * @return the entries (packets and markers) put on worker @p w's ring so far;
+ *   once the worker has taken and passed on as many, nothing of it is in
+ *   flight.
+ */
+uint64_t dp_mf_split_sent(const struct dp_mf_split *sp, uint16_t w);
+
+/** @return the number of active workers. */
+uint16_t dp_mf_split_active(const struct dp_mf_split *sp);
+
+/**
  * Set the next batch ID of a slot (tests use it to start near wrap-around).
  * Only valid before the slot is used; the merger must be told the same.
  */
@@ -200,7 +251,8 @@ struct dp_mf_merge;
  * @param out
  *   The output ring of each worker (single consumer: this merger).
  * @param n_workers
- *   As for the dispatcher.
+ *   As for the dispatcher, plus at most one ring that carries no batches
+ *   (the pipeline's own output when merging happens on another lcore).
  * @param timeout
  *   How long a ring may wait for an earlier batch before the merger skips
  *   it, in the caller's clock (TSC); 0 never skips.
@@ -229,6 +281,20 @@ uint16_t dp_mf_merge_poll(struct dp_mf_merge *mg, struct rte_mbuf **pkts, uint16
 
 /** @return the merger's counters. */
 const struct dp_mf_merge_stats *dp_mf_merge_stats(const struct dp_mf_merge *mg);
+
+/**
+ * @return the entries (packets and markers) taken off ring @p w so far and
+ *   dealt with: delivered, dropped as late, or consumed as markers. Once it
+ *   equals what the producer put on the ring, nothing of the ring is in
+ *   flight. Safe to read from another thread.
+ */
+uint64_t dp_mf_merge_consumed(const struct dp_mf_merge *mg, uint16_t w);
+
+/**
+ * Change the stall timeout; may be called from another thread (the new
+ * value is picked up at the next wait).
+ */
+void dp_mf_merge_set_timeout(struct dp_mf_merge *mg, uint64_t timeout);
 
 /** Set a slot's merge counter (pairs with dp_mf_split_set_next()). */
 void dp_mf_merge_set_next(struct dp_mf_merge *mg, uint16_t slot, uint32_t id);

@@ -57,31 +57,97 @@ pool_get(struct dp *dp, int node)
 	return dp->pools[node];
 }
 
+/* Allocate the state of an lcore on its NUMA node. */
+static struct dp_lcore *
+lcore_new(struct dp *dp, unsigned int lcore, enum dp_role role, uint16_t index)
+{
+	struct dp_lcore *lc =
+		rte_zmalloc_socket("dp_lcore", sizeof(*lc), RTE_CACHE_LINE_SIZE, lcore_node(lcore));
+
+	if (lc == NULL)
+		return NULL;
+	lc->dp = dp;
+	lc->lcore_id = lcore;
+	lc->role = (uint8_t)role;
+	lc->index = index;
+	return lc;
+}
+
+static bool
+lcore_usable(unsigned int lcore)
+{
+	return lcore < RTE_MAX_LCORE && rte_lcore_is_enabled(lcore);
+}
+
 int
 dp_init(struct dp *dp, const struct dp_params *p)
 {
-	unsigned int lcore;
+	const struct dp_lcore_map *map = &p->map;
+	unsigned int lcore, merge;
 	int node;
 
 	if (p->burst == 0 || p->burst > DP_BURST_MAX || p->drain_us == 0 || p->rxd == 0 ||
-	    p->txd == 0 || p->mbufs == 0)
+	    p->txd == 0 || p->mbufs == 0 || map->n_workers > DP_MF_MAX_WORKERS)
 		return -EINVAL;
 	dp->p = *p;
-	/* The datapath runs on the first worker lcore, or on the main lcore alone. */
-	lcore = rte_get_next_lcore(-1, 1, 0);
-	if (lcore >= RTE_MAX_LCORE)
-		lcore = rte_get_main_lcore();
+	lcore = map->dispatch;
+	if (!map->has_dispatch) {
+		/* The first worker lcore no other role takes, or the main lcore alone. */
+		RTE_LCORE_FOREACH_WORKER (lcore) {
+			bool taken = map->has_merge && lcore == map->merge;
+
+			for (uint16_t w = 0; w < map->n_workers; w++)
+				taken = taken || map->workers[w] == lcore;
+			if (!taken)
+				break;
+		}
+		if (lcore >= RTE_MAX_LCORE)
+			lcore = rte_get_main_lcore();
+	}
+	merge = map->has_merge ? map->merge : lcore;
+	if (!lcore_usable(lcore) || !lcore_usable(merge)) {
+		DP_LOG(ERR, "dispatch lcore %u or merge lcore %u is not in the EAL lcore list",
+		       lcore, merge);
+		return -EINVAL;
+	}
+	for (uint16_t w = 0; w < map->n_workers; w++) {
+		unsigned int wl = map->workers[w];
+
+		if (!lcore_usable(wl) || wl == lcore || wl == merge) {
+			DP_LOG(ERR,
+			       "worker lcore %u is not in the EAL lcore list or has another role",
+			       wl);
+			return -EINVAL;
+		}
+		for (uint16_t v = 0; v < w; v++)
+			if (map->workers[v] == wl) {
+				DP_LOG(ERR, "worker lcore %u is listed twice", wl);
+				return -EINVAL;
+			}
+	}
 	node = lcore_node(lcore);
-	dp->lc = rte_zmalloc_socket("dp_lcore", sizeof(*dp->lc), RTE_CACHE_LINE_SIZE, node);
+	dp->lc = lcore_new(dp, lcore, DP_ROLE_DISPATCH, 0);
 	dp->snap = rte_zmalloc_socket("dp_snap", sizeof(*dp->snap), RTE_CACHE_LINE_SIZE, node);
 	if (dp->lc == NULL || dp->snap == NULL)
 		goto out_free;
-	dp->lc->lcore_id = lcore;
+	dp->mlc = merge == lcore ? dp->lc : lcore_new(dp, merge, DP_ROLE_MERGE, 0);
+	if (dp->mlc == NULL)
+		goto out_free;
+	for (uint16_t w = 0; w < map->n_workers; w++) {
+		dp->wlc[w] = lcore_new(dp, map->workers[w], DP_ROLE_WORKER, w);
+		if (dp->wlc[w] == NULL)
+			goto out_free;
+		dp->n_workers = (uint16_t)(w + 1);
+	}
 	if (numa_available() >= 0)
-		DP_LOG(INFO, "datapath on lcore %u (cpu %d, NUMA node %d of %d)", lcore,
+		DP_LOG(INFO, "dispatch on lcore %u (cpu %d, NUMA node %d of %d)", lcore,
 		       rte_lcore_to_cpu_id((int)lcore), node, numa_max_node() + 1);
 	else
-		DP_LOG(INFO, "datapath on lcore %u (no NUMA support)", lcore);
+		DP_LOG(INFO, "dispatch on lcore %u (no NUMA support)", lcore);
+	if (merge != lcore)
+		DP_LOG(INFO, "merge and TX on lcore %u", merge);
+	for (uint16_t w = 0; w < dp->n_workers; w++)
+		DP_LOG(INFO, "worker %u on lcore %u", w, dp->wlc[w]->lcore_id);
 	if (pool_get(dp, node) == NULL)
 		goto out_free;
 	return 0;
@@ -216,12 +282,13 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 	}
 	rte_eth_macaddr_get(port->port_id, &port->mac);
 
-	dp->lc->txb[idx] =
+	/* Only the merge lcore transmits (the dispatch lcore unless separate). */
+	dp->mlc->txb[idx] =
 		rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(dp->p.burst), 0, node);
-	if (dp->lc->txb[idx] == NULL)
+	if (dp->mlc->txb[idx] == NULL)
 		return -ENOMEM;
-	rte_eth_tx_buffer_init(dp->lc->txb[idx], dp->p.burst);
-	rte_eth_tx_buffer_set_err_callback(dp->lc->txb[idx], tx_buffer_error, &dp->lc->st);
+	rte_eth_tx_buffer_init(dp->mlc->txb[idx], dp->p.burst);
+	rte_eth_tx_buffer_set_err_callback(dp->mlc->txb[idx], tx_buffer_error, &dp->mlc->st);
 	DP_LOG(INFO, "%s: port %u (%s) on NUMA node %d, %u/%u descriptors, MTU %u", name,
 	       port->port_id, info.driver_name, node, rxd, txd, mtu);
 	return idx;
@@ -277,11 +344,19 @@ dp_fini(struct dp *dp)
 {
 	if (dp == NULL)
 		return;
-	if (dp->lc != NULL)
+	if (dp->mlc != NULL)
 		for (unsigned int i = 0; i < DP_MAX_PORTS; i++)
-			rte_free(dp->lc->txb[i]);
+			rte_free(dp->mlc->txb[i]);
+	if (dp->mlc != dp->lc)
+		rte_free(dp->mlc);
+	dp->mlc = NULL;
 	rte_free(dp->lc);
 	dp->lc = NULL;
+	for (unsigned int w = 0; w < dp->n_workers; w++) {
+		rte_free(dp->wlc[w]);
+		dp->wlc[w] = NULL;
+	}
+	dp->n_workers = 0;
 	rte_free(dp->snap);
 	dp->snap = NULL;
 	for (unsigned int i = 0; i < RTE_MAX_NUMA_NODES; i++) {

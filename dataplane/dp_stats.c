@@ -12,7 +12,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
-#include "dp.h"
+#include "dp_pipe_priv.h"
 
 static json_t *
 counters_json(const struct vx_stats *st, bool drops)
@@ -46,8 +46,53 @@ lcore_cpu_ns(const struct dp_lcore *lc)
 	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* Every lcore with a role, dispatch first. */
+static unsigned int
+lcores_list(const struct dp *dp, const struct dp_lcore **all)
+{
+	unsigned int n = 0;
+
+	all[n++] = dp->lc;
+	if (dp->mlc != NULL && dp->mlc != dp->lc)
+		all[n++] = dp->mlc;
+	for (uint16_t w = 0; w < dp->n_workers; w++)
+		all[n++] = dp->wlc[w];
+	return n;
+}
+
+static const char *
+role_name(const struct dp *dp, const struct dp_lcore *lc)
+{
+	switch (lc->role) {
+	case DP_ROLE_WORKER:
+		return "worker";
+	case DP_ROLE_MERGE:
+		return "merge";
+	default:
+		if (dp->pipe == NULL)
+			return "rtc";
+		return dp->mlc == dp->lc ? "dispatch+merge" : "dispatch";
+	}
+}
+
+/* The sum of every lcore's counters. */
+static void
+totals(const struct dp *dp, struct vx_stats *sum)
+{
+	const struct dp_lcore *all[DP_MF_MAX_WORKERS + 2];
+	unsigned int n = lcores_list(dp, all);
+
+	memset(sum, 0, sizeof(*sum));
+	for (unsigned int i = 0; i < n; i++) {
+		for (unsigned int d = 0; d < VX_DROP__MAX; d++)
+			sum->drop[d] += all[i]->st.drop[d];
+		for (unsigned int k = 0; k < VX_STAT__MAX; k++)
+			sum->stat[k] += all[i]->st.stat[k];
+	}
+}
+
 static json_t *
-lcore_json(const struct dp_lcore *lc)
+lcore_json(const struct dp *dp, const struct dp_lcore *lc)
 {
 	uint64_t now = lc->stop_tsc != 0 ? lc->stop_tsc : rte_rdtsc(), hz = rte_get_tsc_hz();
 	double wall = lc->start_tsc != 0 ? (double)(now - lc->start_tsc) / (double)hz : 0;
@@ -55,6 +100,9 @@ lcore_json(const struct dp_lcore *lc)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "lcore", json_integer(lc->lcore_id));
+	json_object_set_new(o, "role", json_string(role_name(dp, lc)));
+	json_object_set_new(o, "pkts", json_integer((json_int_t)lc->pkts));
+	json_object_set_new(o, "busy_cycles", json_integer((json_int_t)lc->busy_tsc));
 	json_object_set_new(
 		o, "busy_pct",
 		json_real(wall > 0 ? 100.0 * (double)lc->busy_tsc / (double)hz / wall : 0));
@@ -144,6 +192,85 @@ neigh_json(const struct dp *dp)
 	return a;
 }
 
+/* The pipeline's settings and counters. Read from the control thread: plain loads of counters. */
+static json_t *
+mflow_json(const struct dp *dp)
+{
+	const struct dp_pipe *pp = dp->pipe;
+	json_t *o = json_object(), *sp, *mg, *fl, *qs;
+	struct dp_mf_conf c;
+
+	dp_mf_conf_get(dp, &c);
+	json_object_set_new(o, "mode", json_string(dp_mode_name(c.mode)));
+	json_object_set_new(o, "workers", json_integer(dp->n_workers != 0 ? c.workers : 0));
+	json_object_set_new(o, "worker_lcores", json_integer(dp->n_workers));
+	json_object_set_new(o, "batch_size", json_integer(c.batch_size));
+	json_object_set_new(o, "pick", json_string(c.pick == DP_MF_PICK_LEAST ? "least" : "rr"));
+	json_object_set_new(o, "merge_timeout_us", json_integer(c.merge_timeout_us));
+	json_object_set_new(o, "reconfig_errors", json_integer((json_int_t)dp->mf_refused));
+	if (pp == NULL)
+		return o;
+	json_object_set_new(o, "reconfigs", json_integer((json_int_t)pp->reconfigs));
+	json_object_set_new(o, "drain_timeouts", json_integer((json_int_t)pp->reconfig_errors));
+	json_object_set_new(
+		o, "quiesce_us_max",
+		json_real((double)pp->quiesce_tsc_max * 1e6 / (double)rte_get_tsc_hz()));
+	json_object_set_new(o, "backpressure", json_integer((json_int_t)pp->backpressure));
+	json_object_set_new(o, "owner_pkts", json_integer((json_int_t)pp->owner_pkts));
+	json_object_set_new(o, "elephants", json_integer(pp->n_open));
+	{
+		const struct dp_mf_split_stats *ss = dp_mf_split_stats(pp->sp);
+
+		sp = json_object();
+		json_object_set_new(sp, "batches", json_integer((json_int_t)ss->batches));
+		json_object_set_new(sp, "barriers", json_integer((json_int_t)ss->barriers));
+		json_object_set_new(sp, "mice", json_integer((json_int_t)ss->mice));
+		json_object_set_new(sp, "split", json_integer((json_int_t)ss->split));
+		json_object_set_new(sp, "ring_full", json_integer((json_int_t)ss->ring_full));
+		json_object_set_new(o, "split", sp);
+	}
+	{
+		const struct dp_mf_merge_stats *ms = dp_mf_merge_stats(pp->mg);
+
+		mg = json_object();
+		json_object_set_new(mg, "merged", json_integer((json_int_t)ms->merged));
+		json_object_set_new(mg, "skipped", json_integer((json_int_t)ms->skipped));
+		json_object_set_new(mg, "late", json_integer((json_int_t)ms->late));
+		json_object_set_new(mg, "delivered", json_integer((json_int_t)ms->delivered));
+		json_object_set_new(mg, "blocked_polls",
+				    json_integer((json_int_t)ms->blocked_polls));
+		json_object_set_new(mg, "ooo", json_integer((json_int_t)pp->ooo));
+		json_object_set_new(o, "merge", mg);
+	}
+	{
+		const struct dp_fl_stats *fs = dp_fl_stats(pp->fl);
+
+		/* Counts of the detector in force; a change starts a new one. */
+		fl = json_object();
+		json_object_set_new(fl, "promoted", json_integer((json_int_t)fs->promoted));
+		json_object_set_new(fl, "demoted", json_integer((json_int_t)fs->demoted));
+		json_object_set_new(fl, "evicted", json_integer((json_int_t)fs->evicted));
+		json_object_set_new(fl, "untracked", json_integer((json_int_t)fs->untracked));
+		json_object_set_new(o, "flows", fl);
+	}
+	qs = json_array();
+	for (uint16_t w = 0; w < dp->n_workers; w++) {
+		json_t *q = json_object();
+
+		json_object_set_new(q, "worker", json_integer(w));
+		json_object_set_new(q, "lcore", json_integer(dp->wlc[w]->lcore_id));
+		json_object_set_new(q, "active",
+				    json_boolean(c.mode != DP_MODE_RTC && w < c.workers));
+		json_object_set_new(q, "in_depth", json_integer(rte_ring_count(pp->in[w])));
+		json_object_set_new(q, "out_depth", json_integer(rte_ring_count(pp->out[w])));
+		json_object_set_new(q, "owner_requests",
+				    json_integer(vx_worker_pending(dp->wlc[w]->vw)));
+		json_array_append_new(qs, q);
+	}
+	json_object_set_new(o, "queues", qs);
+	return o;
+}
+
 json_t *
 dp_stats_json(struct dp *dp)
 {
@@ -170,11 +297,19 @@ dp_stats_json(struct dp *dp)
 					     lc->start_tsc) /
 					    (double)rte_get_tsc_hz()
 				  : 0));
-	/* A single datapath lcore today: the totals are its counters. */
-	json_object_set_new(root, "drops", counters_json(&lc->st, true));
-	json_object_set_new(root, "stats", counters_json(&lc->st, false));
-	json_array_append_new(lcores, lcore_json(lc));
+	{
+		const struct dp_lcore *all[DP_MF_MAX_WORKERS + 2];
+		unsigned int n = lcores_list(dp, all);
+		struct vx_stats sum;
+
+		totals(dp, &sum);
+		json_object_set_new(root, "drops", counters_json(&sum, true));
+		json_object_set_new(root, "stats", counters_json(&sum, false));
+		for (unsigned int i = 0; i < n; i++)
+			json_array_append_new(lcores, lcore_json(dp, all[i]));
+	}
 	json_object_set_new(root, "lcores", lcores);
+	json_object_set_new(root, "mflow", mflow_json(dp));
 	json_object_set_new(root, "ports", ports_json(dp));
 	if (json_object_get(root, "snapshot") == NULL) {
 		json_object_set_new(root, "fdb_count", json_integer(dp->snap->fdb_total));
@@ -216,9 +351,12 @@ out_json:
 void
 dp_stats_print(struct dp *dp, FILE *f)
 {
-	const struct dp_lcore *lc = dp->lc;
 	json_t *root = dp_stats_json(dp);
-	json_t *l0 = root != NULL ? json_array_get(json_object_get(root, "lcores"), 0) : NULL;
+	json_t *lcs = root != NULL ? json_object_get(root, "lcores") : NULL, *l, *mf;
+	struct vx_stats sum, *lcst = &sum;
+	size_t li;
+
+	totals(dp, &sum);
 
 	fprintf(f, "\n%-22s %14s %14s %10s %10s %10s\n", "port", "rx_pkts", "tx_pkts", "missed",
 		"rx_err", "tx_err");
@@ -234,19 +372,47 @@ dp_stats_print(struct dp *dp, FILE *f)
 	}
 	fprintf(f, "\n%-22s %14s\n", "counter", "value");
 	for (unsigned int i = 0; i < VX_STAT__MAX; i++)
-		if (lc->st.stat[i] != 0)
-			fprintf(f, "%-22s %14" PRIu64 "\n", vx_stat_names[i], lc->st.stat[i]);
+		if (lcst->stat[i] != 0)
+			fprintf(f, "%-22s %14" PRIu64 "\n", vx_stat_names[i], lcst->stat[i]);
 	fprintf(f, "\n%-22s %14s  %s\n", "drop", "count", "reason");
 	for (unsigned int i = 0; i < VX_DROP__MAX; i++)
-		if (lc->st.drop[i] != 0)
-			fprintf(f, "%-22s %14" PRIu64 "  %s\n", vx_drop_names[i], lc->st.drop[i],
+		if (lcst->drop[i] != 0)
+			fprintf(f, "%-22s %14" PRIu64 "  %s\n", vx_drop_names[i], lcst->drop[i],
 				vx_drop_descs[i]);
-	if (l0 != NULL)
+	fprintf(f, "\n");
+	json_array_foreach (lcs, li, l) {
 		fprintf(f,
-			"\nlcore %u: busy %.1f%%, cpu %.1f%%, idle sleeps %" JSON_INTEGER_FORMAT
+			"lcore %" JSON_INTEGER_FORMAT
+			" (%s): busy %.1f%%, cpu %.1f%%, packets %" JSON_INTEGER_FORMAT
+			", idle sleeps %" JSON_INTEGER_FORMAT "\n",
+			json_integer_value(json_object_get(l, "lcore")),
+			json_string_value(json_object_get(l, "role")),
+			json_real_value(json_object_get(l, "busy_pct")),
+			json_real_value(json_object_get(l, "cpu_pct")),
+			json_integer_value(json_object_get(l, "pkts")),
+			json_integer_value(json_object_get(l, "idle_sleeps")));
+	}
+	mf = root != NULL ? json_object_get(root, "mflow") : NULL;
+	if (dp->pipe != NULL && mf != NULL) {
+		json_t *sp = json_object_get(mf, "split"), *mg = json_object_get(mf, "merge");
+
+		fprintf(f,
+			"mflow: mode %s, workers %" JSON_INTEGER_FORMAT
+			", batch %" JSON_INTEGER_FORMAT ", split %" JSON_INTEGER_FORMAT
+			" pkts in %" JSON_INTEGER_FORMAT " batches, merged %" JSON_INTEGER_FORMAT
+			", skipped %" JSON_INTEGER_FORMAT ", late %" JSON_INTEGER_FORMAT
+			", out of order %" JSON_INTEGER_FORMAT ", reconfigs %" JSON_INTEGER_FORMAT
 			"\n",
-			lc->lcore_id, json_real_value(json_object_get(l0, "busy_pct")),
-			json_real_value(json_object_get(l0, "cpu_pct")),
-			json_integer_value(json_object_get(l0, "idle_sleeps")));
+			json_string_value(json_object_get(mf, "mode")),
+			json_integer_value(json_object_get(mf, "workers")),
+			json_integer_value(json_object_get(mf, "batch_size")),
+			json_integer_value(json_object_get(sp, "split")),
+			json_integer_value(json_object_get(sp, "batches")),
+			json_integer_value(json_object_get(mg, "merged")),
+			json_integer_value(json_object_get(mg, "skipped")),
+			json_integer_value(json_object_get(mg, "late")),
+			json_integer_value(json_object_get(mg, "ooo")),
+			json_integer_value(json_object_get(mf, "reconfigs")));
+	}
 	json_decref(root);
 }

@@ -30,6 +30,7 @@
 
 static volatile sig_atomic_t sig_quit;
 static volatile sig_atomic_t sig_dump;
+static volatile sig_atomic_t sig_reload;
 
 struct app {
 	const char *config_path;
@@ -45,6 +46,8 @@ on_signal(int sig)
 {
 	if (sig == SIGUSR1)
 		sig_dump = 1;
+	else if (sig == SIGHUP)
+		sig_reload = 1;
 	else
 		sig_quit = 1;
 }
@@ -58,7 +61,8 @@ usage(FILE *f)
 		   "  --stats-file PATH     write counters as JSON there (overrides stats.file)\n"
 		   "  --stats-interval SEC  rewrite the stats file every SEC seconds\n"
 		   "  --check               validate the configuration and exit\n"
-		   "Signals: SIGINT/SIGTERM stop, SIGUSR1 writes the stats file.\n");
+		   "Signals: SIGINT/SIGTERM stop, SIGUSR1 writes the stats file, SIGHUP\n"
+		   "re-reads the config file and applies the run-time part of \"mflow\".\n");
 }
 
 /* Parse the arguments after "--". Returns 0, or an exit code. */
@@ -124,6 +128,43 @@ parse_app_args(struct app *app, int argc, char **argv)
 	return 0;
 }
 
+/* The run-time part of the mflow section, as the dataplane takes it. */
+static void
+mf_conf_from(const struct ctl_mflow_cfg *m, struct dp_mf_conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->mode = m->mode == CTL_MF_MICROFLOW ? DP_MODE_MICROFLOW
+		  : m->mode == CTL_MF_PINNED  ? DP_MODE_PINNED
+					      : DP_MODE_RTC;
+	c->pick = m->pick == CTL_MF_PICK_LEAST ? DP_MF_PICK_LEAST : DP_MF_PICK_RR;
+	c->workers = m->workers;
+	c->batch_size = m->batch_size;
+	c->merge_timeout_us = m->merge_timeout_us;
+	c->window_us = m->elephant.window_us;
+	c->promote_pkts = m->elephant.promote_pkts;
+	c->promote_bytes = m->elephant.promote_bytes;
+	c->demote_pkts = m->elephant.demote_pkts;
+	c->demote_bytes = m->elephant.demote_bytes;
+	c->promote_windows = m->elephant.promote_windows;
+	c->demote_windows = m->elephant.demote_windows;
+}
+
+/* The lcore roles of the mflow section. */
+static void
+lcore_map_from(const struct ctl_mflow_cfg *m, struct dp_lcore_map *map)
+{
+	memset(map, 0, sizeof(*map));
+	map->has_dispatch = m->dispatch_lcore >= 0;
+	map->dispatch = map->has_dispatch ? (unsigned int)m->dispatch_lcore : 0;
+	map->has_merge = m->merge_lcore >= 0;
+	map->merge = map->has_merge ? (unsigned int)m->merge_lcore : 0;
+	map->n_workers = m->n_worker_lcores;
+	for (uint16_t i = 0; i < m->n_worker_lcores; i++)
+		map->workers[i] = m->worker_lcores[i];
+	map->ring_size = m->ring_size;
+	map->flow_entries = m->elephant.table_size;
+}
+
 /* Build the VxLAN instance and open every port. Returns 0 or -errno. */
 static int
 setup(struct app *app)
@@ -143,6 +184,9 @@ setup(struct app *app)
 	};
 	struct vx_params vp = {0};
 	uint64_t hz = rte_get_tsc_hz();
+
+	lcore_map_from(&cfg->mflow, &dpp.map);
+	mf_conf_from(&cfg->mflow, &dpp.mf);
 	char ip[INET6_ADDRSTRLEN];
 	int rc, idx;
 
@@ -240,6 +284,11 @@ setup(struct app *app)
 			return rc;
 		}
 	}
+	rc = dp_pipe_create(dp);
+	if (rc < 0) {
+		LOG(ERR, "mflow: cannot create the pipeline: %s", strerror(-rc));
+		return rc;
+	}
 	return 0;
 }
 
@@ -255,6 +304,48 @@ write_stats(struct app *app)
 		LOG(WARNING, "cannot write %s: %s", app->stats_file, strerror(-rc));
 }
 
+/*
+ * SIGHUP: re-read the config file and apply what may change at run time.
+ * A file that does not parse, or that changes anything else, is refused
+ * and nothing changes.
+ */
+static void
+reload(struct app *app)
+{
+	struct ctl_config next;
+	struct dp_mf_conf c;
+	char err[CTL_ERR_LEN];
+	int rc;
+
+	rc = ctl_config_load(app->config_path, &next, err, sizeof(err));
+	if (rc < 0) {
+		LOG(ERR, "reload refused: %s", err);
+		goto out_count;
+	}
+	rc = ctl_config_reload_check(&app->cfg, &next, err, sizeof(err));
+	if (rc < 0) {
+		LOG(ERR, "reload refused: %s", err);
+		goto out_free;
+	}
+	mf_conf_from(&next.mflow, &c);
+	rc = dp_mf_reconfigure(&app->dp, &c, 2000);
+	if (rc < 0) {
+		LOG(ERR, "reload refused: mflow: %s", strerror(-rc));
+		goto out_free;
+	}
+	/* The new file is now the reference for the next reload. */
+	ctl_config_free(&app->cfg);
+	app->cfg = next;
+	LOG(NOTICE, "reconfigured: mode %s workers %u batch %u pick %s", dp_mode_name(c.mode),
+	    c.workers, c.batch_size, c.pick == DP_MF_PICK_LEAST ? "least" : "rr");
+	return;
+
+out_free:
+	ctl_config_free(&next);
+out_count:
+	app->dp.mf_refused++;
+}
+
 /* Serve signals and the stats timer until asked to stop. */
 static void *
 control_loop(void *arg)
@@ -265,6 +356,10 @@ control_loop(void *arg)
 	while (!sig_quit) {
 		uint64_t now = rte_get_timer_cycles();
 
+		if (sig_reload) {
+			sig_reload = 0;
+			reload(app);
+		}
 		if (sig_dump) {
 			sig_dump = 0;
 			write_stats(app);
@@ -285,7 +380,6 @@ main(int argc, char **argv)
 	static struct app app;
 	char err[CTL_ERR_LEN];
 	struct sigaction sa = {.sa_handler = on_signal};
-	unsigned int lcore;
 	int sep, rc, ret = 1;
 
 	/* First, so that a signal sent early is never fatal. */
@@ -293,6 +387,7 @@ main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 
 	for (sep = 1; sep < argc; sep++)
 		if (strcmp(argv[sep], "--") == 0)
@@ -333,24 +428,33 @@ main(int argc, char **argv)
 	LOG(INFO, "running: %u ports, %u VNIs, %u VTEPs, %u endpoints", app.dp.n_ports,
 	    app.dp.vx->n_vnis, app.dp.vx->n_vteps, app.dp.vx->n_eps);
 
-	lcore = app.dp.lc->lcore_id;
-	if (lcore == rte_get_main_lcore()) {
+	{
+		struct dp_mf_conf c;
+
+		dp_mf_conf_get(&app.dp, &c);
+		LOG(INFO, "mflow: mode %s, %u worker lcores (%u active), batch %u",
+		    dp_mode_name(c.mode), app.dp.n_workers, app.dp.n_workers != 0 ? c.workers : 0,
+		    c.batch_size);
+	}
+	rc = dp_launch(&app.dp);
+	if (rc < 0)
+		goto out_ports;
+	if (dp_main_has_role(&app.dp)) {
 		pthread_t tid;
 
-		dp_launched(&app.dp);
 		rc = rte_ctrl_thread_create(&tid, "mflowd-ctl", NULL, control_loop, &app);
 		if (rc != 0) {
 			LOG(ERR, "cannot start the control thread: %s", strerror(rc));
+			__atomic_store_n(&app.dp.quit, true, __ATOMIC_RELEASE);
+			dp_wait(&app.dp);
 			goto out_ports;
 		}
-		dp_loop(&app.dp);
+		dp_run_main(&app.dp);
 		pthread_join(tid, NULL);
 	} else {
-		dp_launched(&app.dp);
-		rte_eal_remote_launch(dp_loop, &app.dp, lcore);
 		control_loop(&app);
-		rte_eal_wait_lcore(lcore);
 	}
+	dp_wait(&app.dp);
 	LOG(INFO, "stopping");
 	write_stats(&app);
 	dp_stats_print(&app.dp, stdout);
@@ -358,6 +462,7 @@ main(int argc, char **argv)
 	ret = 0;
 
 out_ports:
+	dp_pipe_destroy(&app.dp);
 	dp_ports_close(&app.dp);
 	vx_destroy(app.dp.vx);
 	dp_fini(&app.dp);

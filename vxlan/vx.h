@@ -6,9 +6,19 @@
  * dataplane calls.
  *
  * Threading. A struct vx_inst is built on the control path before the
- * datapath starts. Afterwards exactly one lcore (the one that polls the
- * underlay port) calls the burst and timer functions; it is the only writer
- * of the FDB and the neighbour table. Other threads only read counters.
+ * datapath starts; afterwards its configuration (VNIs, VTEPs, endpoints)
+ * never changes. One lcore, the owner, is the only writer of the FDB and
+ * the neighbour table: it calls vx_underlay_input(), vx_endpoint_input(),
+ * vx_timer() and vx_worker_drain(). Any number of worker lcores may call
+ * vx_underlay_input_w() and vx_endpoint_input_w() at the same time, each
+ * with its own struct vx_worker, struct vx_out and struct vx_stats. Workers
+ * take no lock: they read the FDB through a sequence counter and the
+ * neighbour entries through one atomic word per entry (vx_neigh.pub), and
+ * they never write either table except for the time stamp of an FDB entry
+ * they see again. Whatever needs a write (learning a new or moved MAC) or
+ * the owner's state (ARP, ND and echo from the underlay, next hops that are
+ * not resolved) goes to the owner as a request on the worker's ring, which
+ * the owner applies in vx_worker_drain(). Other threads only read counters.
  *
  * Mbuf ownership. Every burst function takes ownership of the mbufs it is
  * given. Each mbuf either ends up in the caller's struct vx_out (the caller
@@ -226,13 +236,30 @@ struct vx_fdb *vx_fdb_create(uint32_t max_entries, int socket);
 void vx_fdb_destroy(struct vx_fdb *fdb);
 
 /**
- * Find the entry of a MAC in a VNI.
+ * Find the entry of a MAC in a VNI. Only the thread that writes the FDB (the
+ * owner lcore) may call this while the datapath runs; other lcores use
+ * vx_fdb_lookup_copy().
  *
  * @return
  *   The entry, valid until the FDB is next modified, or NULL.
  */
 const struct vx_fdb_entry *vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni,
 					 const struct rte_ether_addr *mac);
+
+/**
+ * Find the entry of a MAC in a VNI from any lcore, while the owner may be
+ * changing the FDB, and copy it out. This is the lookup the worker burst
+ * functions use. It takes no lock and never waits longer than a write of
+ * the owner takes.
+ *
+ * @param copy
+ *   Receives the entry when found. Its last_seen is approximate: it may be
+ *   read after the entry was changed.
+ * @return
+ *   true if found.
+ */
+bool vx_fdb_lookup_copy(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
+			struct vx_fdb_entry *copy);
 
 /**
  * Learn that a MAC was seen behind a target.
@@ -343,13 +370,19 @@ enum vx_neigh_state {
 
 /** A next hop on the underlay. */
 struct vx_neigh {
-	struct vx_ip ip;		      /**< Its address. */
-	struct rte_ether_addr mac;	      /**< Its MAC, valid in REACHABLE, STALE and STATIC. */
-	uint8_t state;			      /**< enum vx_neigh_state. */
-	uint8_t probes;			      /**< Probes sent in the current round. */
-	uint8_t n_hold;			      /**< Packets in the hold queue. */
-	uint64_t deadline;		      /**< TSC of the next timer action. */
-	uint64_t updated;		      /**< TSC of the last confirmation. */
+	struct vx_ip ip;	   /**< Its address. */
+	struct rte_ether_addr mac; /**< Its MAC, valid in REACHABLE, STALE and STATIC. */
+	uint8_t state;		   /**< enum vx_neigh_state. */
+	uint8_t probes;		   /**< Probes sent in the current round. */
+	uint8_t n_hold;		   /**< Packets in the hold queue. */
+	uint64_t deadline;	   /**< TSC of the next timer action. */
+	uint64_t updated;	   /**< TSC of the last confirmation. */
+	/**
+	 * mac and state packed into one word (MAC in the low 48 bits as
+	 * stored in memory, state above) for worker lcores, which load it
+	 * atomically. The owner stores it after every change of either.
+	 */
+	uint64_t pub;
 	struct rte_mbuf *hold[VX_NEIGH_HOLD]; /**< Encapsulated packets waiting for the MAC. */
 };
 
@@ -532,7 +565,8 @@ int vx_neigh_add_static(struct vx_inst *vx, const struct vx_ip *ip,
 			const struct rte_ether_addr *mac);
 
 /* ------------------------------------------------------------------------- */
-/* Datapath. Called only by the lcore that owns the instance.                */
+/* Datapath. Called only by the lcore that owns the instance, except the     */
+/* worker functions (vx_*_w) further down.                                   */
 
 /**
  * Process frames received on the underlay port: ARP and neighbour
@@ -622,5 +656,124 @@ void vx_neigh_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct
 
 /** @return the name of a neighbour state. */
 const char *vx_neigh_state_name(uint8_t state);
+
+/* ------------------------------------------------------------------------- */
+/* Worker lcores (vx_worker.c).                                              */
+
+/** A worker lcore's context: its request ring to the owner. */
+struct vx_worker;
+
+/**
+ * Create the context of one worker lcore.
+ *
+ * @param vx
+ *   The instance the worker serves.
+ * @param ring_size
+ *   Size of the request ring, a power of two from 2 to 2^28; it holds
+ *   ring_size - 1 requests.
+ * @param socket
+ *   NUMA node for the ring, or -1 (SOCKET_ID_ANY).
+ * @return
+ *   The context, or NULL with errno set (EINVAL for a NULL @p vx or a bad
+ *   @p ring_size, ENOMEM).
+ */
+struct vx_worker *vx_worker_create(struct vx_inst *vx, unsigned int ring_size, int socket);
+
+/**
+ * Destroy a worker context. Packets still queued in its request ring are
+ * freed, other requests are forgotten. Neither the worker nor the owner may
+ * be using the context. NULL is accepted.
+ */
+void vx_worker_destroy(struct vx_worker *w);
+
+/**
+ * vx_underlay_input() for a worker lcore. VxLAN packets are decapsulated
+ * and delivered as on the owner, reading the FDB without writing it: a
+ * source MAC that is new or has moved is forwarded and sent to the owner as
+ * a learn request (once per MAC and burst); a known one only has its time
+ * refreshed. ARP, neighbour discovery and echo requests are handed to the
+ * owner, which answers them in vx_worker_drain(). When the request ring is
+ * full, handed-over packets are dropped (owner_ring_full) and learn
+ * requests are lost (counted in learn_req_lost).
+ *
+ * @param vx
+ *   The instance.
+ * @param w
+ *   This lcore's worker context.
+ * @param pkts
+ *   The frames; ownership passes to this function. Each ends up in @p out,
+ *   in the request ring (the owner then owns it) or freed with a drop
+ *   reason counted.
+ * @param n
+ *   How many.
+ * @param now
+ *   Current TSC.
+ * @param out
+ *   Receives decapsulated frames for endpoint ports; this lcore's own list.
+ * @param st
+ *   This lcore's counters.
+ */
+void vx_underlay_input_w(struct vx_inst *vx, struct vx_worker *w, struct rte_mbuf **pkts,
+			 uint16_t n, uint64_t now, struct vx_out *out, struct vx_stats *st);
+
+/**
+ * vx_endpoint_input() for a worker lcore. Frames to a next hop that is
+ * REACHABLE, STALE or STATIC are encapsulated and queued on @p out; frames
+ * whose next hop is in any other state are handed to the owner, which
+ * holds, probes for or drops them exactly as vx_endpoint_input() would.
+ * An endpoint with any_src_mac has new or moved source MACs sent to the
+ * owner as learn requests; a MAC statically owned elsewhere is dropped as
+ * src_mac_spoof.
+ *
+ * @param vx
+ *   The instance.
+ * @param w
+ *   This lcore's worker context.
+ * @param ep
+ *   Endpoint index.
+ * @param pkts
+ *   The frames; ownership passes to this function (as for
+ *   vx_underlay_input_w()).
+ * @param n
+ *   How many.
+ * @param now
+ *   Current TSC.
+ * @param out
+ *   Receives frames for the underlay and for other endpoints.
+ * @param st
+ *   This lcore's counters.
+ */
+void vx_endpoint_input_w(struct vx_inst *vx, struct vx_worker *w, uint16_t ep,
+			 struct rte_mbuf **pkts, uint16_t n, uint64_t now, struct vx_out *out,
+			 struct vx_stats *st);
+
+/**
+ * Apply requests of worker @p w; owner lcore only. Learn requests update
+ * the FDB (counted in fdb_learned and fdb_learn_failed); handed-over
+ * underlay frames go through ARP, ND or echo handling; handed-over
+ * encapsulated packets go to vx_neigh_output().
+ *
+ * @param vx
+ *   The instance.
+ * @param w
+ *   The worker whose ring to drain.
+ * @param max
+ *   Most requests to apply.
+ * @param now
+ *   Current TSC.
+ * @param out
+ *   Receives the owner's output: ARP and ND replies, echo replies, probes,
+ *   held packets released and handed-over packets once resolved. The
+ *   caller owns them.
+ * @param st
+ *   The owner's counters.
+ * @return
+ *   The number of requests applied.
+ */
+unsigned int vx_worker_drain(struct vx_inst *vx, struct vx_worker *w, unsigned int max,
+			     uint64_t now, struct vx_out *out, struct vx_stats *st);
+
+/** @return the number of requests waiting in the ring of @p w. */
+unsigned int vx_worker_pending(const struct vx_worker *w);
 
 #endif /* VX_H */

@@ -11,9 +11,13 @@
  * live earlier are moved back, so that every entry stays reachable from its
  * home slot by a probe sequence without holes.
  *
- * Only one thread writes the table (the datapath lcore, or the control path
- * before the datapath starts), so there is no locking. The code uses no EAL
- * service and works in any process.
+ * Only one thread writes the table (the owner lcore, or the control path
+ * before the datapath starts), so writers need no lock. Other lcores read
+ * it through the sequence counter described in vx_fdb_priv.h: every change
+ * of a slot's key, kind, target or static flag below is bracketed by
+ * vx_fdb_write_begin() and vx_fdb_write_end(), and last_seen is only ever
+ * accessed with relaxed atomics. The code uses no EAL service and works in
+ * any process.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -25,6 +29,22 @@
 #include "vx.h"
 #include "vx_fdb_priv.h"
 
+/*
+ * Copy slot @p src to @p dst field by field, so that last_seen, which other
+ * lcores may store to at any time, is accessed atomically.
+ */
+static inline void
+fdb_slot_copy(struct vx_fdb_entry *dst, const struct vx_fdb_entry *src)
+{
+	dst->mac = src->mac;
+	dst->kind = src->kind;
+	dst->is_static = src->is_static;
+	dst->vni = src->vni;
+	dst->target = src->target;
+	__atomic_store_n(&dst->last_seen, __atomic_load_n(&src->last_seen, __ATOMIC_RELAXED),
+			 __ATOMIC_RELAXED);
+}
+
 /**
  * Empty slot @p i and shift back the entries after it so that no probe
  * sequence crosses a hole.
@@ -34,12 +54,14 @@
  * least the distance from i to j. Otherwise it must stay, and the scan goes
  * on to the next entry of the cluster. Entries only ever move towards their
  * home slot, never past it, and only within the cluster that contained i.
+ * The whole shift is one write section for readers on other lcores.
  */
 static void
 fdb_remove_slot(struct vx_fdb *fdb, uint32_t i)
 {
 	uint32_t j = i;
 
+	vx_fdb_write_begin(fdb);
 	for (;;) {
 		struct vx_fdb_entry *e;
 		uint32_t h;
@@ -50,12 +72,13 @@ fdb_remove_slot(struct vx_fdb *fdb, uint32_t i)
 			break;
 		h = vx_fdb_home(fdb, e->vni, &e->mac);
 		if (((j - h) & fdb->mask) >= ((j - i) & fdb->mask)) {
-			fdb->slots[i] = *e;
+			fdb_slot_copy(&fdb->slots[i], e);
 			i = j;
 		}
 	}
-	memset(&fdb->slots[i], 0, sizeof(fdb->slots[i]));
+	fdb_slot_copy(&fdb->slots[i], &(const struct vx_fdb_entry){0});
 	fdb->count--;
+	vx_fdb_write_end(fdb);
 }
 
 static bool
@@ -126,22 +149,22 @@ vx_fdb_lookup(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_add
 	return found ? &fdb->slots[i] : NULL;
 }
 
-/* Fill the free slot @e that ends the probe sequence of (vni, mac). */
-static int
+/*
+ * Fill the free slot @e that ends the probe sequence of (vni, mac). The
+ * caller has checked the capacity and opened a write section.
+ */
+static void
 fdb_insert(struct vx_fdb *fdb, struct vx_fdb_entry *e, uint32_t vni,
 	   const struct rte_ether_addr *mac, uint8_t kind, uint16_t target, bool is_static,
 	   uint64_t now)
 {
-	if (fdb->count >= fdb->max_entries)
-		return -ENOSPC;
 	e->mac = *mac;
 	e->vni = vni;
 	e->target = target;
 	e->is_static = is_static;
-	e->last_seen = now;
+	__atomic_store_n(&e->last_seen, now, __ATOMIC_RELAXED);
 	e->kind = kind;
 	fdb->count++;
-	return 0;
 }
 
 int
@@ -159,14 +182,21 @@ vx_fdb_learn(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
 	if (found) {
 		if (e->is_static)
 			return (e->kind == kind && e->target == target) ? 0 : -EPERM;
-		e->last_seen = now;
+		__atomic_store_n(&e->last_seen, now, __ATOMIC_RELAXED);
 		if (e->kind == kind && e->target == target)
 			return 0;
+		vx_fdb_write_begin(fdb);
 		e->kind = kind;
 		e->target = target;
+		vx_fdb_write_end(fdb);
 		return 1;
 	}
-	return fdb_insert(fdb, e, vni, mac, kind, target, false, now) < 0 ? -ENOSPC : 1;
+	if (fdb->count >= fdb->max_entries)
+		return -ENOSPC;
+	vx_fdb_write_begin(fdb);
+	fdb_insert(fdb, e, vni, mac, kind, target, false, now);
+	vx_fdb_write_end(fdb);
+	return 1;
 }
 
 int
@@ -181,11 +211,17 @@ vx_fdb_add_static(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr 
 		return -EINVAL;
 	i = vx_fdb_find_slot(fdb, vni, mac, &found);
 	e = &fdb->slots[i];
-	if (!found)
-		return fdb_insert(fdb, e, vni, mac, kind, target, true, 0);
-	e->kind = kind;
-	e->target = target;
-	e->is_static = 1;
+	if (!found && fdb->count >= fdb->max_entries)
+		return -ENOSPC;
+	vx_fdb_write_begin(fdb);
+	if (!found) {
+		fdb_insert(fdb, e, vni, mac, kind, target, true, 0);
+	} else {
+		e->kind = kind;
+		e->target = target;
+		e->is_static = 1;
+	}
+	vx_fdb_write_end(fdb);
 	return 0;
 }
 
@@ -205,7 +241,9 @@ static bool
 fdb_expired(const struct vx_fdb_entry *e, uint64_t now, uint64_t max_age)
 {
 	/* An entry stamped in the future (clock skew) is not old. */
-	return !e->is_static && now > e->last_seen && now - e->last_seen > max_age;
+	uint64_t seen = __atomic_load_n(&e->last_seen, __ATOMIC_RELAXED);
+
+	return !e->is_static && now > seen && now - seen > max_age;
 }
 
 /*
@@ -279,6 +317,24 @@ vx_fdb_flush(struct vx_fdb *fdb, uint32_t vni, bool with_static)
 		c++;
 	}
 	return removed;
+}
+
+bool
+vx_fdb_lookup_copy(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
+		   struct vx_fdb_entry *copy)
+{
+	struct vx_fdb_hit h;
+
+	vx_fdb_read(fdb, vni, mac, &h);
+	if (h.kind == 0)
+		return false;
+	copy->mac = *mac;
+	copy->vni = vni;
+	copy->kind = h.kind;
+	copy->is_static = h.is_static;
+	copy->target = h.target;
+	copy->last_seen = __atomic_load_n(&fdb->slots[h.slot].last_seen, __ATOMIC_RELAXED);
+	return true;
 }
 
 unsigned int

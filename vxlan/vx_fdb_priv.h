@@ -4,6 +4,15 @@
  * FDB internals shared by vx_fdb.c and the forwarding paths, so that the
  * per-packet lookup and its prefetch inline into the burst loops. Only
  * vxlan/ may include this header.
+ *
+ * Concurrency. One lcore, the owner, writes the table. Worker lcores read
+ * it without locks through a sequence counter: the owner makes vx_fdb.seq
+ * odd before it changes any slot's key, kind, target or static flag, and
+ * even again afterwards. A reader samples an even sequence, probes and
+ * copies out what it needs, and retries if the sequence changed meanwhile.
+ * The last_seen field is outside that protocol: it is read and written with
+ * relaxed atomics by everybody, because a refresh that lands on the wrong
+ * entry (the slot was reused meanwhile) only makes that entry look younger.
  */
 #ifndef VX_FDB_PRIV_H
 #define VX_FDB_PRIV_H
@@ -11,7 +20,9 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <rte_atomic.h>
 #include <rte_hash_crc.h>
+#include <rte_pause.h>
 #include <rte_prefetch.h>
 
 #include "vx.h"
@@ -26,6 +37,7 @@ struct vx_fdb {
 	uint32_t count;		    /**< Entries in use. */
 	uint32_t max_entries;	    /**< Capacity. */
 	uint32_t age_cursor;	    /**< Next slot vx_fdb_age() examines. */
+	uint32_t seq;		    /**< Write sequence: odd while the owner changes slots. */
 	size_t slots_size;	    /**< Size of the slot array in bytes. */
 	bool numa;		    /**< The slots come from numa_alloc_onnode(), else calloc(). */
 };
@@ -126,8 +138,96 @@ vx_fdb_refresh_inline(struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_a
 
 	if (!found || e->kind != kind || e->target != target || e->is_static)
 		return false;
-	e->last_seen = now;
+	/* Worker lcores may refresh the same field concurrently. */
+	__atomic_store_n(&e->last_seen, now, __ATOMIC_RELAXED);
 	return true;
+}
+
+/** Start a change of the slots (owner only): readers will wait or retry. */
+static inline void
+vx_fdb_write_begin(struct vx_fdb *fdb)
+{
+	__atomic_store_n(&fdb->seq, fdb->seq + 1, __ATOMIC_RELAXED);
+	/* The odd sequence must be visible before any slot changes. */
+	rte_smp_wmb();
+}
+
+/** End a change of the slots (owner only). */
+static inline void
+vx_fdb_write_end(struct vx_fdb *fdb)
+{
+	/* Release: every slot change is visible before the even sequence. */
+	__atomic_store_n(&fdb->seq, fdb->seq + 1, __ATOMIC_RELEASE);
+}
+
+/** What a reader on another lcore copies out of an entry. */
+struct vx_fdb_hit {
+	uint8_t kind;	   /**< enum vx_fdb_kind, or 0 when the MAC is unknown. */
+	uint8_t is_static; /**< The entry is static. */
+	uint16_t target;   /**< Endpoint or VTEP index. */
+	uint32_t slot;	   /**< Where the entry was, for vx_fdb_touch(). */
+};
+
+/**
+ * Look (vni, mac) up from any lcore while the owner may be writing, and
+ * copy the result to @p h. Each attempt probes at most every slot once, so
+ * even a probe over slots that change under it ends; an attempt that
+ * overlapped a change is repeated.
+ */
+static inline void
+vx_fdb_read(const struct vx_fdb *fdb, uint32_t vni, const struct rte_ether_addr *mac,
+	    struct vx_fdb_hit *h)
+{
+	const uint32_t home = vx_fdb_home(fdb, vni, mac);
+
+	for (;;) {
+		uint32_t seq = __atomic_load_n(&fdb->seq, __ATOMIC_ACQUIRE);
+		uint32_t i = home, left = fdb->mask + 1;
+
+		if (unlikely(seq & 1)) {
+			rte_pause();
+			continue;
+		}
+		h->kind = 0;
+		h->is_static = 0;
+		h->target = 0;
+		h->slot = 0;
+		do {
+			const struct vx_fdb_entry *e = &fdb->slots[i];
+			uint8_t kind = e->kind;
+
+			if (kind == 0)
+				break;
+			if (e->vni == vni && rte_is_same_ether_addr(&e->mac, mac)) {
+				h->kind = kind;
+				h->is_static = e->is_static;
+				h->target = e->target;
+				h->slot = i;
+				break;
+			}
+			i = (i + 1) & fdb->mask;
+		} while (--left != 0);
+		/* The copies above must complete before the sequence is checked. */
+		rte_smp_rmb();
+		if (likely(__atomic_load_n(&fdb->seq, __ATOMIC_RELAXED) == seq))
+			return;
+	}
+}
+
+/**
+ * Refresh the entry a reader found at slot @p slot, from any lcore, if its
+ * time is more than @p gran ticks older than @p now. Skipping fresh entries
+ * keeps lcores that see the same MAC from writing one cache line per packet.
+ * If the owner moved or reused the slot meanwhile, another entry is made to
+ * look younger, which only delays its aging.
+ */
+static inline void
+vx_fdb_touch(struct vx_fdb *fdb, uint32_t slot, uint64_t now, uint64_t gran)
+{
+	uint64_t *ls = &fdb->slots[slot].last_seen;
+
+	if (now > __atomic_load_n(ls, __ATOMIC_RELAXED) + gran)
+		__atomic_store_n(ls, now, __ATOMIC_RELAXED);
 }
 
 #endif /* VX_FDB_PRIV_H */

@@ -3,6 +3,14 @@
  * The VxLAN forwarding paths: decapsulation of underlay packets towards
  * endpoints, encapsulation of endpoint frames towards remote VTEPs, local
  * switching, and flooding by head-end replication.
+ *
+ * Every path exists twice, for the owner lcore and for worker lcores
+ * (vx_*_w), from one body: the functions below take a request buffer @rb,
+ * NULL on the owner. The owner's entry points pass a constant NULL and the
+ * bodies are forced inline, so the compiler removes the worker branches from
+ * the owner's code, which stays as fast as before. With a buffer, the body
+ * reads the FDB and the neighbour table without writing them and turns
+ * whatever needs the owner into requests (see vx_worker_priv.h).
  */
 #include <string.h>
 
@@ -16,6 +24,7 @@
 #include "vx_csum_priv.h"
 #include "vx_fdb_priv.h"
 #include "vx_parse_priv.h"
+#include "vx_worker_priv.h"
 
 /* Where the UDP source port range for entropy starts (RFC 7348: 49152-65535). */
 #define VX_SPORT_BASE 0xc000
@@ -99,11 +108,12 @@ udp6_sum(const struct rte_mbuf *m, uint32_t off, uint16_t len_be, uint32_t ph)
 
 /*
  * Encapsulate one frame towards VTEP @ti in @vni and hand it to neighbour
- * output. Takes ownership of @m.
+ * output: on a worker (@rb set), a next hop without a MAC is left to the
+ * owner. Takes ownership of @m.
  */
 static inline void
-encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti, uint32_t vni, uint32_t hash,
-	  uint64_t now, struct vx_out *out, struct vx_stats *st)
+encap_one(struct vx_inst *vx, struct vx_reqbuf *rb, struct rte_mbuf *m, uint16_t ti, uint32_t vni,
+	  uint32_t hash, uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	const struct vx_vtep *t = &vx->vteps[ti];
 	const struct vx_neigh *nb;
@@ -166,6 +176,20 @@ encap_one(struct vx_inst *vx, struct rte_mbuf *m, uint16_t ti, uint32_t vni, uin
 	}
 	st->stat[VX_STAT_encap_pkts]++;
 	st->stat[VX_STAT_encap_bytes] += inner_len;
+	if (rb != NULL) {
+		/* One atomic load gives a MAC and a state that belong together. */
+		uint64_t pub = __atomic_load_n(&vx->neigh[t->nh].pub, __ATOMIC_ACQUIRE);
+		uint8_t state = vx_neigh_pub_state(pub);
+
+		if (likely(state == VX_NEIGH_REACHABLE || state == VX_NEIGH_STATIC ||
+			   state == VX_NEIGH_STALE)) {
+			vx_neigh_pub_mac(pub, hdr);
+			vx_out_push(out, vx->p.underlay_port, m, st);
+			return;
+		}
+		vx_reqbuf_pkt(rb, VX_REQ_PKT_NEIGH, m, t->nh, st);
+		return;
+	}
 	/* Fast path: a resolved next hop; vx_neigh_output() handles the rest. */
 	nb = &vx->neigh[t->nh];
 	if (likely(nb->state == VX_NEIGH_REACHABLE || nb->state == VX_NEIGH_STATIC ||
@@ -269,8 +293,9 @@ flood_decap(struct vx_inst *vx, const struct vx_vni *v, struct rte_mbuf *m, stru
 
 /* Flood an endpoint's frame to the other endpoints and every VTEP of its VNI. */
 static void
-flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v, struct rte_mbuf *m,
-	    uint32_t hash, uint64_t now, struct vx_out *out, struct vx_stats *st)
+flood_encap(struct vx_inst *vx, struct vx_reqbuf *rb, uint16_t epi, const struct vx_vni *v,
+	    struct rte_mbuf *m, uint32_t hash, uint64_t now, struct vx_out *out,
+	    struct vx_stats *st)
 {
 	unsigned int left = v->n_eps - 1u + v->n_vteps;
 
@@ -291,7 +316,7 @@ flood_encap(struct vx_inst *vx, uint16_t epi, const struct vx_vni *v, struct rte
 		struct rte_mbuf *c = --left == 0 ? m : flood_copy(vx, m, st);
 
 		if (c != NULL)
-			encap_one(vx, c, v->vteps[i], v->vni, hash, now, out, st);
+			encap_one(vx, rb, c, v->vteps[i], v->vni, hash, now, out, st);
 	}
 }
 
@@ -335,21 +360,79 @@ udp_csum_ok(const struct vx_inst *vx, const struct rte_mbuf *m, const struct vx_
 
 /*
  * What the previous packets of a burst resolved. Packets of one flow arrive
- * back to back, so most lookups repeat. Within a burst the FDB only gains or
- * updates entries in place (deletion and aging run from the timer), so the
- * cached entry pointers stay valid until the burst ends.
+ * back to back, so most lookups repeat. Lookups are cached by value: on a
+ * worker the owner may move entries at any time. A burst sees the FDB as it
+ * was at its first lookup of a MAC, as it would if it had run a moment
+ * earlier.
  */
 struct decap_cache {
-	int vi;				  /* VNI index of vni, or -1. */
-	uint32_t vni;			  /* The VNI it resolved. */
-	int ti;				  /* VTEP index that src resolved to in vni. */
-	struct vx_ip src;		  /* Outer source. */
-	bool learned;			  /* learn_mac was learned from ti in vni. */
-	struct rte_ether_addr learn_mac;  /* Last inner source learned. */
-	bool dst_valid;			  /* dst_mac and dst_e are set. */
-	struct rte_ether_addr dst_mac;	  /* Last inner destination. */
-	const struct vx_fdb_entry *dst_e; /* Its entry, NULL when unknown. */
+	int vi;				 /* VNI index of vni, or -1. */
+	uint32_t vni;			 /* The VNI it resolved. */
+	int ti;				 /* VTEP index that src resolved to in vni. */
+	struct vx_ip src;		 /* Outer source. */
+	bool learned;			 /* learn_mac was learned from ti in vni. */
+	struct rte_ether_addr learn_mac; /* Last inner source learned. */
+	bool dst_valid;			 /* dst_mac and dst_h are set. */
+	struct rte_ether_addr dst_mac;	 /* Last inner destination. */
+	struct vx_fdb_hit dst_h;	 /* Its entry; kind 0 when unknown. */
 };
+
+/*
+ * Look (vni, mac) up and copy the entry to @h (kind 0 when unknown): with
+ * the plain lookup on the owner, the only writer, and through the sequence
+ * counter on a worker.
+ */
+static __rte_always_inline void
+fdb_get(const struct vx_inst *vx, const struct vx_reqbuf *rb, uint32_t vni,
+	const struct rte_ether_addr *mac, struct vx_fdb_hit *h)
+{
+	const struct vx_fdb_entry *e;
+
+	if (rb != NULL) {
+		vx_fdb_read(vx->fdb, vni, mac, h);
+		return;
+	}
+	e = vx_fdb_lookup_inline(vx->fdb, vni, mac);
+	if (e == NULL) {
+		h->kind = 0;
+		h->is_static = 0;
+		h->target = 0;
+		return;
+	}
+	h->kind = e->kind;
+	h->is_static = e->is_static;
+	h->target = e->target;
+}
+
+/*
+ * Learning on a worker: what vx_fdb_learn() would do, without writing the
+ * FDB. A known entry with the same kind and target has its time refreshed;
+ * a new or moved MAC becomes a learn request for the owner.
+ *
+ * @return
+ *   0 if the entry exists as learned, 1 if a request was buffered, -EPERM
+ *   if a static entry with another target owns the MAC (its kind is then in
+ *   @p static_kind).
+ */
+static inline int
+learn_w(struct vx_inst *vx, struct vx_reqbuf *rb, uint32_t vni, const struct rte_ether_addr *mac,
+	uint8_t kind, uint16_t target, uint64_t now, uint8_t *static_kind, struct vx_stats *st)
+{
+	struct vx_fdb_hit h;
+
+	vx_fdb_read(vx->fdb, vni, mac, &h);
+	if (h.kind == kind && h.target == target) {
+		if (!h.is_static)
+			vx_fdb_touch(vx->fdb, h.slot, now, rb->w->touch_gran);
+		return 0;
+	}
+	if (h.kind != 0 && h.is_static) {
+		*static_kind = h.kind;
+		return -EPERM;
+	}
+	vx_reqbuf_learn(rb, vni, mac, kind, target, st);
+	return 1;
+}
 
 static inline bool
 ip_same(const struct vx_ip *a, const struct vx_ip *b)
@@ -360,11 +443,11 @@ ip_same(const struct vx_ip *a, const struct vx_ip *b)
 }
 
 /* Decapsulate one validated VxLAN packet and deliver the inner frame. */
-static inline void
-decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uint64_t now,
-	  struct decap_cache *c, struct vx_out *out, struct vx_stats *st)
+static __rte_always_inline void
+decap_one(struct vx_inst *vx, struct vx_reqbuf *rb, struct rte_mbuf *m, const struct vx_parsed *r,
+	  uint64_t now, struct decap_cache *c, struct vx_out *out, struct vx_stats *st)
 {
-	const struct vx_fdb_entry *e;
+	struct vx_fdb_hit h;
 	const struct rte_ether_hdr *eth;
 	const struct vx_vni *v;
 	int vi, ti, rc;
@@ -412,8 +495,13 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 	}
 	/* The flow's first packet in this burst learned it with the same time. */
 	if (!c->learned || !rte_is_same_ether_addr(&c->learn_mac, &eth->src_addr)) {
-		if (likely(vx_fdb_refresh_inline(vx->fdb, r->vni, &eth->src_addr, VX_FDB_REMOTE,
-						 (uint16_t)ti, now)))
+		uint8_t static_kind = 0;
+
+		if (rb != NULL)
+			rc = learn_w(vx, rb, r->vni, &eth->src_addr, VX_FDB_REMOTE, (uint16_t)ti,
+				     now, &static_kind, st);
+		else if (likely(vx_fdb_refresh_inline(vx->fdb, r->vni, &eth->src_addr,
+						      VX_FDB_REMOTE, (uint16_t)ti, now)))
 			rc = 0;
 		else
 			rc = vx_fdb_learn(vx->fdb, r->vni, &eth->src_addr, VX_FDB_REMOTE,
@@ -421,14 +509,19 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 		c->learned = false;
 		if (unlikely(rc != 0)) {
 			if (rc == 1) {
-				st->stat[VX_STAT_fdb_learned]++;
+				/* On a worker, the owner counts when it applies the request. */
+				if (rb == NULL)
+					st->stat[VX_STAT_fdb_learned]++;
 				/* A cached miss for this MAC would now be wrong. */
 				c->dst_valid = false;
 			} else if (rc == -ENOSPC) {
 				st->stat[VX_STAT_fdb_learn_failed]++;
 			} else if (rc == -EPERM) {
-				e = vx_fdb_lookup_inline(vx->fdb, r->vni, &eth->src_addr);
-				if (e != NULL && e->kind == VX_FDB_LOCAL) {
+				if (rb == NULL) {
+					fdb_get(vx, rb, r->vni, &eth->src_addr, &h);
+					static_kind = h.kind;
+				}
+				if (static_kind == VX_FDB_LOCAL) {
 					vx_drop(m, VX_DROP_src_mac_local, st);
 					return;
 				}
@@ -446,17 +539,17 @@ decap_one(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, uin
 		return;
 	}
 	if (c->dst_valid && rte_is_same_ether_addr(&c->dst_mac, &eth->dst_addr)) {
-		e = c->dst_e;
+		h = c->dst_h;
 	} else {
-		e = vx_fdb_lookup_inline(vx->fdb, r->vni, &eth->dst_addr);
+		fdb_get(vx, rb, r->vni, &eth->dst_addr, &h);
 		c->dst_valid = true;
-		c->dst_e = e;
+		c->dst_h = h;
 		rte_ether_addr_copy(&eth->dst_addr, &c->dst_mac);
 	}
-	if (e == NULL) {
+	if (h.kind == 0) {
 		flood_decap(vx, v, m, out, st);
-	} else if (e->kind == VX_FDB_LOCAL) {
-		to_endpoint(vx, e->target, m, out, st);
+	} else if (h.kind == VX_FDB_LOCAL) {
+		to_endpoint(vx, h.target, m, out, st);
 	} else {
 		vx_drop(m, VX_DROP_dst_remote, st);
 	}
@@ -526,6 +619,70 @@ echo_reply(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, st
 	vx_out_push(out, vx->p.underlay_port, m, st);
 }
 
+/*
+ * Classify one underlay frame and handle it. A worker (@rb set) hands ARP,
+ * ND and echo to the owner.
+ */
+static __rte_always_inline void
+underlay_one(struct vx_inst *vx, struct vx_reqbuf *rb, struct rte_mbuf *m, struct vx_parsed *r,
+	     uint64_t now, struct decap_cache *c, struct vx_out *out, struct vx_stats *st)
+{
+	switch (vx_parse_underlay_inline(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
+					 m->pkt_len, &vx->pcfg, r)) {
+	case VX_CLASS_VXLAN:
+		decap_one(vx, rb, m, r, now, c, out, st);
+		break;
+	case VX_CLASS_ARP:
+		if (rb != NULL)
+			vx_reqbuf_pkt(rb, VX_REQ_PKT_UNDERLAY, m, 0, st);
+		else
+			vx_arp_input(vx, m, r->l3_off, now, out, st);
+		break;
+	case VX_CLASS_ND:
+		if (rb != NULL)
+			vx_reqbuf_pkt(rb, VX_REQ_PKT_UNDERLAY, m, 0, st);
+		else
+			vx_nd_input(vx, m, r, now, out, st);
+		break;
+	case VX_CLASS_ECHO:
+		if (rb != NULL)
+			vx_reqbuf_pkt(rb, VX_REQ_PKT_UNDERLAY, m, 0, st);
+		else
+			echo_reply(vx, m, r, out, st);
+		break;
+	default:
+		vx_drop(m, r->drop, st);
+		break;
+	}
+}
+
+void
+vx_underlay_owner_one(struct vx_inst *vx, struct rte_mbuf *m, uint64_t now, struct vx_out *out,
+		      struct vx_stats *st)
+{
+	struct decap_cache c = {.vi = -1};
+	struct vx_parsed r;
+
+	underlay_one(vx, NULL, m, &r, now, &c, out, st);
+}
+
+void
+vx_underlay_input_w(struct vx_inst *vx, struct vx_worker *w, struct rte_mbuf **pkts, uint16_t n,
+		    uint64_t now, struct vx_out *out, struct vx_stats *st)
+{
+	struct decap_cache c = {.vi = -1};
+	struct vx_parsed r;
+	struct vx_reqbuf rb;
+
+	rb.w = w;
+	rb.n = 0;
+	rb.has_learn = false;
+	st->stat[VX_STAT_underlay_rx] += n;
+	for (uint16_t i = 0; i < n; i++)
+		underlay_one(vx, &rb, pkts[i], &r, now, &c, out, st);
+	vx_reqbuf_flush(&rb, st);
+}
+
 void
 vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
 		  struct vx_out *out, struct vx_stats *st)
@@ -534,28 +691,8 @@ vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64
 	struct vx_parsed r;
 
 	st->stat[VX_STAT_underlay_rx] += n;
-	for (uint16_t i = 0; i < n; i++) {
-		struct rte_mbuf *m = pkts[i];
-
-		switch (vx_parse_underlay_inline(rte_pktmbuf_mtod(m, const uint8_t *), m->data_len,
-						 m->pkt_len, &vx->pcfg, &r)) {
-		case VX_CLASS_VXLAN:
-			decap_one(vx, m, &r, now, &c, out, st);
-			break;
-		case VX_CLASS_ARP:
-			vx_arp_input(vx, m, r.l3_off, now, out, st);
-			break;
-		case VX_CLASS_ND:
-			vx_nd_input(vx, m, &r, now, out, st);
-			break;
-		case VX_CLASS_ECHO:
-			echo_reply(vx, m, &r, out, st);
-			break;
-		default:
-			vx_drop(m, r.drop, st);
-			break;
-		}
-	}
+	for (uint16_t i = 0; i < n; i++)
+		underlay_one(vx, NULL, pkts[i], &r, now, &c, out, st);
 }
 
 /*
@@ -568,15 +705,25 @@ vx_underlay_input(struct vx_inst *vx, struct rte_mbuf **pkts, uint16_t n, uint64
  *   caller must forget cached FDB lookups, which learning may have changed.
  */
 static bool
-learn_local(struct vx_inst *vx, const struct vx_endpoint *ep, uint16_t epi, struct rte_mbuf *m,
-	    uint64_t now, struct vx_stats *st)
+learn_local(struct vx_inst *vx, struct vx_reqbuf *rb, const struct vx_endpoint *ep, uint16_t epi,
+	    struct rte_mbuf *m, uint64_t now, struct vx_stats *st)
 {
 	const struct rte_ether_hdr *eth = rte_pktmbuf_mtod(m, const struct rte_ether_hdr *);
+	uint8_t static_kind;
 	int rc;
 
 	if (!rte_is_unicast_ether_addr(&eth->src_addr) || rte_is_zero_ether_addr(&eth->src_addr)) {
 		vx_drop(m, VX_DROP_inner_src_invalid, st);
 		return false;
+	}
+	if (rb != NULL) {
+		/* The owner counts what it learns when it applies the request. */
+		if (learn_w(vx, rb, ep->vni, &eth->src_addr, VX_FDB_LOCAL, epi, now, &static_kind,
+			    st) == -EPERM) {
+			vx_drop(m, VX_DROP_src_mac_spoof, st);
+			return false;
+		}
+		return true;
 	}
 	rc = vx_fdb_learn(vx->fdb, ep->vni, &eth->src_addr, VX_FDB_LOCAL, epi, now);
 	if (rc == -EPERM) {
@@ -590,21 +737,22 @@ learn_local(struct vx_inst *vx, const struct vx_endpoint *ep, uint16_t epi, stru
 	return true;
 }
 
-void
-vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint16_t n,
-		  uint64_t now, struct vx_out *out, struct vx_stats *st)
+/* The body of vx_endpoint_input() and vx_endpoint_input_w(). */
+static __rte_always_inline void
+endpoint_burst(struct vx_inst *vx, struct vx_reqbuf *rb, uint16_t epi, struct rte_mbuf **pkts,
+	       uint16_t n, uint64_t now, struct vx_out *out, struct vx_stats *st)
 {
 	const struct vx_endpoint *ep = &vx->eps[epi];
 	const struct vx_vni *v = &vx->vnis[ep->vni_idx];
 	/* The last destination and its entry; encapsulation never changes the FDB. */
-	const struct vx_fdb_entry *last_e = NULL;
+	struct vx_fdb_hit last_h = {0};
 	struct rte_ether_addr last_dst;
 	bool last_valid = false;
 
 	st->stat[VX_STAT_endpoint_rx] += n;
 	for (uint16_t i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
-		const struct vx_fdb_entry *e;
+		struct vx_fdb_hit h;
 		const struct rte_ether_hdr *eth;
 
 		if (unlikely(m->data_len < sizeof(*eth))) {
@@ -615,37 +763,57 @@ vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint
 		if (unlikely(ep->any_src_mac)) {
 			/* Learning may change what a cached lookup said. */
 			last_valid = false;
-			if (!learn_local(vx, ep, epi, m, now, st))
+			if (!learn_local(vx, rb, ep, epi, m, now, st))
 				continue;
 		} else if (unlikely(!rte_is_same_ether_addr(&eth->src_addr, &ep->mac))) {
 			vx_drop(m, VX_DROP_src_mac_spoof, st);
 			continue;
 		}
 		if (unlikely(rte_is_multicast_ether_addr(&eth->dst_addr))) {
-			flood_encap(vx, epi, v, m, inner_flow_hash(m), now, out, st);
+			flood_encap(vx, rb, epi, v, m, inner_flow_hash(m), now, out, st);
 			continue;
 		}
 		if (last_valid && rte_is_same_ether_addr(&last_dst, &eth->dst_addr)) {
-			e = last_e;
+			h = last_h;
 		} else {
-			e = vx_fdb_lookup_inline(vx->fdb, v->vni, &eth->dst_addr);
-			last_e = e;
+			fdb_get(vx, rb, v->vni, &eth->dst_addr, &h);
+			last_h = h;
 			rte_ether_addr_copy(&eth->dst_addr, &last_dst);
 			last_valid = true;
 		}
-		if (likely(e != NULL && e->kind == VX_FDB_REMOTE)) {
-			encap_one(vx, m, e->target, v->vni, inner_flow_hash(m), now, out, st);
-		} else if (e != NULL) {
-			if (e->target == epi) {
+		if (likely(h.kind == VX_FDB_REMOTE)) {
+			encap_one(vx, rb, m, h.target, v->vni, inner_flow_hash(m), now, out, st);
+		} else if (h.kind != 0) {
+			if (h.target == epi) {
 				vx_drop(m, VX_DROP_hairpin, st);
 				continue;
 			}
-			if (to_endpoint(vx, e->target, m, out, st))
+			if (to_endpoint(vx, h.target, m, out, st))
 				st->stat[VX_STAT_local_switched]++;
 		} else {
-			flood_encap(vx, epi, v, m, inner_flow_hash(m), now, out, st);
+			flood_encap(vx, rb, epi, v, m, inner_flow_hash(m), now, out, st);
 		}
 	}
+}
+
+void
+vx_endpoint_input(struct vx_inst *vx, uint16_t epi, struct rte_mbuf **pkts, uint16_t n,
+		  uint64_t now, struct vx_out *out, struct vx_stats *st)
+{
+	endpoint_burst(vx, NULL, epi, pkts, n, now, out, st);
+}
+
+void
+vx_endpoint_input_w(struct vx_inst *vx, struct vx_worker *w, uint16_t epi, struct rte_mbuf **pkts,
+		    uint16_t n, uint64_t now, struct vx_out *out, struct vx_stats *st)
+{
+	struct vx_reqbuf rb;
+
+	rb.w = w;
+	rb.n = 0;
+	rb.has_learn = false;
+	endpoint_burst(vx, &rb, epi, pkts, n, now, out, st);
+	vx_reqbuf_flush(&rb, st);
 }
 
 void

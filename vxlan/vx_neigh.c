@@ -29,7 +29,9 @@
  *
  * Everything here runs on the lcore that owns the instance, except
  * vx_neigh_add() and vx_neigh_add_static(), which run on the control path
- * before the datapath starts.
+ * before the datapath starts. Worker lcores read an entry's MAC and state
+ * only through vx_neigh.pub, so every change of either below is followed by
+ * vx_neigh_publish().
  */
 #include <errno.h>
 #include <string.h>
@@ -41,6 +43,7 @@
 #include <rte_mbuf.h>
 
 #include "vx.h"
+#include "vx_worker_priv.h"
 
 /** ICMPv6 types of neighbour discovery. */
 #define ND_NS 135
@@ -126,6 +129,7 @@ vx_neigh_add(struct vx_inst *vx, const struct vx_ip *ip)
 	memset(e, 0, sizeof(*e));
 	e->ip = *ip;
 	e->state = VX_NEIGH_NONE;
+	vx_neigh_publish(e);
 	e->deadline = 0; /* The first timer run starts resolution. */
 	return vx->n_neigh++;
 }
@@ -152,6 +156,7 @@ vx_neigh_add_static(struct vx_inst *vx, const struct vx_ip *ip, const struct rte
 	e->n_hold = 0;
 	e->mac = *mac;
 	e->state = VX_NEIGH_STATIC;
+	vx_neigh_publish(e);
 	e->probes = 0;
 	e->deadline = UINT64_MAX;
 	return 0;
@@ -365,6 +370,7 @@ neigh_start(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, struct vx_out 
 	    struct vx_stats *st)
 {
 	e->state = VX_NEIGH_INCOMPLETE;
+	vx_neigh_publish(e);
 	e->probes = 0;
 	neigh_probe(vx, e, now, out, st);
 }
@@ -379,6 +385,7 @@ neigh_fail(struct vx_inst *vx, struct vx_neigh *e, uint64_t now, struct vx_stats
 		vx_drop(e->hold[i], VX_DROP_neigh_failed, st);
 	e->n_hold = 0;
 	e->state = VX_NEIGH_FAILED;
+	vx_neigh_publish(e);
 	e->probes = 0;
 	e->deadline = now + vx->p.neigh.failed;
 }
@@ -397,6 +404,7 @@ neigh_confirm(struct vx_inst *vx, struct vx_neigh *e, const struct rte_ether_add
 		st->stat[VX_STAT_neigh_resolved]++;
 	e->mac = *mac;
 	e->state = VX_NEIGH_REACHABLE;
+	vx_neigh_publish(e);
 	e->probes = 0;
 	e->updated = now;
 	e->deadline = now + vx->p.neigh.reachable;
@@ -461,6 +469,7 @@ vx_neigh_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_s
 			break;
 		case VX_NEIGH_REACHABLE:
 			e->state = VX_NEIGH_STALE;
+			vx_neigh_publish(e);
 			e->probes = 0;
 			neigh_probe(vx, e, now, out, st);
 			break;
@@ -474,6 +483,7 @@ vx_neigh_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_s
 		case VX_NEIGH_FAILED:
 			/* Resolution restarts on the next packet or timer run. */
 			e->state = VX_NEIGH_NONE;
+			vx_neigh_publish(e);
 			e->deadline = now;
 			break;
 		default:

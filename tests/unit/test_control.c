@@ -256,6 +256,28 @@ test_full_example(void **state)
 	assert_string_equal(cfg.stats_file, "/run/mflowd/stats.json");
 	assert_int_equal(cfg.stats_interval_s, 5);
 
+	assert_int_equal(cfg.mflow.mode, CTL_MF_MICROFLOW);
+	assert_int_equal(cfg.mflow.dispatch_lcore, 0);
+	assert_int_equal(cfg.mflow.merge_lcore, 1);
+	assert_int_equal(cfg.mflow.n_worker_lcores, 4);
+	assert_int_equal(cfg.mflow.worker_lcores[0], 2);
+	assert_int_equal(cfg.mflow.worker_lcores[1], 3);
+	assert_int_equal(cfg.mflow.worker_lcores[2], 5);
+	assert_int_equal(cfg.mflow.worker_lcores[3], 4);
+	assert_int_equal(cfg.mflow.workers, 3);
+	assert_int_equal(cfg.mflow.batch_size, 128);
+	assert_int_equal(cfg.mflow.pick, CTL_MF_PICK_LEAST);
+	assert_int_equal(cfg.mflow.merge_timeout_us, 500);
+	assert_int_equal(cfg.mflow.ring_size, 1024);
+	assert_int_equal(cfg.mflow.elephant.table_size, 8192);
+	assert_int_equal(cfg.mflow.elephant.window_us, 2000);
+	assert_int_equal(cfg.mflow.elephant.promote_pkts, 200);
+	assert_int_equal(cfg.mflow.elephant.promote_bytes, 300000);
+	assert_int_equal(cfg.mflow.elephant.demote_pkts, 50);
+	assert_int_equal(cfg.mflow.elephant.demote_bytes, 75000);
+	assert_int_equal(cfg.mflow.elephant.promote_windows, 3);
+	assert_int_equal(cfg.mflow.elephant.demote_windows, 10);
+
 	ctl_config_free(&cfg);
 	assert_empty(&cfg);
 }
@@ -288,6 +310,23 @@ assert_defaults(const struct ctl_config *cfg)
 	assert_int_equal(cfg->dp.neigh_probes, 3);
 	assert_string_equal(cfg->stats_file, "");
 	assert_int_equal(cfg->stats_interval_s, 0);
+	assert_int_equal(cfg->mflow.mode, CTL_MF_RTC);
+	assert_int_equal(cfg->mflow.dispatch_lcore, -1);
+	assert_int_equal(cfg->mflow.merge_lcore, -1);
+	assert_int_equal(cfg->mflow.n_worker_lcores, 0);
+	assert_int_equal(cfg->mflow.workers, 0);
+	assert_int_equal(cfg->mflow.batch_size, 256);
+	assert_int_equal(cfg->mflow.pick, CTL_MF_PICK_RR);
+	assert_int_equal(cfg->mflow.merge_timeout_us, 1000);
+	assert_int_equal(cfg->mflow.ring_size, 4096);
+	assert_int_equal(cfg->mflow.elephant.table_size, 4096);
+	assert_int_equal(cfg->mflow.elephant.window_us, 1000);
+	assert_int_equal(cfg->mflow.elephant.promote_pkts, 100);
+	assert_int_equal(cfg->mflow.elephant.promote_bytes, 0);
+	assert_int_equal(cfg->mflow.elephant.demote_pkts, 25);
+	assert_int_equal(cfg->mflow.elephant.demote_bytes, 0);
+	assert_int_equal(cfg->mflow.elephant.promote_windows, 2);
+	assert_int_equal(cfg->mflow.elephant.demote_windows, 8);
 }
 
 static void
@@ -328,7 +367,8 @@ test_defaults_absent_keys(void **state)
 		       "'vnis':[{'vni':7}],"
 		       "'endpoints':[{'name':'e','port':'net_null1','vni':7,"
 		       "'mac':'02:AB:cd:00:00:07'}],"
-		       "'fdb':[],'neighbours':[],'dataplane':{},'stats':{}}",
+		       "'fdb':[],'neighbours':[],'dataplane':{},'stats':{},"
+		       "'mflow':{'worker_lcores':[],'elephant':{}}}",
 		       &cfg, err, sizeof(err));
 	if (ret != 0)
 		fail_msg("%d: %s", ret, err);
@@ -451,6 +491,9 @@ struct bad_case {
 /* A document with the base underlay, VNIs and endpoint, plus x. */
 #define DOC(x) "{" UL "," VNIS "," EPS "," x "}"
 #define DP(x)  "{" UL ",'dataplane':{" x "}}"
+#define MF(x)  "{" UL ",'mflow':{" x "}}"
+/* An mflow section in microflow mode with two workers, plus x in elephant. */
+#define ME(x) MF("'mode':'microflow','worker_lcores':[1,2],'elephant':{" x "}")
 
 static const struct bad_case bad_cases[] = {
 	/* Not JSON, or JSON that jansson refuses: loaded from a file. */
@@ -703,6 +746,89 @@ static const struct bad_case bad_cases[] = {
 	 "invalid IP address '198.18.0.x'"},
 	{DOC("'neighbours':[{'ip':'198.18.0.2','mac':'02-00-00-00-00-02'}]"), "neighbours[0].mac",
 	 "invalid MAC address '02-00-00-00-00-02'"},
+	/* The mflow section: shape and unknown keys. */
+	{"{" UL ",'mflow':[]}", "mflow", "expected an object, got array []"},
+	{"{" UL ",'mflow':null}", "mflow", "expected an object, got null"},
+	{MF("'bogus':1"), "mflow.bogus", "unknown key"},
+	{MF("'batch_size':0,'zz':1"), "mflow.zz", "unknown key"},
+	{MF("'elephant':5"), "mflow.elephant", "expected an object, got integer 5"},
+	{ME("'table':8"), "mflow.elephant.table", "unknown key"},
+	/* mflow.mode and mflow.pick. */
+	{MF("'mode':'fast'"), "mflow.mode",
+	 "unknown mode, expected rtc, pinned or microflow 'fast'"},
+	{MF("'mode':'RTC'"), "mflow.mode", "unknown mode, expected rtc, pinned or microflow 'RTC'"},
+	{MF("'mode':''"), "mflow.mode", "unknown mode, expected rtc, pinned or microflow ''"},
+	{MF("'mode':1"), "mflow.mode", "expected a string, got integer 1"},
+	{MF("'pick':'random'"), "mflow.pick", "unknown pick, expected rr or least 'random'"},
+	{MF("'pick':null"), "mflow.pick", "expected a string, got null"},
+	/* Lcores. */
+	{MF("'dispatch_lcore':128"), "mflow.dispatch_lcore", "out of range 0..127: 128"},
+	{MF("'dispatch_lcore':-1"), "mflow.dispatch_lcore", "out of range 0..127: -1"},
+	{MF("'merge_lcore':'1'"), "mflow.merge_lcore", "expected an integer, got string '1'"},
+	{MF("'merge_lcore':200"), "mflow.merge_lcore", "out of range 0..127: 200"},
+	{MF("'worker_lcores':3"), "mflow.worker_lcores", "expected an array, got integer 3"},
+	{MF("'worker_lcores':[128]"), "mflow.worker_lcores[0]", "out of range 0..127: 128"},
+	{MF("'worker_lcores':[1,'2']"), "mflow.worker_lcores[1]",
+	 "expected an integer, got string '2'"},
+	{MF("'worker_lcores':[1,2,1]"), "mflow.worker_lcores[2]",
+	 "duplicate lcore, also worker_lcores[0]: 1"},
+	{MF("'dispatch_lcore':2,'worker_lcores':[1,2]"), "mflow.worker_lcores[1]",
+	 "same lcore as mflow.dispatch_lcore: 2"},
+	{MF("'merge_lcore':3,'worker_lcores':[3]"), "mflow.worker_lcores[0]",
+	 "same lcore as mflow.merge_lcore: 3"},
+	{MF("'mode':'pinned'"), "mflow.worker_lcores", "needs at least one lcore in mode 'pinned'"},
+	{MF("'mode':'microflow','worker_lcores':[]"), "mflow.worker_lcores",
+	 "needs at least one lcore in mode 'microflow'"},
+	/* Active workers. */
+	{MF("'worker_lcores':[1,2],'workers':3"), "mflow.workers",
+	 "exceeds the number of worker_lcores (2): 3"},
+	{MF("'workers':1"), "mflow.workers", "exceeds the number of worker_lcores (0): 1"},
+	{MF("'worker_lcores':[1],'workers':0"), "mflow.workers", "out of range 1..64: 0"},
+	{MF("'worker_lcores':[1],'workers':true"), "mflow.workers",
+	 "expected an integer, got boolean true"},
+	/* Batches, rings and the merge timeout. */
+	{MF("'batch_size':0"), "mflow.batch_size", "out of range 1..65536: 0"},
+	{MF("'batch_size':65537"), "mflow.batch_size", "out of range 1..65536: 65537"},
+	{MF("'batch_size':256.0"), "mflow.batch_size", "expected an integer, got real 256"},
+	{MF("'merge_timeout_us':10000001"), "mflow.merge_timeout_us",
+	 "out of range 0..10000000: 10000001"},
+	{MF("'merge_timeout_us':-1"), "mflow.merge_timeout_us", "out of range 0..10000000: -1"},
+	{MF("'ring_size':32"), "mflow.ring_size", "out of range 64..65536: 32"},
+	{MF("'ring_size':131072"), "mflow.ring_size", "out of range 64..65536: 131072"},
+	{MF("'ring_size':1000"), "mflow.ring_size", "not a power of two: 1000"},
+	{MF("'ring_size':'4096'"), "mflow.ring_size", "expected an integer, got string '4096'"},
+	/* Elephant detection. */
+	{ME("'table_size':2"), "mflow.elephant.table_size", "out of range 4..1048576: 2"},
+	{ME("'table_size':2097152"), "mflow.elephant.table_size",
+	 "out of range 4..1048576: 2097152"},
+	{ME("'table_size':6000"), "mflow.elephant.table_size", "not a power of two: 6000"},
+	{ME("'window_us':0"), "mflow.elephant.window_us", "out of range 1..10000000: 0"},
+	{ME("'window_us':10000001"), "mflow.elephant.window_us",
+	 "out of range 1..10000000: 10000001"},
+	{ME("'promote_pkts':0"), "mflow.elephant.promote_pkts", "out of range 1..4294967295: 0"},
+	{ME("'promote_pkts':4294967296"), "mflow.elephant.promote_pkts",
+	 "out of range 1..4294967295: 4294967296"},
+	{ME("'promote_pkts':1.5"), "mflow.elephant.promote_pkts",
+	 "expected an integer, got real 1.5"},
+	{ME("'promote_bytes':-1"), "mflow.elephant.promote_bytes",
+	 "out of range 0..9223372036854775807: -1"},
+	{ME("'promote_bytes':'1M'"), "mflow.elephant.promote_bytes",
+	 "expected an integer, got string '1M'"},
+	{ME("'demote_pkts':101"), "mflow.elephant.demote_pkts", "above promote_pkts (100): 101"},
+	{ME("'promote_pkts':10,'demote_pkts':11"), "mflow.elephant.demote_pkts",
+	 "above promote_pkts (10): 11"},
+	{ME("'demote_pkts':4294967296"), "mflow.elephant.demote_pkts",
+	 "out of range 0..4294967295: 4294967296"},
+	{ME("'promote_bytes':1000,'demote_bytes':1001"), "mflow.elephant.demote_bytes",
+	 "above promote_bytes (1000): 1001"},
+	{ME("'demote_bytes':-5"), "mflow.elephant.demote_bytes",
+	 "out of range 0..9223372036854775807: -5"},
+	{ME("'promote_windows':0"), "mflow.elephant.promote_windows", "out of range 1..255: 0"},
+	{ME("'promote_windows':256"), "mflow.elephant.promote_windows", "out of range 1..255: 256"},
+	{ME("'demote_windows':0"), "mflow.elephant.demote_windows", "out of range 1..255: 0"},
+	{ME("'demote_windows':256"), "mflow.elephant.demote_windows", "out of range 1..255: 256"},
+	{ME("'demote_windows':false"), "mflow.elephant.demote_windows",
+	 "expected an integer, got boolean false"},
 };
 
 #define N_BAD (sizeof(bad_cases) / sizeof(bad_cases[0]))
@@ -765,6 +891,13 @@ test_exact_messages(void **state)
 		 ",'endpoints':[" EP("c1", "net_null1", 100, "02:00:00:00:01:01") "," EP(
 			 "c1", "net_null2", 200, "02:00:00:00:01:02") "]}",
 		 "endpoints[1].name: duplicate name 'c1'"},
+		{MF("'batch_size':0"), "mflow.batch_size: out of range 1..65536: 0"},
+		{MF("'mode':'fast'"),
+		 "mflow.mode: unknown mode, expected rtc, pinned or microflow 'fast'"},
+		{MF("'mode':'pinned','worker_lcores':[]"),
+		 "mflow.worker_lcores: needs at least one lcore in mode 'pinned'"},
+		{ME("'demote_pkts':200"),
+		 "mflow.elephant.demote_pkts: above promote_pkts (100): 200"},
 	};
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -1090,6 +1223,523 @@ test_limit_strings(void **state)
 }
 
 /* ------------------------------------------------------------------------- */
+/* The mflow section.                                                        */
+
+/** Mode and pick names round-trip, and anything else is refused. */
+static void
+test_mflow_names(void **state)
+{
+	static const char *const bad[] = {"",	   "RTC", "rtc ",  "pin", "micro-flow",
+					  "least", "RR",  "LEAST", "r",	  "round-robin"};
+
+	(void)state;
+	for (int m = CTL_MF_RTC; m <= CTL_MF_MICROFLOW; m++)
+		assert_int_equal(ctl_mf_mode_parse(ctl_mf_mode_name((uint8_t)m)), m);
+	assert_string_equal(ctl_mf_mode_name(CTL_MF_RTC), "rtc");
+	assert_string_equal(ctl_mf_mode_name(CTL_MF_PINNED), "pinned");
+	assert_string_equal(ctl_mf_mode_name(CTL_MF_MICROFLOW), "microflow");
+	assert_string_equal(ctl_mf_mode_name(CTL_MF_MICROFLOW + 1), "?");
+	assert_string_equal(ctl_mf_mode_name(255), "?");
+	assert_int_equal(ctl_mf_mode_parse(NULL), -EINVAL);
+
+	for (int p = CTL_MF_PICK_RR; p <= CTL_MF_PICK_LEAST; p++)
+		assert_int_equal(ctl_mf_pick_parse(ctl_mf_pick_name((uint8_t)p)), p);
+	assert_string_equal(ctl_mf_pick_name(CTL_MF_PICK_RR), "rr");
+	assert_string_equal(ctl_mf_pick_name(CTL_MF_PICK_LEAST), "least");
+	assert_string_equal(ctl_mf_pick_name(CTL_MF_PICK_LEAST + 1), "?");
+	assert_int_equal(ctl_mf_pick_parse(NULL), -EINVAL);
+
+	/* "least" is a pick, not a mode; "rtc" is a mode, not a pick. */
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (strcmp(bad[i], "least") != 0)
+			assert_int_equal(ctl_mf_mode_parse(bad[i]), -EINVAL);
+	assert_int_equal(ctl_mf_mode_parse("least"), -EINVAL);
+	assert_int_equal(ctl_mf_pick_parse("rtc"), -EINVAL);
+	assert_int_equal(ctl_mf_pick_parse("RR"), -EINVAL);
+	assert_int_equal(ctl_mf_pick_parse(""), -EINVAL);
+	assert_int_equal(ctl_mf_pick_parse("least "), -EINVAL);
+}
+
+/** Accepted mflow sections: range edges and the defaults that depend on other keys. */
+static void
+test_mflow_accepted(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	int ret;
+
+	(void)state;
+	/* Minimums; workers defaults to the number of worker lcores. */
+	ret = parse_sq(MF("'mode':'pinned','dispatch_lcore':0,'merge_lcore':0,"
+			  "'worker_lcores':[127,1,64],'batch_size':1,'pick':'rr',"
+			  "'merge_timeout_us':0,'ring_size':64,"
+			  "'elephant':{'table_size':4,'window_us':1,'promote_pkts':1,"
+			  "'promote_bytes':0,'demote_pkts':0,'demote_bytes':0,"
+			  "'promote_windows':1,'demote_windows':1}"),
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("minimums: %d: %s", ret, err);
+	assert_int_equal(cfg.mflow.mode, CTL_MF_PINNED);
+	assert_int_equal(cfg.mflow.dispatch_lcore, 0);
+	assert_int_equal(cfg.mflow.merge_lcore, 0);
+	assert_int_equal(cfg.mflow.n_worker_lcores, 3);
+	assert_int_equal(cfg.mflow.worker_lcores[0], 127);
+	assert_int_equal(cfg.mflow.worker_lcores[1], 1);
+	assert_int_equal(cfg.mflow.worker_lcores[2], 64);
+	assert_int_equal(cfg.mflow.workers, 3);
+	assert_int_equal(cfg.mflow.batch_size, 1);
+	assert_int_equal(cfg.mflow.pick, CTL_MF_PICK_RR);
+	assert_int_equal(cfg.mflow.merge_timeout_us, 0);
+	assert_int_equal(cfg.mflow.ring_size, 64);
+	assert_int_equal(cfg.mflow.elephant.table_size, 4);
+	assert_int_equal(cfg.mflow.elephant.window_us, 1);
+	assert_int_equal(cfg.mflow.elephant.promote_pkts, 1);
+	assert_int_equal(cfg.mflow.elephant.promote_bytes, 0);
+	assert_int_equal(cfg.mflow.elephant.demote_pkts, 0);
+	assert_int_equal(cfg.mflow.elephant.demote_bytes, 0);
+	assert_int_equal(cfg.mflow.elephant.promote_windows, 1);
+	assert_int_equal(cfg.mflow.elephant.demote_windows, 1);
+	ctl_config_free(&cfg);
+
+	/* Maximums. */
+	ret = parse_sq(MF("'mode':'microflow','dispatch_lcore':127,'merge_lcore':126,"
+			  "'worker_lcores':[0,1],'workers':2,'batch_size':65536,'pick':'least',"
+			  "'merge_timeout_us':10000000,'ring_size':65536,"
+			  "'elephant':{'table_size':1048576,'window_us':10000000,"
+			  "'promote_pkts':4294967295,'promote_bytes':9223372036854775807,"
+			  "'demote_pkts':4294967295,'demote_bytes':9223372036854775807,"
+			  "'promote_windows':255,'demote_windows':255}"),
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("maximums: %d: %s", ret, err);
+	assert_int_equal(cfg.mflow.mode, CTL_MF_MICROFLOW);
+	assert_int_equal(cfg.mflow.dispatch_lcore, 127);
+	assert_int_equal(cfg.mflow.merge_lcore, 126);
+	assert_int_equal(cfg.mflow.workers, 2);
+	assert_int_equal(cfg.mflow.batch_size, 65536);
+	assert_int_equal(cfg.mflow.pick, CTL_MF_PICK_LEAST);
+	assert_int_equal(cfg.mflow.merge_timeout_us, 10000000);
+	assert_int_equal(cfg.mflow.ring_size, 65536);
+	assert_int_equal(cfg.mflow.elephant.table_size, 1048576);
+	assert_int_equal(cfg.mflow.elephant.window_us, 10000000);
+	assert_true(cfg.mflow.elephant.promote_pkts == UINT32_MAX);
+	assert_true(cfg.mflow.elephant.promote_bytes == (uint64_t)INT64_MAX);
+	assert_true(cfg.mflow.elephant.demote_pkts == UINT32_MAX);
+	assert_true(cfg.mflow.elephant.demote_bytes == (uint64_t)INT64_MAX);
+	assert_int_equal(cfg.mflow.elephant.promote_windows, 255);
+	assert_int_equal(cfg.mflow.elephant.demote_windows, 255);
+	ctl_config_free(&cfg);
+
+	/* rtc may keep idle worker lcores and a smaller active count. */
+	ret = parse_sq(MF("'mode':'rtc','worker_lcores':[3,2],'workers':1"), &cfg, err,
+		       sizeof(err));
+	if (ret != 0)
+		fail_msg("rtc with workers: %d: %s", ret, err);
+	assert_int_equal(cfg.mflow.mode, CTL_MF_RTC);
+	assert_int_equal(cfg.mflow.n_worker_lcores, 2);
+	assert_int_equal(cfg.mflow.workers, 1);
+	assert_int_equal(cfg.mflow.dispatch_lcore, -1);
+	assert_int_equal(cfg.mflow.merge_lcore, -1);
+	ctl_config_free(&cfg);
+
+	/*
+	 * Without an explicit demote_pkts, its default never exceeds
+	 * promote_pkts; demote_bytes is free while promote_bytes is off.
+	 */
+	ret = parse_sq(ME("'promote_pkts':10,'demote_bytes':5000"), &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("demote defaults: %d: %s", ret, err);
+	assert_int_equal(cfg.mflow.elephant.promote_pkts, 10);
+	assert_int_equal(cfg.mflow.elephant.demote_pkts, 10);
+	assert_int_equal(cfg.mflow.elephant.promote_bytes, 0);
+	assert_int_equal(cfg.mflow.elephant.demote_bytes, 5000);
+	assert_int_equal(cfg.mflow.workers, 2);
+	ctl_config_free(&cfg);
+
+	/* Equal thresholds are allowed. */
+	ret = parse_sq(ME("'promote_pkts':30,'demote_pkts':30,'promote_bytes':900,"
+			  "'demote_bytes':900"),
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("equal thresholds: %d: %s", ret, err);
+	assert_int_equal(cfg.mflow.elephant.demote_pkts, 30);
+	assert_int_equal(cfg.mflow.elephant.demote_bytes, 900);
+	ctl_config_free(&cfg);
+}
+
+/** At most CTL_MF_MAX_WORKERS worker lcores. */
+static void
+test_mflow_limit_workers(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	json_t *doc, *mf, *wl;
+
+	(void)state;
+	for (unsigned int n = CTL_MF_MAX_WORKERS; n <= CTL_MF_MAX_WORKERS + 1; n++) {
+		doc = base_doc();
+		wl = json_array();
+		for (unsigned int i = 0; i < n; i++)
+			json_array_append_new(wl, json_integer(i + 1));
+		mf = json_pack("{s:s,s:o}", "mode", "microflow", "worker_lcores", wl);
+		json_object_set_new(doc, "mflow", mf);
+		if (n == CTL_MF_MAX_WORKERS) {
+			assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), 0);
+			assert_int_equal(cfg.mflow.n_worker_lcores, CTL_MF_MAX_WORKERS);
+			assert_int_equal(cfg.mflow.workers, CTL_MF_MAX_WORKERS);
+			assert_int_equal(cfg.mflow.worker_lcores[CTL_MF_MAX_WORKERS - 1],
+					 CTL_MF_MAX_WORKERS);
+			ctl_config_free(&cfg);
+		} else {
+			expect_doc_error(doc, "mflow.worker_lcores",
+					 "too many worker lcores (max 64): 65");
+		}
+	}
+}
+
+/* ------------------------------------------------------------------------- */
+/* Reload checks.                                                            */
+
+/* The document the reload tests start from. */
+#define RELOAD_DOC                                                                             \
+	DOC("'fdb':[{'vni':100,'mac':'02:00:00:00:02:01','vtep':'198.18.0.2'}],"               \
+	    "'neighbours':[{'ip':'198.18.0.2','mac':'02:00:00:00:00:02'}],"                    \
+	    "'dataplane':{'burst':64},'stats':{'file':'/tmp/s.json','interval_s':2},"          \
+	    "'mflow':{'mode':'pinned','dispatch_lcore':0,'worker_lcores':[1,2,3],'workers':2," \
+	    "'elephant':{'promote_bytes':100000,'demote_bytes':1000}}")
+
+/** Duplicate an array of @p n elements of @p size bytes; NULL when empty. */
+static void *
+dup_array(const void *src, size_t n, size_t size)
+{
+	void *p;
+
+	if (n == 0)
+		return NULL;
+	p = malloc(n * size);
+	assert_non_null(p);
+	memcpy(p, src, n * size);
+	return p;
+}
+
+/** Copy a config with its own arrays; free the copy with ctl_config_free(). */
+static void
+clone_config(const struct ctl_config *src, struct ctl_config *dst)
+{
+	/* Garbage in the padding must not matter to the comparison. */
+	memset(dst, 0x5a, sizeof(*dst));
+	*dst = *src;
+	dst->vnis = dup_array(src->vnis, src->n_vnis, sizeof(*src->vnis));
+	dst->eps = dup_array(src->eps, src->n_eps, sizeof(*src->eps));
+	dst->fdb = dup_array(src->fdb, src->n_fdb, sizeof(*src->fdb));
+	dst->neigh = dup_array(src->neigh, src->n_neigh, sizeof(*src->neigh));
+}
+
+/** Parse the reload base document. */
+static void
+reload_base(struct ctl_config *cfg)
+{
+	char err[CTL_ERR_LEN];
+	int ret;
+
+	ret = parse_sq(RELOAD_DOC, cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("reload base: %d: %s", ret, err);
+	assert_int_equal(cfg->n_fdb, 1);
+	assert_int_equal(cfg->n_neigh, 1);
+	assert_int_equal(cfg->mflow.n_worker_lcores, 3);
+}
+
+/** Unchanged configs, and changes of run-time keys, are accepted. */
+static void
+test_reload_runtime(void **state)
+{
+	struct ctl_config cur, next;
+	char err[CTL_ERR_LEN];
+
+	(void)state;
+	reload_base(&cur);
+
+	/* The same file parsed twice. */
+	reload_base(&next);
+	memset(err, 'x', sizeof(err));
+	assert_int_equal(ctl_config_reload_check(&cur, &next, err, sizeof(err)), 0);
+	assert_string_equal(err, "");
+	assert_int_equal(ctl_config_reload_check(&cur, &next, NULL, 0), 0);
+	ctl_config_free(&next);
+
+	for (int i = 0;; i++) {
+		clone_config(&cur, &next);
+		switch (i) {
+		case 0:
+			break;
+		case 1:
+			next.mflow.mode = CTL_MF_MICROFLOW;
+			break;
+		case 2:
+			next.mflow.mode = CTL_MF_RTC;
+			break;
+		case 3:
+			next.mflow.workers = 3;
+			break;
+		case 4:
+			next.mflow.workers = 1;
+			break;
+		case 5:
+			next.mflow.batch_size = 32;
+			break;
+		case 6:
+			next.mflow.pick = CTL_MF_PICK_LEAST;
+			break;
+		case 7:
+			next.mflow.merge_timeout_us = 0;
+			break;
+		case 8:
+			next.mflow.elephant.window_us = 5000;
+			break;
+		case 9:
+			next.mflow.elephant.promote_pkts = 1000;
+			break;
+		case 10:
+			next.mflow.elephant.promote_bytes = 0;
+			break;
+		case 11:
+			next.mflow.elephant.demote_pkts = 1;
+			break;
+		case 12:
+			next.mflow.elephant.demote_bytes = 0;
+			break;
+		case 13:
+			next.mflow.elephant.promote_windows = 7;
+			break;
+		case 14:
+			next.mflow.elephant.demote_windows = 1;
+			break;
+		case 15:
+			/* Everything that may change, at once. */
+			next.mflow.mode = CTL_MF_MICROFLOW;
+			next.mflow.workers = 3;
+			next.mflow.batch_size = 1024;
+			next.mflow.pick = CTL_MF_PICK_LEAST;
+			next.mflow.merge_timeout_us = 77;
+			next.mflow.elephant.window_us = 9;
+			next.mflow.elephant.promote_pkts = 9;
+			next.mflow.elephant.promote_bytes = 9;
+			next.mflow.elephant.demote_pkts = 9;
+			next.mflow.elephant.demote_bytes = 9;
+			next.mflow.elephant.promote_windows = 9;
+			next.mflow.elephant.demote_windows = 9;
+			break;
+		default:
+			ctl_config_free(&next);
+			ctl_config_free(&cur);
+			return;
+		}
+		memset(err, 'x', sizeof(err));
+		if (ctl_config_reload_check(&cur, &next, err, sizeof(err)) != 0)
+			fail_msg("run-time change %d refused: %s", i, err);
+		assert_string_equal(err, "");
+		ctl_config_free(&next);
+	}
+}
+
+/** Any change of a key that is fixed at start is refused, naming the key. */
+static void
+test_reload_fixed(void **state)
+{
+	struct ctl_config cur, next;
+	char err[CTL_ERR_LEN], want[128];
+	const char *path;
+
+	(void)state;
+	reload_base(&cur);
+	for (int i = 0;; i++) {
+		clone_config(&cur, &next);
+		/* A run-time change alongside must not hide the fixed one. */
+		next.mflow.batch_size = 99;
+		switch (i) {
+		case 0:
+			path = "underlay.port";
+			next.underlay.port[0] = 'X';
+			break;
+		case 1:
+			path = "underlay.ip4";
+			next.underlay.plen4 = 25;
+			break;
+		case 2:
+			path = "underlay.ip6";
+			next.underlay.ip6.v6[15] ^= 1;
+			break;
+		case 3:
+			path = "underlay.gateway4";
+			assert_int_equal(vx_ip_parse("198.18.0.254", &next.underlay.gw4), 0);
+			break;
+		case 4:
+			path = "underlay.mac";
+			next.underlay.has_mac = true;
+			break;
+		case 5:
+			path = "underlay.mtu";
+			next.underlay.mtu = 1400;
+			break;
+		case 6:
+			path = "underlay.udp_port";
+			next.underlay.udp_port = 4790;
+			break;
+		case 7:
+			path = "underlay.strict_reserved";
+			next.underlay.strict_reserved = false;
+			break;
+		case 8:
+			path = "vnis";
+			next.n_vnis = 1;
+			break;
+		case 9:
+			path = "vnis[1].vni";
+			next.vnis[1].vni = 201;
+			break;
+		case 10:
+			path = "vnis[0].vteps";
+			assert_int_equal(vx_ip_parse("198.18.0.3", &next.vnis[0].vteps[0]), 0);
+			break;
+		case 11:
+			path = "vnis[0].vteps";
+			next.vnis[0].n_vteps = 1;
+			break;
+		case 12:
+			path = "endpoints[0].mac";
+			next.eps[0].mac.addr_bytes[5] = 0x99;
+			break;
+		case 13:
+			path = "endpoints[0].name";
+			strcpy(next.eps[0].name, "c9");
+			break;
+		case 14:
+			path = "endpoints[0].mtu";
+			next.eps[0].mtu = 1400;
+			break;
+		case 15:
+			path = "endpoints[0].any_src_mac";
+			next.eps[0].any_src_mac = true;
+			break;
+		case 16:
+			path = "fdb[0].vtep";
+			assert_int_equal(vx_ip_parse("2001:2::2", &next.fdb[0].vtep), 0);
+			break;
+		case 17:
+			path = "fdb";
+			next.n_fdb = 0;
+			break;
+		case 18:
+			path = "neighbours[0].mac";
+			next.neigh[0].mac.addr_bytes[5] = 0x33;
+			break;
+		case 19:
+			path = "dataplane.burst";
+			next.dp.burst = 32;
+			break;
+		case 20:
+			path = "dataplane.neigh_probes";
+			next.dp.neigh_probes = 4;
+			break;
+		case 21:
+			path = "dataplane.rx_desc";
+			next.dp.rxd = 1024;
+			break;
+		case 22:
+			path = "stats.file";
+			strcpy(next.stats_file, "/tmp/t.json");
+			break;
+		case 23:
+			path = "stats.interval_s";
+			next.stats_interval_s = 3;
+			break;
+		case 24:
+			path = "mflow.worker_lcores";
+			next.mflow.worker_lcores[2] = 4;
+			break;
+		case 25:
+			path = "mflow.worker_lcores";
+			next.mflow.n_worker_lcores = 2;
+			next.mflow.workers = 2;
+			break;
+		case 26:
+			path = "mflow.ring_size";
+			next.mflow.ring_size = 8192;
+			break;
+		case 27:
+			path = "mflow.elephant.table_size";
+			next.mflow.elephant.table_size = 1024;
+			break;
+		case 28:
+			path = "mflow.dispatch_lcore";
+			next.mflow.dispatch_lcore = -1;
+			break;
+		case 29:
+			path = "mflow.merge_lcore";
+			next.mflow.merge_lcore = 0;
+			break;
+		case 30:
+			/* The first difference in document order is named. */
+			path = "underlay.port";
+			next.mflow.ring_size = 8192;
+			next.dp.burst = 1;
+			next.underlay.port[1] = 'Y';
+			break;
+		default:
+			ctl_config_free(&next);
+			ctl_config_free(&cur);
+			return;
+		}
+		memset(err, 'x', sizeof(err));
+		if (ctl_config_reload_check(&cur, &next, err, sizeof(err)) != -EINVAL)
+			fail_msg("change of %s (case %d) accepted", path, i);
+		snprintf(want, sizeof(want), "%s: cannot change at run time", path);
+		assert_string_equal(err, want);
+		/* Without an error buffer the answer is the same. */
+		assert_int_equal(ctl_config_reload_check(&cur, &next, NULL, 0), -EINVAL);
+		ctl_config_free(&next);
+	}
+}
+
+/** Reload checks on configs parsed from changed documents, and odd arguments. */
+static void
+test_reload_parsed(void **state)
+{
+	struct ctl_config cur, next;
+	char err[CTL_ERR_LEN], small[8];
+	int ret;
+
+	(void)state;
+	ret = ctl_config_load(CTL_TEST_DATA "/full.json", &cur, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("full.json: %d: %s", ret, err);
+
+	/* The full example in another mode with other run-time values. */
+	ret = parse_sq(RELOAD_DOC, &next, err, sizeof(err));
+	assert_int_equal(ret, 0);
+	assert_int_equal(ctl_config_reload_check(&cur, &next, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "underlay.port: cannot change at run time");
+	ctl_config_free(&next);
+
+	/* A config without an mflow section differs from one with lcores. */
+	ret = parse_sq("{" UL "}", &next, err, sizeof(err));
+	assert_int_equal(ret, 0);
+	ctl_config_free(&cur);
+	clone_config(&next, &cur);
+	next.mflow.mode = CTL_MF_PINNED;
+	assert_int_equal(ctl_config_reload_check(&cur, &next, err, sizeof(err)), 0);
+	next.mflow.dispatch_lcore = 1;
+	assert_int_equal(ctl_config_reload_check(&cur, &next, small, sizeof(small)), -EINVAL);
+	assert_string_equal(small, "mflow.d");
+	ctl_config_free(&next);
+	ctl_config_free(&cur);
+
+	assert_int_equal(ctl_config_reload_check(NULL, &cur, err, sizeof(err)), -EINVAL);
+	assert_int_equal(ctl_config_reload_check(&cur, NULL, NULL, 0), -EINVAL);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Files.                                                                    */
 
 /** Write @p text to a file in the test directory; returns its path (static). */
@@ -1230,6 +1880,12 @@ main(void)
 		cmocka_unit_test(test_limit_fdb),
 		cmocka_unit_test(test_limit_neighbours),
 		cmocka_unit_test(test_limit_strings),
+		cmocka_unit_test(test_mflow_names),
+		cmocka_unit_test(test_mflow_accepted),
+		cmocka_unit_test(test_mflow_limit_workers),
+		cmocka_unit_test(test_reload_runtime),
+		cmocka_unit_test(test_reload_fixed),
+		cmocka_unit_test(test_reload_parsed),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_syntax_error),
 		cmocka_unit_test(test_load_semantic_error),

@@ -292,7 +292,8 @@ main(void)
 	};
 	int rc;
 
-	if (test_eal_init("test_dataplane", "0,1") < 0)
+	/* Five lcores on whatever CPUs there are: dispatch, two workers and a merge lcore. */
+	if (test_eal_init("test_dataplane", "0@0,1@1,2@0,3@1,4@0") < 0)
 		return 1;
 	rc = cmocka_run_group_tests_name("dataplane", tests, group_setup, group_teardown);
 	mf_pool = rte_pktmbuf_pool_create("mf_pool", 16383, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
@@ -303,6 +304,7 @@ main(void)
 	}
 	rc += dp_test_mflow();
 	rc += dp_test_flow();
+	rc += dp_test_pipe();
 	rte_mempool_free(mf_pool);
 	rte_eal_cleanup();
 	return rc;

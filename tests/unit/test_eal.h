@@ -11,6 +11,7 @@
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_common.h>
@@ -49,14 +50,15 @@ test_eal_cleanup_at_exit(void)
  * @param name
  *   The test's name, for the runtime directory.
  * @param lcores
- *   The -l argument.
+ *   The -l argument, or the --lcores argument when it maps lcores to CPUs
+ *   (contains '@').
  * @return
  *   0, or -1 with a message on stderr.
  */
 static inline int
 test_eal_init(const char *name, const char *lcores)
 {
-	char prefix[128], lc[64];
+	char prefix[128], lc[64], lcopt[16];
 	char *argv[] = {(char *)name,
 			"--no-huge",
 			"-m",
@@ -65,13 +67,14 @@ test_eal_init(const char *name, const char *lcores)
 			"--no-shconf",
 			"--no-telemetry",
 			prefix,
-			"-l",
+			lcopt,
 			lc,
 			"--log-level=*:error",
 			NULL};
 
 	snprintf(prefix, sizeof(prefix), "--file-prefix=%s-%d", name, (int)getpid());
 	snprintf(lc, sizeof(lc), "%s", lcores);
+	snprintf(lcopt, sizeof(lcopt), "%s", strchr(lcores, '@') != NULL ? "--lcores" : "-l");
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
 		fprintf(stderr, "%s: EAL initialisation failed\n", name);
 		return -1;

@@ -55,6 +55,7 @@ main(void)
 	failed += vx_test_neigh();
 	failed += vx_test_fwd();
 	failed += vx_test_csum();
+	failed += vx_test_worker();
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	return failed != 0;

@@ -18,6 +18,7 @@ int vx_test_fdb(void);
 int vx_test_neigh(void);
 int vx_test_fwd(void);
 int vx_test_csum(void);
+int vx_test_worker(void);
 
 /** @return the shared test mempool (2048-byte data room, 4096 mbufs). */
 struct rte_mempool *vx_test_pool(void);

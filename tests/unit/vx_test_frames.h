@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_arp.h>
 #include <rte_ether.h>
 #include <rte_ip.h>
 #include <rte_udp.h>
@@ -126,6 +127,38 @@ vxt_encap(uint8_t *buf, const uint8_t *inner, uint32_t inner_len, const struct v
 	};
 
 	return vxt_encap_ex(buf, inner, inner_len, src, dst, vni, &o);
+}
+
+/**
+ * Build an ARP frame: Ethernet from @p sha to @p edst, opcode @p op
+ * (RTE_ARP_OP_REQUEST or RTE_ARP_OP_REPLY), sender @p sha/@p sip, target
+ * @p tha/@p tip (addresses in network order).
+ *
+ * @return
+ *   The frame length.
+ */
+static inline uint32_t
+vxt_arp(uint8_t *buf, const struct rte_ether_addr *edst, uint16_t op,
+	const struct rte_ether_addr *sha, uint32_t sip, const struct rte_ether_addr *tha,
+	uint32_t tip)
+{
+	struct rte_ether_hdr *eth = (struct rte_ether_hdr *)buf;
+	struct rte_arp_hdr *arp = (struct rte_arp_hdr *)(eth + 1);
+
+	memset(buf, 0, sizeof(*eth) + sizeof(*arp));
+	eth->dst_addr = *edst;
+	eth->src_addr = *sha;
+	eth->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_ARP);
+	arp->arp_hardware = rte_cpu_to_be_16(RTE_ARP_HRD_ETHER);
+	arp->arp_protocol = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
+	arp->arp_hlen = RTE_ETHER_ADDR_LEN;
+	arp->arp_plen = sizeof(uint32_t);
+	arp->arp_opcode = rte_cpu_to_be_16(op);
+	arp->arp_data.arp_sha = *sha;
+	arp->arp_data.arp_sip = sip;
+	arp->arp_data.arp_tha = *tha;
+	arp->arp_data.arp_tip = tip;
+	return (uint32_t)(sizeof(*eth) + sizeof(*arp));
 }
 
 /** Parse a MAC or an address in a test, failing loudly. */

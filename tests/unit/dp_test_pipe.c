@@ -1,0 +1,493 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The micro-flow pipeline through the real lcore loops over net_ring ports:
+ * a dispatch lcore, two worker lcores and a merge lcore (the dispatch lcore
+ * itself in one group, an lcore of its own in the other). The test thread
+ * feeds an elephant and mice through the ports and checks that every packet
+ * comes out, each flow in order, while the mode, the worker count and the
+ * batch size change under traffic.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <inttypes.h>
+#include <stdio.h>
+
+#include <cmocka.h>
+#include <rte_cycles.h>
+#include <rte_eth_ring.h>
+#include <rte_launch.h>
+#include <rte_lcore.h>
+#include <rte_ring.h>
+
+#include "dp.h"
+#include "dp_test.h"
+#include "vx_test_frames.h"
+
+#define FLOWS 9 /* Flow 0 is the elephant. */
+/* RX ring size; TX rings hold 16 times as much, more than a run sends, so that a
+ * test thread kept off the CPU cannot make them overflow. */
+#define RING_CAP 1024
+/* Offset of the sequence number in an inner frame (Ethernet, IPv4, UDP). */
+#define SEQ_OFF 42
+
+struct pport {
+	struct rte_ring *rx, *tx;
+	char name[RTE_ETH_NAME_MAX_LEN];
+};
+
+static struct dp pdp;
+static struct pport pul, pe1;
+static struct rte_ether_addr pm1, prmac, pnh, pulmac;
+static struct vx_ip pl4, pr4;
+static bool separate_merge;
+static unsigned int group_no;
+
+static void
+pport_create(struct pport *pp, const char *name)
+{
+	char n[64];
+	int port;
+
+	snprintf(n, sizeof(n), "%s_rx", name);
+	pp->rx = rte_ring_create(n, RING_CAP, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	snprintf(n, sizeof(n), "%s_tx", name);
+	pp->tx = rte_ring_create(n, RING_CAP * 16, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	assert_non_null(pp->rx);
+	assert_non_null(pp->tx);
+	port = rte_eth_from_rings(name, &pp->rx, 1, &pp->tx, 1, SOCKET_ID_ANY);
+	assert_true(port >= 0);
+	assert_int_equal(rte_eth_dev_get_name_by_port((uint16_t)port, pp->name), 0);
+}
+
+static void
+pport_free(struct pport *pp)
+{
+	void *m;
+
+	while (rte_ring_dequeue(pp->tx, &m) == 0)
+		rte_pktmbuf_free(m);
+	while (rte_ring_dequeue(pp->rx, &m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(pp->rx);
+	rte_ring_free(pp->tx);
+}
+
+static struct dp_mf_conf
+conf_base(void)
+{
+	struct dp_mf_conf c = {
+		.mode = DP_MODE_MICROFLOW,
+		.pick = DP_MF_PICK_RR,
+		.workers = 2,
+		.batch_size = 16,
+		/* Lossless: the merger waits for a slow worker however long it takes. */
+		.merge_timeout_us = 0,
+		.window_us = 200,
+		.promote_pkts = 4,
+		.demote_pkts = 1,
+		.promote_windows = 1,
+		.demote_windows = 50,
+	};
+
+	return c;
+}
+
+static int
+pipe_setup(void **state)
+{
+	struct dp_params p = {.burst = 32,
+			      .drain_us = 100,
+			      .idle_polls = 200,
+			      .idle_sleep_us = 20,
+			      .idle_sleep_max_us = 200,
+			      .rxd = 256,
+			      .txd = 256,
+			      .mbufs = 8191};
+	struct vx_params vp = {0};
+	struct vx_endpoint ep = {0};
+	char n[32];
+
+	(void)state;
+	memset(&pdp, 0, sizeof(pdp));
+	pm1 = vxt_mac("02:00:00:00:01:11");
+	prmac = vxt_mac("02:00:00:00:09:01");
+	pnh = vxt_mac("02:00:00:00:00:02");
+	pulmac = vxt_mac("02:00:00:00:00:01");
+	pl4 = vxt_ip("198.18.0.1");
+	pr4 = vxt_ip("198.18.0.2");
+	snprintf(n, sizeof(n), "pipe_ul%u", group_no);
+	pport_create(&pul, n);
+	snprintf(n, sizeof(n), "pipe_e%u", group_no);
+	pport_create(&pe1, n);
+	group_no++;
+
+	p.map.has_dispatch = true;
+	p.map.dispatch = 1;
+	p.map.has_merge = separate_merge;
+	p.map.merge = 4;
+	p.map.n_workers = 2;
+	p.map.workers[0] = 2;
+	p.map.workers[1] = 3;
+	p.map.ring_size = 1024;
+	p.map.flow_entries = 1024;
+	p.mf = conf_base();
+	assert_int_equal(dp_init(&pdp, &p), 0);
+	assert_int_equal(dp_port_open(&pdp, "underlay", pul.name, DP_PORT_UNDERLAY, 0, 1500), 0);
+	vp.mac = pulmac;
+	vp.ip4 = pl4;
+	vp.plen4 = 24;
+	vp.mtu = 1500;
+	vp.udp_port = VX_UDP_PORT;
+	vp.strict_reserved = true;
+	vp.fdb_size = 256;
+	vp.neigh.reachable = rte_get_tsc_hz() * 30;
+	vp.neigh.retrans = rte_get_tsc_hz();
+	vp.neigh.failed = rte_get_tsc_hz();
+	vp.neigh.max_probes = 3;
+	vp.pool = pdp.pools[0];
+	vp.socket = -1;
+	pdp.vx = vx_create(&vp);
+	assert_non_null(pdp.vx);
+	assert_int_equal(vx_vni_add(pdp.vx, 100), 0);
+	assert_int_equal(vx_vtep_add(pdp.vx, 100, &pr4), 0);
+	assert_int_equal(vx_neigh_add_static(pdp.vx, &pr4, &pnh), 0);
+	snprintf(ep.name, sizeof(ep.name), "e1");
+	ep.mac = pm1;
+	ep.vni = 100;
+	ep.port = 1;
+	ep.mtu = 1500;
+	assert_int_equal(vx_endpoint_add(pdp.vx, &ep), 0);
+	assert_int_equal(vx_fdb_static_remote(pdp.vx, 100, &prmac, &pr4), 0);
+	assert_int_equal(dp_port_open(&pdp, "e1", pe1.name, DP_PORT_ENDPOINT, 0, 1500), 1);
+	assert_int_equal(dp_pipe_create(&pdp), 0);
+	assert_int_equal(dp_ports_start(&pdp), 0);
+	assert_false(dp_main_has_role(&pdp));
+	assert_int_equal(dp_launch(&pdp), 0);
+	return 0;
+}
+
+static int
+pipe_teardown(void **state)
+{
+	(void)state;
+	__atomic_store_n(&pdp.quit, true, __ATOMIC_RELEASE);
+	dp_wait(&pdp);
+	dp_pipe_destroy(&pdp);
+	dp_ports_close(&pdp);
+	vx_destroy(pdp.vx);
+	dp_fini(&pdp);
+	pport_free(&pul);
+	pport_free(&pe1);
+	return 0;
+}
+
+/* Flow f's next frame: decap direction from the underlay, encap from the endpoint. */
+static struct rte_mbuf *
+frame(bool decap, unsigned int f, uint32_t seq)
+{
+	uint8_t in[128], out[256];
+	uint32_t len;
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pdp.pools[0]);
+
+	assert_non_null(m);
+	if (decap) {
+		struct vxt_outer o = {.dmac = pulmac, .smac = pnh, .sport = (uint16_t)(49152 + f)};
+
+		len = vxt_inner(in, 96, &pm1, &prmac, (uint16_t)(5000 + f), seq);
+		len = vxt_encap_ex(out, in, len, &pr4, &pl4, 100, &o);
+		memcpy(rte_pktmbuf_append(m, (uint16_t)len), out, len);
+	} else {
+		len = vxt_inner(in, 96, &prmac, &pm1, (uint16_t)(5000 + f), seq);
+		memcpy(rte_pktmbuf_append(m, (uint16_t)len), in, len);
+	}
+	return m;
+}
+
+struct order {
+	uint32_t next_seq[FLOWS]; /* Next sequence number expected per flow. */
+	uint64_t got, bad;
+};
+
+/* Check one output frame; @p off is where the inner frame starts. */
+static void
+order_take(struct order *o, struct rte_mbuf *m, uint32_t off)
+{
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+	uint16_t sport;
+	uint32_t seq, f;
+
+	memcpy(&sport, p + 34, sizeof(sport));
+	memcpy(&seq, p + SEQ_OFF, sizeof(seq));
+	f = (uint32_t)rte_be_to_cpu_16(sport) - 5000;
+	if (f >= FLOWS || seq != o->next_seq[f])
+		o->bad++;
+	else
+		o->next_seq[f]++;
+	o->got++;
+	rte_pktmbuf_free(m);
+}
+
+/*
+ * Feed @p total frames (one in two of the elephant, the rest spread over the
+ * mice) and collect them, for at most 60 seconds. @p between runs between
+ * chunks (may be NULL).
+ */
+static void
+run_traffic(bool decap, unsigned int total, struct order *o)
+{
+	struct pport *in = decap ? &pul : &pe1, *out = decap ? &pe1 : &pul;
+	const uint32_t off = decap ? 0 : VX_ENCAP4_LEN;
+	uint32_t seq[FLOWS] = {0};
+	unsigned int sent = 0;
+	uint64_t end = rte_get_timer_cycles() + 60 * rte_get_timer_hz();
+
+	memset(o, 0, sizeof(*o));
+	while (o->got < total && rte_get_timer_cycles() < end) {
+		void *m;
+
+		for (unsigned int k = 0; k < 64 && sent < total && rte_ring_free_count(in->rx) > 0;
+		     k++, sent++) {
+			unsigned int f = (sent & 1) == 0 ? 0 : 1 + (sent / 2) % (FLOWS - 1);
+
+			assert_int_equal(rte_ring_enqueue(in->rx, frame(decap, f, seq[f]++)), 0);
+		}
+		while (rte_ring_dequeue(out->tx, &m) == 0)
+			order_take(o, m, off);
+		if (rte_ring_free_count(in->rx) == 0)
+			rte_delay_us_sleep(50);
+	}
+	if (o->got != total || o->bad != 0) {
+		json_t *root = dp_stats_json(&pdp);
+
+		/* Say where the packets went before the caller fails. */
+		fprintf(stderr, "sent %u, got %" PRIu64 ", out of order %" PRIu64 "\n", sent,
+			o->got, o->bad);
+		json_dumpf(json_object_get(root, "mflow"), stderr, JSON_INDENT(1));
+		json_dumpf(json_object_get(root, "drops"), stderr, JSON_COMPACT);
+		json_decref(root);
+	}
+}
+
+static json_t *
+mflow_stats(void)
+{
+	json_t *root = dp_stats_json(&pdp), *mf;
+
+	assert_non_null(root);
+	mf = json_object_get(root, "mflow");
+	assert_non_null(mf);
+	json_incref(mf);
+	json_decref(root);
+	return mf;
+}
+
+static json_int_t
+jint(json_t *o, const char *a, const char *b)
+{
+	json_t *v = json_object_get(o, a);
+
+	if (b != NULL)
+		v = json_object_get(v, b);
+	assert_non_null(v);
+	return json_integer_value(v);
+}
+
+/* Both directions in microflow mode: the elephant is split and merged in order. */
+static void
+test_pipe_microflow_order(void **state)
+{
+	struct order o;
+	json_t *mf;
+
+	(void)state;
+	for (int d = 1; d >= 0; d--) {
+		run_traffic(d != 0, 6000, &o);
+		assert_int_equal(o.got, 6000);
+		assert_int_equal(o.bad, 0);
+	}
+	mf = mflow_stats();
+	assert_string_equal(json_string_value(json_object_get(mf, "mode")), "microflow");
+	assert_true(jint(mf, "flows", "promoted") >= 1);
+	assert_true(jint(mf, "split", "split") > 1000);
+	assert_true(jint(mf, "merge", "merged") > 50);
+	assert_int_equal(jint(mf, "merge", "ooo"), 0);
+	assert_int_equal(jint(mf, "merge", "skipped"), 0);
+	assert_int_equal(jint(mf, "split", "ring_full"), 0);
+	json_decref(mf);
+}
+
+#define CHURN_STEPS 24
+
+struct churn {
+	volatile bool stop;
+	unsigned int done, failed;
+	int last_rc;
+	bool finished;
+};
+
+/* Cycle through CHURN_STEPS settings, 2 ms apart, unless told to stop. */
+static void *
+churn_thread(void *arg)
+{
+	struct churn *ch = arg;
+	static const struct {
+		uint8_t mode;
+		uint16_t workers;
+		uint32_t batch;
+		uint8_t pick;
+	} steps[] = {
+		{DP_MODE_RTC, 2, 16, DP_MF_PICK_RR},
+		{DP_MODE_PINNED, 2, 16, DP_MF_PICK_RR},
+		{DP_MODE_MICROFLOW, 2, 4, DP_MF_PICK_RR},
+		{DP_MODE_MICROFLOW, 1, 64, DP_MF_PICK_RR},
+		{DP_MODE_PINNED, 1, 16, DP_MF_PICK_RR},
+		{DP_MODE_MICROFLOW, 2, 1, DP_MF_PICK_LEAST},
+		{DP_MODE_RTC, 1, 16, DP_MF_PICK_RR},
+		{DP_MODE_MICROFLOW, 2, 256, DP_MF_PICK_RR},
+	};
+
+	for (unsigned int i = 0; !ch->stop && i < CHURN_STEPS; i++) {
+		struct dp_mf_conf c = conf_base();
+		int rc;
+
+		c.mode = steps[i % RTE_DIM(steps)].mode;
+		c.workers = steps[i % RTE_DIM(steps)].workers;
+		c.batch_size = steps[i % RTE_DIM(steps)].batch;
+		c.pick = steps[i % RTE_DIM(steps)].pick;
+		rc = dp_mf_reconfigure(&pdp, &c, 5000);
+		if (rc == 0) {
+			ch->done++;
+		} else {
+			ch->failed++;
+			ch->last_rc = rc;
+		}
+		rte_delay_us_sleep(2000);
+	}
+	__atomic_store_n(&ch->finished, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Changing mode, workers, batch size and pick under traffic loses and reorders nothing. */
+static void
+test_pipe_reconfig_under_traffic(void **state)
+{
+	struct churn ch = {0};
+	struct order o;
+	pthread_t t;
+	json_t *mf;
+	json_int_t before;
+	uint64_t end = rte_get_timer_cycles() + 90 * rte_get_timer_hz();
+	unsigned int rounds = 0;
+
+	(void)state;
+	mf = mflow_stats();
+	before = jint(mf, "reconfigs", NULL);
+	json_decref(mf);
+	assert_int_equal(pthread_create(&t, NULL, churn_thread, &ch), 0);
+	/* Traffic in both directions, round after round, for as long as the changes go on. */
+	while (!__atomic_load_n(&ch.finished, __ATOMIC_ACQUIRE) && rte_get_timer_cycles() < end) {
+		run_traffic((rounds & 1) == 0, 4000, &o);
+		rounds++;
+		if (o.got != 4000 || o.bad != 0)
+			break;
+	}
+	ch.stop = true;
+	pthread_join(t, NULL);
+	print_message("%u changes under traffic in %u rounds, %u failed (last %d)\n", ch.done,
+		      rounds, ch.failed, ch.last_rc);
+	assert_int_equal(o.got, 4000);
+	assert_int_equal(o.bad, 0);
+	assert_int_equal(ch.failed, 0);
+	assert_int_equal(ch.done, CHURN_STEPS);
+	mf = mflow_stats();
+	assert_int_equal(jint(mf, "reconfigs", NULL), before + ch.done);
+	assert_int_equal(jint(mf, "merge", "ooo"), 0);
+	json_decref(mf);
+	/* Leave the group in the mode its other tests expect. */
+	{
+		struct dp_mf_conf c = conf_base();
+
+		assert_int_equal(dp_mf_reconfigure(&pdp, &c, 5000), 0);
+	}
+}
+
+/* Bad settings are refused and change nothing. */
+static void
+test_pipe_reconfig_bad(void **state)
+{
+	struct dp_mf_conf good, c, now;
+
+	(void)state;
+	dp_mf_conf_get(&pdp, &good);
+	c = good;
+	c.workers = 3;
+	assert_int_equal(dp_mf_reconfigure(&pdp, &c, 1000), -EINVAL);
+	c = good;
+	c.workers = 0;
+	assert_int_equal(dp_mf_reconfigure(&pdp, &c, 1000), -EINVAL);
+	c = good;
+	c.batch_size = 0;
+	assert_int_equal(dp_mf_reconfigure(&pdp, &c, 1000), -EINVAL);
+	c = good;
+	c.batch_size = 65537;
+	assert_int_equal(dp_mf_reconfigure(&pdp, &c, 1000), -EINVAL);
+	c = good;
+	c.mode = DP_MODE__MAX;
+	assert_int_equal(dp_mf_reconfigure(&pdp, &c, 1000), -EINVAL);
+	c = good;
+	c.demote_pkts = c.promote_pkts + 1;
+	assert_int_equal(dp_mf_reconfigure(&pdp, &c, 1000), -EINVAL);
+	c = good;
+	c.pick = 9;
+	assert_int_equal(dp_mf_reconfigure(&pdp, &c, 1000), -EINVAL);
+	dp_mf_conf_get(&pdp, &now);
+	assert_memory_equal(&now, &good, sizeof(now));
+}
+
+/* ARP for our address is answered by the dispatch lcore in microflow mode. */
+static void
+test_pipe_arp(void **state)
+{
+	uint8_t f[64] = {0};
+	uint32_t len =
+		vxt_arp(f, &(struct rte_ether_addr){{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}},
+			RTE_ARP_OP_REQUEST, &pnh, pr4.v4, &(struct rte_ether_addr){{0}}, pl4.v4);
+	struct rte_mbuf *m = rte_pktmbuf_alloc(pdp.pools[0]);
+	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
+	void *o = NULL;
+	struct rte_arp_hdr *arp;
+
+	(void)state;
+	memcpy(rte_pktmbuf_append(m, (uint16_t)RTE_MAX(len, 60u)), f, RTE_MAX(len, 60u));
+	assert_int_equal(rte_ring_enqueue(pul.rx, m), 0);
+	while (rte_ring_dequeue(pul.tx, &o) != 0 && rte_get_timer_cycles() < end)
+		rte_delay_us_sleep(1000);
+	assert_non_null(o);
+	arp = rte_pktmbuf_mtod_offset((struct rte_mbuf *)o, struct rte_arp_hdr *,
+				      sizeof(struct rte_ether_hdr));
+	assert_int_equal(rte_be_to_cpu_16(arp->arp_opcode), RTE_ARP_OP_REPLY);
+	assert_int_equal(arp->arp_data.arp_sip, pl4.v4);
+	rte_pktmbuf_free(o);
+}
+
+int
+dp_test_pipe(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_pipe_microflow_order),
+		cmocka_unit_test(test_pipe_reconfig_under_traffic),
+		cmocka_unit_test(test_pipe_reconfig_bad),
+		cmocka_unit_test(test_pipe_arp),
+	};
+	int rc;
+
+	separate_merge = false;
+	rc = cmocka_run_group_tests_name("pipe, merge on the dispatch lcore", tests, pipe_setup,
+					 pipe_teardown);
+	separate_merge = true;
+	rc += cmocka_run_group_tests_name("pipe, merge on its own lcore", tests, pipe_setup,
+					  pipe_teardown);
+	return rc;
+}
