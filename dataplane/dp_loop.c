@@ -91,11 +91,16 @@ snap_take(struct dp *dp)
 }
 
 void
-dp_idle_sleep(uint32_t us)
+dp_idle_sleep(const struct dp *dp, struct dp_lcore *lc, struct dp_idle *s)
 {
+	const uint32_t us = s->sleep_us,
+		       cap = RTE_MAX(dp->p.idle_sleep_max_us, dp->p.idle_sleep_us);
 	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
 
 	nanosleep(&ts, NULL);
+	s->sleep_us = RTE_MIN(us * 2, cap);
+	s->polls = dp->p.idle_polls;
+	lc->idle_sleeps++;
 }
 
 void
@@ -134,12 +139,12 @@ dp_loop(void *arg)
 	const uint16_t burst = dp->p.burst;
 	const bool merge_here = dp->mlc == lc;
 	uint64_t last_drain, now;
-	const uint32_t sleep_max = RTE_MAX(dp->p.idle_sleep_max_us, dp->p.idle_sleep_us);
-	uint32_t idle = 0, sleep_us = dp->p.idle_sleep_us;
+	struct dp_idle idle;
 
 	out.n = 0;
 	out.flush = out_flush_cb;
 	out.ctx = dp;
+	dp_idle_busy(dp, &idle);
 	dp_lcore_begin(lc);
 	last_drain = lc->start_tsc;
 
@@ -205,17 +210,12 @@ dp_loop(void *arg)
 			dp_tx_flush_all(dp, lc);
 		lc->pkts += got;
 		if (got != 0 || merged != 0) {
-			idle = 0;
-			sleep_us = dp->p.idle_sleep_us;
+			dp_idle_busy(dp, &idle);
 			lc->busy_tsc += rte_rdtsc() - now;
-		} else if (dp->p.idle_polls != 0 && ++idle >= dp->p.idle_polls &&
-			   (pp == NULL || dp_pipe_idle(dp))) {
+		} else if (dp_idle_due(dp, &idle) && (pp == NULL || dp_pipe_idle(dp))) {
 			/* Nothing may wait in a buffer while we sleep. */
 			dp_tx_flush_all(dp, lc);
-			dp_idle_sleep(sleep_us);
-			sleep_us = RTE_MIN(sleep_us * 2, sleep_max);
-			lc->idle_sleeps++;
-			idle = dp->p.idle_polls;
+			dp_idle_sleep(dp, lc, &idle);
 		}
 	}
 	dp_tx_flush_all(dp, lc);

@@ -58,97 +58,6 @@ dp_mode_name(uint8_t mode)
 }
 
 /* ------------------------------------------------------------------------- */
-/* Flow hashes.                                                              */
-
-/*
- * The outer flow of an underlay frame: source address and UDP ports (the
- * remote VTEP puts the inner flow's entropy in the source port). Returns
- * false for anything but unfragmented IPv4 or IPv6 UDP in the first
- * segment; those frames stay on the dispatch lcore.
- */
-static inline bool
-underlay_flow_hash(const struct rte_mbuf *m, uint32_t *hash)
-{
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m), ports, h;
-	uint16_t type;
-
-	if (len < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + 4)
-		return false;
-	memcpy(&type, p + 12, sizeof(type));
-	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
-		const struct rte_ipv4_hdr *ip = (const void *)(p + RTE_ETHER_HDR_LEN);
-		uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
-
-		if (ip->next_proto_id != IPPROTO_UDP || ihl < sizeof(*ip) ||
-		    (ip->fragment_offset & rte_cpu_to_be_16(0x3fff)) != 0 ||
-		    len < RTE_ETHER_HDR_LEN + ihl + 4)
-			return false;
-		memcpy(&ports, p + RTE_ETHER_HDR_LEN + ihl, sizeof(ports));
-		h = rte_hash_crc_4byte(ip->src_addr, ports);
-	} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
-		const struct rte_ipv6_hdr *ip6 = (const void *)(p + RTE_ETHER_HDR_LEN);
-
-		if (len < RTE_ETHER_HDR_LEN + sizeof(*ip6) + 4 || ip6->proto != IPPROTO_UDP)
-			return false;
-		memcpy(&ports, p + RTE_ETHER_HDR_LEN + sizeof(*ip6), sizeof(ports));
-		h = rte_hash_crc(ip6->src_addr, sizeof(ip6->src_addr), ports);
-	} else {
-		return false;
-	}
-	*hash = h != 0 ? h : 1;
-	return true;
-}
-
-/* The flow of an endpoint frame: its MACs, and its IP addresses and ports when present. */
-static inline uint32_t
-frame_flow_hash(const struct rte_mbuf *m)
-{
-	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
-	uint32_t len = rte_pktmbuf_data_len(m), h;
-	uint16_t type;
-
-	if (len < RTE_ETHER_HDR_LEN)
-		return 1;
-	h = rte_hash_crc(p, 12, 0);
-	memcpy(&type, p + 12, sizeof(type));
-	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
-	    len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr)) {
-		const struct rte_ipv4_hdr *ip = (const void *)(p + RTE_ETHER_HDR_LEN);
-		uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
-
-		h = rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr, h);
-		if ((ip->next_proto_id == IPPROTO_UDP || ip->next_proto_id == IPPROTO_TCP) &&
-		    (ip->fragment_offset & rte_cpu_to_be_16(0x3fff)) == 0 &&
-		    len >= RTE_ETHER_HDR_LEN + ihl + 4) {
-			uint32_t ports;
-
-			memcpy(&ports, p + RTE_ETHER_HDR_LEN + ihl, sizeof(ports));
-			h = rte_hash_crc_4byte(ports, h);
-		}
-	} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
-		   len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr) + 4) {
-		const struct rte_ipv6_hdr *ip6 = (const void *)(p + RTE_ETHER_HDR_LEN);
-
-		h = rte_hash_crc(ip6->src_addr, 32, h);
-		if (ip6->proto == IPPROTO_UDP || ip6->proto == IPPROTO_TCP) {
-			uint32_t ports;
-
-			memcpy(&ports, p + RTE_ETHER_HDR_LEN + sizeof(*ip6), sizeof(ports));
-			h = rte_hash_crc_4byte(ports, h);
-		}
-	}
-	return h != 0 ? h : 1;
-}
-
-/* The worker a flow is pinned to: a multiply-shift of its hash. */
-static inline uint16_t
-pin(uint32_t hash, uint16_t n)
-{
-	return (uint16_t)(((uint64_t)hash * n) >> 32);
-}
-
-/* ------------------------------------------------------------------------- */
 /* Dispatch lcore.                                                           */
 
 static void
@@ -187,18 +96,18 @@ dp_pipe_dispatch(struct dp *dp, uint16_t pi, struct rte_mbuf **pkts, uint16_t n,
 		uint16_t w;
 
 		if (underlay) {
-			if (!underlay_flow_hash(m, &h)) {
+			if (!dp_pipe_underlay_hash(m, &h)) {
 				own[n_own++] = m;
 				continue;
 			}
 		} else {
-			h = frame_flow_hash(m);
+			h = dp_pipe_frame_hash(m);
 		}
 		m->port = pi;
 		tag = dp_mf_tag(m);
 		tag->flow = h;
 		tag->seq = ++pp->stamp;
-		w = pin(h, active);
+		w = dp_pipe_pin(h, active);
 		if (split) {
 			enum dp_fl_event ev = dp_fl_account(pp->fl, h, m->pkt_len, now, &e);
 
@@ -235,7 +144,8 @@ sweep_demote(struct dp_fl_entry *e, void *arg)
 
 	if (e->slot < 0)
 		return;
-	dp_mf_split_demote(pp->sp, (uint16_t)e->slot, pin(e->hash, dp_mf_split_active(pp->sp)));
+	dp_mf_split_demote(pp->sp, (uint16_t)e->slot,
+			   dp_pipe_pin(e->hash, dp_mf_split_active(pp->sp)));
 	open_slot_del(pp, (uint16_t)e->slot);
 }
 
@@ -439,10 +349,10 @@ dp_merge_loop(void *arg)
 	struct dp *dp = arg;
 	struct dp_lcore *lc = dp->mlc;
 	const uint64_t drain = rte_get_tsc_hz() * dp->p.drain_us / 1000000;
-	const uint32_t sleep_max = RTE_MAX(dp->p.idle_sleep_max_us, dp->p.idle_sleep_us);
-	uint32_t idle = 0, sleep_us = dp->p.idle_sleep_us;
+	struct dp_idle idle;
 	uint64_t last_drain, now;
 
+	dp_idle_busy(dp, &idle);
 	dp_lcore_begin(lc);
 	last_drain = lc->start_tsc;
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
@@ -458,15 +368,11 @@ dp_merge_loop(void *arg)
 			last_drain = now;
 		}
 		if (got != 0) {
-			idle = 0;
-			sleep_us = dp->p.idle_sleep_us;
+			dp_idle_busy(dp, &idle);
 			lc->busy_tsc += rte_rdtsc() - now;
-		} else if (dp->p.idle_polls != 0 && ++idle >= dp->p.idle_polls) {
+		} else if (dp_idle_due(dp, &idle)) {
 			dp_tx_flush_all(dp, lc);
-			dp_idle_sleep(sleep_us);
-			sleep_us = RTE_MIN(sleep_us * 2, sleep_max);
-			lc->idle_sleeps++;
-			idle = dp->p.idle_polls;
+			dp_idle_sleep(dp, lc, &idle);
 		}
 	}
 	dp_tx_flush_all(dp, lc);
@@ -510,9 +416,9 @@ dp_worker_loop(void *arg)
 	struct dp *dp = lc->dp;
 	void *e[W_BURST];
 	struct vx_out out;
-	const uint32_t sleep_max = RTE_MAX(dp->p.idle_sleep_max_us, dp->p.idle_sleep_us);
-	uint32_t idle = 0, sleep_us = dp->p.idle_sleep_us;
+	struct dp_idle idle;
 
+	dp_idle_busy(dp, &idle);
 	out.n = 0;
 	out.flush = worker_out_flush;
 	out.ctx = lc;
@@ -522,16 +428,11 @@ dp_worker_loop(void *arg)
 		uint64_t now;
 
 		if (n == 0) {
-			if (dp->p.idle_polls != 0 && ++idle >= dp->p.idle_polls) {
-				dp_idle_sleep(sleep_us);
-				sleep_us = RTE_MIN(sleep_us * 2, sleep_max);
-				lc->idle_sleeps++;
-				idle = dp->p.idle_polls;
-			}
+			if (dp_idle_due(dp, &idle))
+				dp_idle_sleep(dp, lc, &idle);
 			continue;
 		}
-		idle = 0;
-		sleep_us = dp->p.idle_sleep_us;
+		dp_idle_busy(dp, &idle);
 		now = rte_rdtsc();
 		while (i < n) {
 			unsigned int j = i;

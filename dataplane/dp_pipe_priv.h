@@ -16,8 +16,15 @@
 #ifndef DP_PIPE_PRIV_H
 #define DP_PIPE_PRIV_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+#include <rte_mbuf.h>
 
 #include "dp.h"
 
@@ -112,7 +119,122 @@ void dp_tx_flush_all(struct dp *dp, struct dp_lcore *tx);
 void dp_lcore_begin(struct dp_lcore *lc);
 void dp_lcore_end(struct dp_lcore *lc);
 
-/** Sleep @p us microseconds. */
-void dp_idle_sleep(uint32_t us);
+/** Idle back-off state of one lcore loop. */
+struct dp_idle {
+	uint32_t polls;	   /**< Empty polls in a row. */
+	uint32_t sleep_us; /**< The next sleep. */
+};
+
+/** A poll found work: back to spinning. */
+static inline void
+dp_idle_busy(const struct dp *dp, struct dp_idle *s)
+{
+	s->polls = 0;
+	s->sleep_us = dp->p.idle_sleep_us;
+}
+
+/** An empty poll: @return true once the loop should sleep (see dp_idle_sleep()). */
+static inline bool
+dp_idle_due(const struct dp *dp, struct dp_idle *s)
+{
+	return dp->p.idle_polls != 0 && ++s->polls >= dp->p.idle_polls;
+}
+
+/**
+ * Sleep for the current back-off, idle_sleep_us at first and twice as long
+ * each time up to idle_sleep_max_us, and count it on @p lc.
+ */
+void dp_idle_sleep(const struct dp *dp, struct dp_lcore *lc, struct dp_idle *s);
+
+/* ------------------------------------------------------------------------- */
+/* Flow hashes.                                                              */
+
+/*
+ * The outer flow of an underlay frame: source address and UDP ports (the
+ * remote VTEP puts the inner flow's entropy in the source port). Returns
+ * false for anything but unfragmented IPv4 or IPv6 UDP in the first
+ * segment; those frames stay on the dispatch lcore.
+ */
+static inline bool
+dp_pipe_underlay_hash(const struct rte_mbuf *m, uint32_t *hash)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), ports, h;
+	uint16_t type;
+
+	if (len < RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr) + 4)
+		return false;
+	memcpy(&type, p + 12, sizeof(type));
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4)) {
+		const struct rte_ipv4_hdr *ip = (const void *)(p + RTE_ETHER_HDR_LEN);
+		uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+
+		if (ip->next_proto_id != IPPROTO_UDP || ihl < sizeof(*ip) ||
+		    (ip->fragment_offset & rte_cpu_to_be_16(0x3fff)) != 0 ||
+		    len < RTE_ETHER_HDR_LEN + ihl + 4)
+			return false;
+		memcpy(&ports, p + RTE_ETHER_HDR_LEN + ihl, sizeof(ports));
+		h = rte_hash_crc_4byte(ip->src_addr, ports);
+	} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6)) {
+		const struct rte_ipv6_hdr *ip6 = (const void *)(p + RTE_ETHER_HDR_LEN);
+
+		if (len < RTE_ETHER_HDR_LEN + sizeof(*ip6) + 4 || ip6->proto != IPPROTO_UDP)
+			return false;
+		memcpy(&ports, p + RTE_ETHER_HDR_LEN + sizeof(*ip6), sizeof(ports));
+		h = rte_hash_crc(ip6->src_addr, sizeof(ip6->src_addr), ports);
+	} else {
+		return false;
+	}
+	*hash = h != 0 ? h : 1;
+	return true;
+}
+
+/* The flow of an endpoint frame: its MACs, and its IP addresses and ports when present. */
+static inline uint32_t
+dp_pipe_frame_hash(const struct rte_mbuf *m)
+{
+	const uint8_t *p = rte_pktmbuf_mtod(m, const uint8_t *);
+	uint32_t len = rte_pktmbuf_data_len(m), h;
+	uint16_t type;
+
+	if (len < RTE_ETHER_HDR_LEN)
+		return 1;
+	h = rte_hash_crc(p, 12, 0);
+	memcpy(&type, p + 12, sizeof(type));
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+	    len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv4_hdr)) {
+		const struct rte_ipv4_hdr *ip = (const void *)(p + RTE_ETHER_HDR_LEN);
+		uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+
+		h = rte_hash_crc_8byte(((uint64_t)ip->src_addr << 32) | ip->dst_addr, h);
+		if ((ip->next_proto_id == IPPROTO_UDP || ip->next_proto_id == IPPROTO_TCP) &&
+		    (ip->fragment_offset & rte_cpu_to_be_16(0x3fff)) == 0 &&
+		    len >= RTE_ETHER_HDR_LEN + ihl + 4) {
+			uint32_t ports;
+
+			memcpy(&ports, p + RTE_ETHER_HDR_LEN + ihl, sizeof(ports));
+			h = rte_hash_crc_4byte(ports, h);
+		}
+	} else if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+		   len >= RTE_ETHER_HDR_LEN + sizeof(struct rte_ipv6_hdr) + 4) {
+		const struct rte_ipv6_hdr *ip6 = (const void *)(p + RTE_ETHER_HDR_LEN);
+
+		h = rte_hash_crc(ip6->src_addr, 32, h);
+		if (ip6->proto == IPPROTO_UDP || ip6->proto == IPPROTO_TCP) {
+			uint32_t ports;
+
+			memcpy(&ports, p + RTE_ETHER_HDR_LEN + sizeof(*ip6), sizeof(ports));
+			h = rte_hash_crc_4byte(ports, h);
+		}
+	}
+	return h != 0 ? h : 1;
+}
+
+/* The worker a flow is pinned to: a multiply-shift of its hash. */
+static inline uint16_t
+dp_pipe_pin(uint32_t hash, uint16_t n)
+{
+	return (uint16_t)(((uint64_t)hash * n) >> 32);
+}
 
 #endif /* DP_PIPE_PRIV_H */

@@ -6,7 +6,28 @@
 #ifndef DP_TEST_H
 #define DP_TEST_H
 
+#include <rte_ethdev.h>
 #include <rte_mempool.h>
+#include <rte_ring.h>
+
+#include "vx.h"
+
+/** A net_ring port: the test enqueues on rx and dequeues from tx. */
+struct dp_test_ringport {
+	struct rte_ring *rx, *tx;
+	char name[RTE_ETH_NAME_MAX_LEN]; /**< The ethdev name, used as devargs. */
+};
+
+/** Create the rings and the net_ring ethdev @p name over them (asserts on failure). */
+void dp_test_ringport(struct dp_test_ringport *rp, const char *name, unsigned int rx_size,
+		      unsigned int tx_size);
+
+/**
+ * The VxLAN instance of the dataplane tests: 198.18.0.1/24, VNI 100 with the
+ * VTEP 198.18.0.2 behind a static next hop 02:00:00:00:00:02, and endpoint
+ * "e1" (02:00:00:00:01:11) on dataplane port 1.
+ */
+struct vx_inst *dp_test_vx(struct rte_mempool *pool);
 
 /** Split/merge group; returns the number of failed tests. */
 int dp_test_mflow(void);

@@ -32,37 +32,15 @@
 /* Offset of the sequence number in an inner frame (Ethernet, IPv4, UDP). */
 #define SEQ_OFF 42
 
-struct pport {
-	struct rte_ring *rx, *tx;
-	char name[RTE_ETH_NAME_MAX_LEN];
-};
-
 static struct dp pdp;
-static struct pport pul, pe1;
+static struct dp_test_ringport pul, pe1;
 static struct rte_ether_addr pm1, prmac, pnh, pulmac;
 static struct vx_ip pl4, pr4;
 static bool separate_merge;
 static unsigned int group_no;
 
 static void
-pport_create(struct pport *pp, const char *name)
-{
-	char n[64];
-	int port;
-
-	snprintf(n, sizeof(n), "%s_rx", name);
-	pp->rx = rte_ring_create(n, RING_CAP, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	snprintf(n, sizeof(n), "%s_tx", name);
-	pp->tx = rte_ring_create(n, RING_CAP * 16, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-	assert_non_null(pp->rx);
-	assert_non_null(pp->tx);
-	port = rte_eth_from_rings(name, &pp->rx, 1, &pp->tx, 1, SOCKET_ID_ANY);
-	assert_true(port >= 0);
-	assert_int_equal(rte_eth_dev_get_name_by_port((uint16_t)port, pp->name), 0);
-}
-
-static void
-pport_free(struct pport *pp)
+pport_free(struct dp_test_ringport *pp)
 {
 	void *m;
 
@@ -105,8 +83,6 @@ pipe_setup(void **state)
 			      .rxd = 256,
 			      .txd = 256,
 			      .mbufs = 8191};
-	struct vx_params vp = {0};
-	struct vx_endpoint ep = {0};
 	char n[32];
 
 	(void)state;
@@ -117,10 +93,11 @@ pipe_setup(void **state)
 	pulmac = vxt_mac("02:00:00:00:00:01");
 	pl4 = vxt_ip("198.18.0.1");
 	pr4 = vxt_ip("198.18.0.2");
+	/* TX rings hold more than a run sends (see RING_CAP). */
 	snprintf(n, sizeof(n), "pipe_ul%u", group_no);
-	pport_create(&pul, n);
+	dp_test_ringport(&pul, n, RING_CAP, RING_CAP * 16);
 	snprintf(n, sizeof(n), "pipe_e%u", group_no);
-	pport_create(&pe1, n);
+	dp_test_ringport(&pe1, n, RING_CAP, RING_CAP * 16);
 	group_no++;
 
 	p.map.has_dispatch = true;
@@ -135,30 +112,7 @@ pipe_setup(void **state)
 	p.mf = conf_base();
 	assert_int_equal(dp_init(&pdp, &p), 0);
 	assert_int_equal(dp_port_open(&pdp, "underlay", pul.name, DP_PORT_UNDERLAY, 0, 1500), 0);
-	vp.mac = pulmac;
-	vp.ip4 = pl4;
-	vp.plen4 = 24;
-	vp.mtu = 1500;
-	vp.udp_port = VX_UDP_PORT;
-	vp.strict_reserved = true;
-	vp.fdb_size = 256;
-	vp.neigh.reachable = rte_get_tsc_hz() * 30;
-	vp.neigh.retrans = rte_get_tsc_hz();
-	vp.neigh.failed = rte_get_tsc_hz();
-	vp.neigh.max_probes = 3;
-	vp.pool = pdp.pools[0];
-	vp.socket = -1;
-	pdp.vx = vx_create(&vp);
-	assert_non_null(pdp.vx);
-	assert_int_equal(vx_vni_add(pdp.vx, 100), 0);
-	assert_int_equal(vx_vtep_add(pdp.vx, 100, &pr4), 0);
-	assert_int_equal(vx_neigh_add_static(pdp.vx, &pr4, &pnh), 0);
-	snprintf(ep.name, sizeof(ep.name), "e1");
-	ep.mac = pm1;
-	ep.vni = 100;
-	ep.port = 1;
-	ep.mtu = 1500;
-	assert_int_equal(vx_endpoint_add(pdp.vx, &ep), 0);
+	pdp.vx = dp_test_vx(pdp.pools[0]);
 	assert_int_equal(vx_fdb_static_remote(pdp.vx, 100, &prmac, &pr4), 0);
 	assert_int_equal(dp_port_open(&pdp, "e1", pe1.name, DP_PORT_ENDPOINT, 0, 1500), 1);
 	assert_int_equal(dp_pipe_create(&pdp), 0);
@@ -237,7 +191,7 @@ order_take(struct order *o, struct rte_mbuf *m, uint32_t off)
 static void
 run_traffic(bool decap, unsigned int total, struct order *o)
 {
-	struct pport *in = decap ? &pul : &pe1, *out = decap ? &pe1 : &pul;
+	struct dp_test_ringport *in = decap ? &pul : &pe1, *out = decap ? &pe1 : &pul;
 	const uint32_t off = decap ? 0 : VX_ENCAP4_LEN;
 	uint32_t seq[FLOWS] = {0};
 	unsigned int sent = 0;

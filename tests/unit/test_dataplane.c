@@ -23,11 +23,6 @@
 #include "test_eal.h"
 #include "vx_test_frames.h"
 
-struct ringport {
-	struct rte_ring *rx, *tx;
-	char name[RTE_ETH_NAME_MAX_LEN]; /* The ethdev name, used as devargs. */
-};
-
 static struct dp dp;
 static struct rte_mempool *mf_pool;
 
@@ -36,25 +31,62 @@ dp_test_pool(void)
 {
 	return mf_pool;
 }
-static struct ringport ul, e1;
+static struct dp_test_ringport ul, e1;
 static struct rte_ether_addr m1, rmac, nhmac, ulmac;
 static struct vx_ip l4, r4;
 
-static void
-ringport_create(struct ringport *rp, const char *name)
+void
+dp_test_ringport(struct dp_test_ringport *rp, const char *name, unsigned int rx_size,
+		 unsigned int tx_size)
 {
 	char n[64];
 	int port;
 
 	snprintf(n, sizeof(n), "%s_rx", name);
-	rp->rx = rte_ring_create(n, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rp->rx = rte_ring_create(n, rx_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(n, sizeof(n), "%s_tx", name);
-	rp->tx = rte_ring_create(n, 1024, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	rp->tx = rte_ring_create(n, tx_size, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	assert_non_null(rp->rx);
 	assert_non_null(rp->tx);
 	port = rte_eth_from_rings(name, &rp->rx, 1, &rp->tx, 1, SOCKET_ID_ANY);
 	assert_true(port >= 0);
 	assert_int_equal(rte_eth_dev_get_name_by_port((uint16_t)port, rp->name), 0);
+}
+
+struct vx_inst *
+dp_test_vx(struct rte_mempool *pool)
+{
+	struct rte_ether_addr nh = vxt_mac("02:00:00:00:00:02");
+	struct vx_ip remote = vxt_ip("198.18.0.2");
+	struct vx_params vp = {0};
+	struct vx_endpoint ep = {0};
+	struct vx_inst *vx;
+
+	vp.mac = vxt_mac("02:00:00:00:00:01");
+	vp.ip4 = vxt_ip("198.18.0.1");
+	vp.plen4 = 24;
+	vp.mtu = 1500;
+	vp.udp_port = VX_UDP_PORT;
+	vp.strict_reserved = true;
+	vp.fdb_size = 256;
+	vp.neigh.reachable = rte_get_tsc_hz() * 30;
+	vp.neigh.retrans = rte_get_tsc_hz();
+	vp.neigh.failed = rte_get_tsc_hz();
+	vp.neigh.max_probes = 3;
+	vp.pool = pool;
+	vp.socket = -1;
+	vx = vx_create(&vp);
+	assert_non_null(vx);
+	assert_int_equal(vx_vni_add(vx, 100), 0);
+	assert_int_equal(vx_vtep_add(vx, 100, &remote), 0);
+	assert_int_equal(vx_neigh_add_static(vx, &remote, &nh), 0);
+	snprintf(ep.name, sizeof(ep.name), "e1");
+	ep.mac = vxt_mac("02:00:00:00:01:11");
+	ep.vni = 100;
+	ep.port = 1;
+	ep.mtu = 1500;
+	assert_int_equal(vx_endpoint_add(vx, &ep), 0);
+	return vx;
 }
 
 static struct rte_mbuf *
@@ -93,9 +125,6 @@ group_setup(void **state)
 			      .rxd = 256,
 			      .txd = 256,
 			      .mbufs = 2047};
-	struct vx_params vp = {0};
-	struct vx_endpoint ep = {0};
-
 	(void)state;
 	m1 = vxt_mac("02:00:00:00:01:11");
 	rmac = vxt_mac("02:00:00:00:09:01");
@@ -103,36 +132,13 @@ group_setup(void **state)
 	ulmac = vxt_mac("02:00:00:00:00:01");
 	l4 = vxt_ip("198.18.0.1");
 	r4 = vxt_ip("198.18.0.2");
-	ringport_create(&ul, "ring_ul");
-	ringport_create(&e1, "ring_e1");
+	dp_test_ringport(&ul, "ring_ul", 1024, 1024);
+	dp_test_ringport(&e1, "ring_e1", 1024, 1024);
 
 	assert_int_equal(dp_init(&dp, &p), 0);
 	assert_int_equal(dp.lc->lcore_id, 1);
 	assert_int_equal(dp_port_open(&dp, "underlay", ul.name, DP_PORT_UNDERLAY, 0, 1500), 0);
-	vp.mac = ulmac;
-	vp.ip4 = l4;
-	vp.plen4 = 24;
-	vp.mtu = 1500;
-	vp.udp_port = VX_UDP_PORT;
-	vp.strict_reserved = true;
-	vp.fdb_size = 256;
-	vp.neigh.reachable = rte_get_tsc_hz() * 30;
-	vp.neigh.retrans = rte_get_tsc_hz();
-	vp.neigh.failed = rte_get_tsc_hz();
-	vp.neigh.max_probes = 3;
-	vp.pool = dp.pools[0];
-	vp.socket = -1;
-	dp.vx = vx_create(&vp);
-	assert_non_null(dp.vx);
-	assert_int_equal(vx_vni_add(dp.vx, 100), 0);
-	assert_int_equal(vx_vtep_add(dp.vx, 100, &r4), 0);
-	assert_int_equal(vx_neigh_add_static(dp.vx, &r4, &nhmac), 0);
-	snprintf(ep.name, sizeof(ep.name), "e1");
-	ep.mac = m1;
-	ep.vni = 100;
-	ep.port = 1;
-	ep.mtu = 1500;
-	assert_int_equal(vx_endpoint_add(dp.vx, &ep), 0);
+	dp.vx = dp_test_vx(dp.pools[0]);
 	assert_int_equal(dp_port_open(&dp, "e1", e1.name, DP_PORT_ENDPOINT, 0, 1500), 1);
 	assert_int_equal(dp_ports_start(&dp), 0);
 	dp_launched(&dp);
