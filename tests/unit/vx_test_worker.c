@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <rte_cycles.h>
@@ -425,6 +426,29 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * Start a thread that may run on any CPU: EAL pins the main thread to its
+ * lcore, and threads inherit that, so owner and reader would otherwise only
+ * ever interleave on one CPU instead of running at the same time.
+ */
+static int
+start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_attr_t attr;
+	cpu_set_t cpus;
+	int rc;
+
+	CPU_ZERO(&cpus);
+	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &cpus);
+	pthread_attr_init(&attr);
+	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	rc = pthread_create(t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
 /* Join @t, giving up after STRESS_JOIN_SECS. @return 0 if it ended. */
 static int
 join_bounded(pthread_t t)
@@ -613,8 +637,8 @@ test_stress_fdb(void **state)
 		}
 	stress_set_add(s, 0);
 	s->deadline = mono_ns() + STRESS_SECONDS * 1000000000ull;
-	assert_int_equal(pthread_create(&reader, NULL, fdb_reader, s), 0);
-	assert_int_equal(pthread_create(&owner, NULL, fdb_owner, s), 0);
+	assert_int_equal(start_thread(&reader, fdb_reader, s), 0);
+	assert_int_equal(start_thread(&owner, fdb_owner, s), 0);
 	assert_int_equal(join_bounded(owner), 0);
 	/* A reader stuck in a probe or retry loop would not end. */
 	assert_int_equal(join_bounded(reader), 0);
@@ -715,8 +739,8 @@ test_stress_neigh(void **state)
 	vx_underlay_input(c->vx, &m, 1, rte_rdtsc(), &c->oout, &c->ost);
 	assert_int_equal(c->ost.stat[VX_STAT_neigh_resolved], 1);
 	s.deadline = mono_ns() + STRESS_SECONDS * 1000000000ull;
-	assert_int_equal(pthread_create(&reader, NULL, neigh_reader, &s), 0);
-	assert_int_equal(pthread_create(&owner, NULL, neigh_owner, &s), 0);
+	assert_int_equal(start_thread(&reader, neigh_reader, &s), 0);
+	assert_int_equal(start_thread(&owner, neigh_owner, &s), 0);
 	assert_int_equal(join_bounded(owner), 0);
 	assert_int_equal(join_bounded(reader), 0);
 	assert_int_equal(s.torn, 0);
