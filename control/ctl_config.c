@@ -1084,6 +1084,9 @@ parse_mflow(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 	if (m->n_worker_lcores == 0 && m->mode != CTL_MF_RTC)
 		return fail(c, "mflow.worker_lcores", "needs at least one lcore in mode '%s'",
 			    ctl_mf_mode_name(m->mode));
+	if (m->n_worker_lcores == 0 && m->merge_lcore >= 0 && m->merge_lcore != m->dispatch_lcore)
+		return fail(c, "mflow.merge_lcore",
+			    "a merge lcore of its own needs worker_lcores: %d", m->merge_lcore);
 
 	v = m->n_worker_lcores;
 	ret = get_uint(c, mf, sec, "workers", false, 1, CTL_MF_MAX_WORKERS, &v);

@@ -294,11 +294,18 @@ int dp_merge_loop(void *arg);
  * @return
  *   0; -EINVAL for bad settings (nothing changes); -ENOTSUP for a mode
  *   other than rtc without worker lcores; -EBUSY when another change is
- *   still pending; -ETIMEDOUT when the lcore did not answer in time (the
- *   change may still happen) or could not drain its workers (it did not
- *   happen); -ENOMEM.
+ *   still pending; -EINPROGRESS when the lcore did not answer within
+ *   @p timeout_ms (the change may still happen; see
+ *   dp_mf_reconfigure_wait_ms()); -ETIMEDOUT when the lcore could not drain
+ *   its workers in time and kept the old settings; -ENOMEM.
  */
 int dp_mf_reconfigure(struct dp *dp, const struct dp_mf_conf *c, unsigned int timeout_ms);
+
+/**
+ * @return a timeout for dp_mf_reconfigure() long enough for any drain the
+ *   current settings allow, in milliseconds.
+ */
+unsigned int dp_mf_reconfigure_wait_ms(const struct dp *dp);
 
 /** Copy the settings in force. */
 void dp_mf_conf_get(const struct dp *dp, struct dp_mf_conf *c);

@@ -18,10 +18,14 @@
  */
 #define MARK_END (1ull << 1)
 
-/* Entries staged per worker by the dispatcher before an enqueue. */
-#define SPLIT_STAGE 4096
-/* A packet is staged only with room left for a START and an END after it. */
-#define SPLIT_RESERVE 3
+/*
+ * Entries staged per worker by the dispatcher before an enqueue: at most
+ * DP_MF_STAGE_PKTS packets, and markers up to SPLIT_STAGE in all. The
+ * markers-only room is enough for three markers of every slot, so a marker
+ * finds room unless thousands of promotions and demotions pile up against a
+ * worker that does not move.
+ */
+#define SPLIT_STAGE (DP_MF_STAGE_PKTS + 3 * DP_MF_MAX_SLOTS)
 
 static int tag_offset = -1;
 
@@ -95,6 +99,8 @@ struct dp_mf_split {
 	enum dp_mf_pick pick;
 	struct dp_mf_split_stats st;
 	uint16_t n_stage[DP_MF_MAX_WORKERS];
+	uint16_t n_pkts[DP_MF_MAX_WORKERS]; /* Packets among the staged entries. */
+	const bool *quit;		    /* Set when the dataplane stops (may be NULL). */
 	uint64_t sent[DP_MF_MAX_WORKERS];
 	void *stage[DP_MF_MAX_WORKERS][SPLIT_STAGE];
 	struct split_slot slots[DP_MF_MAX_SLOTS];
@@ -146,8 +152,16 @@ stage_flush(struct dp_mf_split *sp, uint16_t w)
 		return 0;
 	done = rte_ring_sp_enqueue_burst(sp->in[w], sp->stage[w], n, NULL);
 	sp->sent[w] += done;
-	if (done < n)
+	if (done < n) {
+		unsigned int pkts = 0;
+
 		memmove(sp->stage[w], sp->stage[w] + done, (n - done) * sizeof(void *));
+		for (unsigned int i = 0; i < n - done; i++)
+			pkts += !dp_mf_is_marker(sp->stage[w][i]);
+		sp->n_pkts[w] = (uint16_t)pkts;
+	} else {
+		sp->n_pkts[w] = 0;
+	}
 	sp->n_stage[w] = (uint16_t)(n - done);
 	return done;
 }
@@ -169,23 +183,30 @@ stage_make_room(struct dp_mf_split *sp, uint16_t w)
 		memmove(&st[i], &st[i + 1],
 			(sp->n_stage[w] - (unsigned int)i - 1) * sizeof(void *));
 		sp->n_stage[w]--;
+		sp->n_pkts[w]--;
 		sp->st.ring_full++;
 		return;
 	}
 	while (sp->n_stage[w] == SPLIT_STAGE) {
+		if (sp->quit != NULL && __atomic_load_n(sp->quit, __ATOMIC_RELAXED))
+			return;
 		rte_pause();
 		stage_flush(sp, w);
 	}
 }
 
-/* Markers always find room: packets leave SPLIT_RESERVE entries free. */
+/* Markers always find room, in the markers-only part of the stage if need be. */
 static inline void
 stage_marker(struct dp_mf_split *sp, uint16_t w, void *mk)
 {
 	if (sp->n_stage[w] == SPLIT_STAGE)
 		stage_flush(sp, w);
-	if (unlikely(sp->n_stage[w] == SPLIT_STAGE))
+	if (unlikely(sp->n_stage[w] == SPLIT_STAGE)) {
 		stage_make_room(sp, w);
+		/* Only when the dataplane stops: nobody will read the ring again. */
+		if (sp->n_stage[w] == SPLIT_STAGE)
+			return;
+	}
 	sp->stage[w][sp->n_stage[w]++] = mk;
 }
 
@@ -193,14 +214,15 @@ stage_marker(struct dp_mf_split *sp, uint16_t w, void *mk)
 static inline void
 stage_packet(struct dp_mf_split *sp, uint16_t w, struct rte_mbuf *m)
 {
-	if (sp->n_stage[w] + SPLIT_RESERVE > SPLIT_STAGE)
+	if (sp->n_pkts[w] == DP_MF_STAGE_PKTS || sp->n_stage[w] == SPLIT_STAGE)
 		stage_flush(sp, w);
-	if (unlikely(sp->n_stage[w] + SPLIT_RESERVE > SPLIT_STAGE)) {
+	if (unlikely(sp->n_pkts[w] == DP_MF_STAGE_PKTS || sp->n_stage[w] == SPLIT_STAGE)) {
 		rte_pktmbuf_free(m);
 		sp->st.ring_full++;
 		return;
 	}
 	sp->stage[w][sp->n_stage[w]++] = m;
+	sp->n_pkts[w]++;
 }
 
 void
@@ -360,17 +382,24 @@ dp_mf_split_staged(const struct dp_mf_split *sp)
 bool
 dp_mf_split_has_room(struct dp_mf_split *sp, unsigned int n)
 {
-	/* A packet may bring up to three markers (a demotion: END, START, END). */
-	unsigned int need = 4 * n + SPLIT_RESERVE;
-
+	/*
+	 * A packet may bring up to four markers (with batch size 1, a
+	 * promotion: START and END of the barrier, START, then END after it).
+	 */
 	for (uint16_t w = 0; w < sp->n_workers; w++) {
-		if (sp->n_stage[w] + need <= SPLIT_STAGE)
+		if (sp->n_pkts[w] + n <= DP_MF_STAGE_PKTS && sp->n_stage[w] + 5 * n <= SPLIT_STAGE)
 			continue;
 		stage_flush(sp, w);
-		if (sp->n_stage[w] + need > SPLIT_STAGE)
+		if (sp->n_pkts[w] + n > DP_MF_STAGE_PKTS || sp->n_stage[w] + 5 * n > SPLIT_STAGE)
 			return false;
 	}
 	return true;
+}
+
+void
+dp_mf_split_set_quit(struct dp_mf_split *sp, const bool *quit)
+{
+	sp->quit = quit;
 }
 
 uint64_t
@@ -417,7 +446,8 @@ struct dp_mf_merge {
 	uint16_t rr;
 	uint64_t timeout;
 	struct dp_mf_merge_stats st;
-	uint32_t next[DP_MF_MAX_SLOTS]; /* Merge counter of each slot. */
+	uint32_t next[DP_MF_MAX_SLOTS];	    /* Merge counter of each slot. */
+	uint64_t progress[DP_MF_MAX_SLOTS]; /* When each slot last delivered in order. */
 	struct merge_q q[DP_MF_MAX_WORKERS + 1];
 };
 
@@ -471,7 +501,12 @@ merge_start(struct dp_mf_merge *mg, struct merge_q *q, uint16_t slot, uint32_t i
 		}
 		uint64_t timeout = __atomic_load_n(&mg->timeout, __ATOMIC_RELAXED);
 
-		if (timeout == 0 || now - q->wait_since < timeout) {
+		/*
+		 * Time out on a lack of progress, not on the wait: while the
+		 * batch being merged keeps delivering, its worker is slow, not
+		 * stalled.
+		 */
+		if (timeout == 0 || now - RTE_MAX(q->wait_since, mg->progress[slot]) < timeout) {
 			mg->st.blocked_polls++;
 			return false;
 		}
@@ -483,6 +518,9 @@ merge_start(struct dp_mf_merge *mg, struct merge_q *q, uint16_t slot, uint32_t i
 	q->inside = true;
 	q->slot = slot;
 	q->id = id;
+	/* The slot's next batch has begun: that is progress. */
+	if (ahead >= 0)
+		mg->progress[slot] = now;
 	return true;
 }
 
@@ -518,6 +556,7 @@ merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, ui
 				if (mg->next[slot] == id) {
 					mg->next[slot] = id + 1;
 					mg->st.merged++;
+					mg->progress[slot] = now;
 				}
 				q->inside = false;
 			}
@@ -533,6 +572,9 @@ merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, ui
 		}
 		pkts[got++] = e;
 	}
+	/* The slot's current batch moved. */
+	if (got != 0 && q->inside)
+		mg->progress[q->slot] = now;
 	done += (uint64_t)(q->head - head0);
 	if (done != 0)
 		__atomic_store_n(&q->consumed, q->consumed + done, __ATOMIC_RELEASE);

@@ -50,6 +50,8 @@
 #define DP_MF_MAX_SLOTS	  1024
 /** Entries the merger stages per ring. */
 #define DP_MF_STAGE 64
+/** Packets the dispatcher stages per worker beyond its ring (markers have more room). */
+#define DP_MF_STAGE_PKTS 1024
 
 /** How the dispatcher picks a worker for a new batch. */
 enum dp_mf_pick {
@@ -214,6 +216,12 @@ unsigned int dp_mf_split_staged(const struct dp_mf_split *sp);
  *   leaves packets in the RX ring otherwise).
  */
 bool dp_mf_split_has_room(struct dp_mf_split *sp, unsigned int n);
+
+/**
+ * Give the dispatcher the dataplane's stop flag: a marker that finds no room
+ * at all waits for the worker, and gives up once the flag is set.
+ */
+void dp_mf_split_set_quit(struct dp_mf_split *sp, const bool *quit);
 
 /**
  * @return the entries (packets and markers) put on worker @p w's ring so far;

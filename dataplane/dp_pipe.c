@@ -227,6 +227,16 @@ ack(struct dp_pipe *pp, int rc)
 	__atomic_store_n(&pp->ack_seq, pp->req_seq, __ATOMIC_RELEASE);
 }
 
+uint64_t
+dp_pipe_drain_limit_us(const struct dp *dp)
+{
+	const struct dp_pipe *pp = dp->pipe;
+	uint64_t t = pp != NULL ? 2 * (uint64_t)pp->conf.merge_timeout_us : 0;
+
+	/* Workers and the merge lcore may be asleep when the change comes. */
+	return RTE_MAX((uint64_t)QUIESCE_MIN_US, t) + 4 * (uint64_t)dp->p.idle_sleep_max_us;
+}
+
 bool
 dp_pipe_service(struct dp *dp, uint64_t now, struct vx_out *out)
 {
@@ -247,7 +257,8 @@ dp_pipe_service(struct dp *dp, uint64_t now, struct vx_out *out)
 			dp_mf_split_close(pp->sp, pp->open_slots[i]);
 		dp_mf_split_flush(pp->sp);
 	}
-	if (dp_pipe_idle(dp)) {
+	/* Requests just drained may have left packets in out, not yet sent. */
+	if (out->n == 0 && dp_pipe_idle(dp)) {
 		uint64_t took = now - pp->quiesce_start;
 
 		if (took > pp->quiesce_tsc_max)
@@ -256,8 +267,7 @@ dp_pipe_service(struct dp *dp, uint64_t now, struct vx_out *out)
 		ack(pp, 0);
 		return false;
 	}
-	if (now - pp->quiesce_start >
-	    rte_get_tsc_hz() / 1000000 * RTE_MAX(QUIESCE_MIN_US, 2 * pp->conf.merge_timeout_us)) {
+	if (now - pp->quiesce_start > rte_get_tsc_hz() / 1000000 * dp_pipe_drain_limit_us(dp)) {
 		/* A worker does not drain: resume with the old settings. */
 		ack(pp, -ETIMEDOUT);
 		return false;
@@ -270,7 +280,7 @@ dp_pipe_service(struct dp *dp, uint64_t now, struct vx_out *out)
 
 /* Count a packet delivered behind a later packet of its flow. */
 static inline void
-order_check(struct dp_pipe *pp, struct rte_mbuf *m)
+order_check(struct dp_pipe *pp, struct rte_mbuf *m, uint64_t now)
 {
 	const struct dp_mf_tag *tag = dp_mf_tag(m);
 	uint32_t b;
@@ -278,7 +288,11 @@ order_check(struct dp_pipe *pp, struct rte_mbuf *m)
 	if (tag->flow == 0)
 		return;
 	b = tag->flow & (DP_ORD_SIZE - 1);
-	if (pp->ord[b].flow == tag->flow) {
+	/*
+	 * Stamps wrap after 2^32 packets; a flow last seen more than a second
+	 * ago starts afresh so that the 32-bit comparison stays meaningful.
+	 */
+	if (pp->ord[b].flow == tag->flow && now - pp->ord[b].when < pp->ord_age) {
 		int32_t d = (int32_t)(tag->seq - pp->ord[b].seq);
 
 		if (d < 0) {
@@ -288,6 +302,7 @@ order_check(struct dp_pipe *pp, struct rte_mbuf *m)
 	}
 	pp->ord[b].flow = tag->flow;
 	pp->ord[b].seq = tag->seq;
+	pp->ord[b].when = now;
 }
 
 unsigned int
@@ -301,7 +316,7 @@ dp_pipe_merge_tx(struct dp *dp, struct dp_lcore *tx, uint64_t now)
 		struct rte_mbuf *m = pkts[i];
 		uint16_t pi = m->port;
 
-		order_check(pp, m);
+		order_check(pp, m, now);
 		rte_eth_tx_buffer(dp->ports[pi].port_id, 0, tx->txb[pi], m);
 	}
 	tx->st.stat[VX_STAT_tx_pkts] += n;
@@ -418,8 +433,8 @@ dp_worker_loop(void *arg)
 	struct vx_out out;
 	struct dp_idle idle;
 
+	memset(&out, 0, sizeof(out));
 	dp_idle_busy(dp, &idle);
-	out.n = 0;
 	out.flush = worker_out_flush;
 	out.ctx = lc;
 	dp_lcore_begin(lc);
@@ -560,7 +575,10 @@ dp_pipe_create(struct dp *dp)
 			     (enum dp_mf_pick)dp->p.mf.pick);
 	if (rc < 0)
 		goto out_destroy;
+	dp_mf_split_set_quit(pp->sp, (const bool *)(uintptr_t)&dp->quit);
+	pp->ord_age = rte_get_tsc_hz();
 	pp->conf = dp->p.mf;
+	pp->conf_ctl = dp->p.mf;
 	return 0;
 
 out_destroy:
@@ -710,8 +728,9 @@ dp_wait(struct dp *dp)
 void
 dp_mf_conf_get(const struct dp *dp, struct dp_mf_conf *c)
 {
+	/* The control thread's copy: the lcore's may be changing under us. */
 	if (dp->pipe != NULL)
-		*c = dp->pipe->conf;
+		*c = dp->pipe->conf_ctl;
 	else
 		*c = dp->p.mf;
 }
@@ -722,6 +741,7 @@ apply_here(struct dp *dp, struct dp_pipe *pp)
 {
 	apply_conf(dp, pp);
 	ack(pp, 0);
+	pp->conf_ctl = pp->req;
 	dp_fl_destroy(pp->fl_free);
 	pp->fl_free = NULL;
 }
@@ -746,6 +766,8 @@ dp_mf_reconfigure(struct dp *dp, const struct dp_mf_conf *c, unsigned int timeou
 	    __atomic_load_n(&pp->ack_seq, __ATOMIC_ACQUIRE))
 		return -EBUSY;
 	/* The previous request is acknowledged: what it left behind is ours. */
+	if (pp->req_seq != 0 && pp->ack_rc == 0)
+		pp->conf_ctl = pp->req;
 	dp_fl_destroy(pp->fl_free);
 	pp->fl_free = NULL;
 	pp->req_fl = fl_for(dp, c);
@@ -769,11 +791,20 @@ dp_mf_reconfigure(struct dp *dp, const struct dp_mf_conf *c, unsigned int timeou
 			return 0;
 		}
 		if (rte_get_timer_cycles() > deadline)
-			return -ETIMEDOUT;
+			return -EINPROGRESS;
 		rte_delay_us_sleep(100);
 	}
 	rc = pp->ack_rc;
+	if (rc == 0)
+		pp->conf_ctl = pp->req;
 	dp_fl_destroy(pp->fl_free);
 	pp->fl_free = NULL;
 	return rc;
+}
+
+unsigned int
+dp_mf_reconfigure_wait_ms(const struct dp *dp)
+{
+	/* The drain limit, plus time for the lcore to notice and answer. */
+	return (unsigned int)(dp_pipe_drain_limit_us(dp) / 1000) + 1000;
 }

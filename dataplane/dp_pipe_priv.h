@@ -33,10 +33,11 @@
 
 /** The micro-flow pipeline. */
 struct dp_pipe {
-	struct dp_mf_conf conf;			     /**< Settings in force. */
-	struct dp_mf_split *sp;			     /**< The splitter (dispatch lcore). */
-	struct dp_mf_merge *mg;			     /**< The merger (merge lcore). */
-	struct dp_fl_table *fl;			     /**< Elephant detector (dispatch lcore). */
+	struct dp_mf_conf conf;	    /**< Settings in force (dispatch lcore). */
+	struct dp_mf_conf conf_ctl; /**< The same, as the control thread last saw them applied. */
+	struct dp_mf_split *sp;	    /**< The splitter (dispatch lcore). */
+	struct dp_mf_merge *mg;	    /**< The merger (merge lcore). */
+	struct dp_fl_table *fl;	    /**< Elephant detector (dispatch lcore). */
 	struct rte_ring *in[DP_MF_MAX_WORKERS];	     /**< Dispatch -> worker rings. */
 	struct rte_ring *out[DP_MF_MAX_WORKERS + 1]; /**< Worker -> merge rings, then own. */
 	struct rte_ring *own;			     /**< Dispatch -> merge lcore, or NULL. */
@@ -62,12 +63,17 @@ struct dp_pipe {
 	uint64_t backpressure;	  /**< Polls skipped because a worker's queue was full. */
 	uint64_t owner_pkts;	  /**< Underlay packets handled by the dispatch lcore itself. */
 	/* Order check (merge lcore). */
-	uint64_t ooo; /**< Packets delivered behind a later packet of their flow. */
+	uint64_t ooo;	  /**< Packets delivered behind a later packet of their flow. */
+	uint64_t ord_age; /**< Order entries older than this (TSC) are forgotten. */
 	struct {
 		uint32_t flow;
 		uint32_t seq;
+		uint64_t when;
 	} ord[DP_ORD_SIZE];
 };
+
+/** @return how long a change may wait for the pipeline to drain, in microseconds. */
+uint64_t dp_pipe_drain_limit_us(const struct dp *dp);
 
 /** @return true when nothing is in flight between the dispatcher and TX. */
 bool dp_pipe_idle(struct dp *dp);

@@ -44,8 +44,17 @@ pool_get(struct dp *dp, int node)
 	if (dp->pools[node] != NULL)
 		return dp->pools[node];
 	snprintf(name, sizeof(name), "mflow_pool_%d", node);
-	/* Every RX and TX ring full, the TX buffers, held packets and copies in flight. */
+	/*
+	 * Every RX and TX ring full, the TX buffers, held packets and copies in
+	 * flight, and the pipeline full: per worker its input, output and
+	 * request rings, the dispatcher's stage, a worker burst and the
+	 * merger's stage, plus the ring to a separate merge lcore.
+	 */
 	need = (uint32_t)dp->p.n_ports * ((uint32_t)dp->p.rxd + dp->p.txd + dp->p.burst) + 4096;
+	if (dp->p.map.n_workers != 0)
+		need += (uint32_t)dp->p.map.n_workers *
+				(3 * dp->p.map.ring_size + DP_MF_STAGE_PKTS + 2 * DP_MF_STAGE) +
+			dp->p.map.ring_size;
 	n = RTE_MAX(dp->p.mbufs, need);
 	n = rte_align32pow2(n + 1) - 1;
 	dp->pools[node] = rte_pktmbuf_pool_create(name, n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, node);
@@ -105,6 +114,10 @@ dp_init(struct dp *dp, const struct dp_params *p)
 			lcore = rte_get_main_lcore();
 	}
 	merge = map->has_merge ? map->merge : lcore;
+	if (merge != lcore && map->n_workers == 0) {
+		DP_LOG(ERR, "a merge lcore of its own needs worker lcores");
+		return -EINVAL;
+	}
 	if (!lcore_usable(lcore) || !lcore_usable(merge)) {
 		DP_LOG(ERR, "dispatch lcore %u or merge lcore %u is not in the EAL lcore list",
 		       lcore, merge);

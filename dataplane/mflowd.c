@@ -328,9 +328,15 @@ reload(struct app *app)
 		goto out_free;
 	}
 	mf_conf_from(&next.mflow, &c);
-	rc = dp_mf_reconfigure(&app->dp, &c, 2000);
+	rc = dp_mf_reconfigure(&app->dp, &c, dp_mf_reconfigure_wait_ms(&app->dp));
+	if (rc == -EINPROGRESS) {
+		/* The dispatch lcore is stuck; the change may still happen. */
+		LOG(ERR, "reload pending: the dispatch lcore has not answered");
+		goto out_free;
+	}
 	if (rc < 0) {
-		LOG(ERR, "reload refused: mflow: %s", strerror(-rc));
+		LOG(ERR, "reload refused: mflow: %s",
+		    rc == -ETIMEDOUT ? "the workers did not drain in time" : strerror(-rc));
 		goto out_free;
 	}
 	/* The new file is now the reference for the next reload. */

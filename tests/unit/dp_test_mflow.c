@@ -394,6 +394,110 @@ test_create_errors(void **state)
 	dp_mf_merge_destroy(NULL);
 }
 
+/* Move up to @p n entries from ring @p from to ring @p to (a worker at work). */
+static unsigned int
+slow_move(struct rte_ring *from, struct rte_ring *to, unsigned int n)
+{
+	void *e[16];
+	unsigned int got = rte_ring_dequeue_burst(from, e, RTE_MIN(n, 16u), NULL);
+
+	assert_int_equal(rte_ring_enqueue_burst(to, e, got, NULL), got);
+	return got;
+}
+
+/*
+ * A worker that is slow but keeps delivering is not a stalled one: the
+ * merger waits for its batch as long as it makes progress, and skips only
+ * when it stops for a whole timeout.
+ */
+static void
+test_slow_is_not_stalled(void **state)
+{
+	const uint64_t timeout = 100;
+	struct rte_ring *in[2], *out[2];
+	struct dp_mf_split *sp;
+	struct dp_mf_merge *mg;
+	struct rte_mbuf *pkts[64];
+	uint64_t now = 1000;
+	unsigned int got = 0;
+	int slot;
+
+	(void)state;
+	for (unsigned int w = 0; w < 2; w++) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "slow_in%u", w);
+		in[w] = rte_ring_create(n, 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(n, sizeof(n), "slow_out%u", w);
+		out[w] = rte_ring_create(n, 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		assert_non_null(in[w]);
+		assert_non_null(out[w]);
+	}
+	sp = dp_mf_split_create(in, 2, 8, DP_MF_PICK_RR);
+	mg = dp_mf_merge_create(out, 2, timeout);
+	assert_non_null(sp);
+	assert_non_null(mg);
+	/* The barrier on worker 0; batch 1 (8 packets) on worker 0, batch 2 on worker 1. */
+	slot = dp_mf_split_promote(sp, 0);
+	assert_true(slot >= 0);
+	for (unsigned int i = 0; i < 16; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(dp_test_pool());
+
+		assert_non_null(m);
+		dp_mf_split_elephant(sp, (uint16_t)slot, m);
+	}
+	dp_mf_split_flush(sp);
+	/* Worker 1 is done at once; worker 0 gives one entry per half timeout. */
+	while (slow_move(in[1], out[1], 16) != 0)
+		;
+	for (unsigned int step = 0; step < 40 && got < 16; step++) {
+		uint16_t n;
+
+		slow_move(in[0], out[0], 1);
+		n = dp_mf_merge_poll(mg, pkts, RTE_DIM(pkts), now);
+		rte_pktmbuf_free_bulk(pkts, n);
+		got += n;
+		now += timeout / 2;
+	}
+	assert_int_equal(got, 16);
+	assert_int_equal(dp_mf_merge_stats(mg)->skipped, 0);
+	assert_int_equal(dp_mf_merge_stats(mg)->late, 0);
+
+	/* Now worker 0 stops in the middle of a batch: after a timeout the merger skips it. */
+	for (unsigned int i = 0; i < 16; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(dp_test_pool());
+
+		assert_non_null(m);
+		dp_mf_split_elephant(sp, (uint16_t)slot, m);
+	}
+	dp_mf_split_flush(sp);
+	slow_move(in[0], out[0], 3); /* START and two packets of batch 3. */
+	while (slow_move(in[1], out[1], 16) != 0)
+		;
+	got = 0;
+	for (unsigned int step = 0; step < 10; step++) {
+		uint16_t n = dp_mf_merge_poll(mg, pkts, RTE_DIM(pkts), now);
+
+		rte_pktmbuf_free_bulk(pkts, n);
+		got += n;
+		now += timeout / 2;
+	}
+	assert_int_equal(got, 2 + 8);
+	assert_int_equal(dp_mf_merge_stats(mg)->skipped, 1);
+	/* The rest of batch 3 turns up late and is dropped, not delivered. */
+	while (slow_move(in[0], out[0], 16) != 0)
+		;
+	assert_int_equal(dp_mf_merge_poll(mg, pkts, RTE_DIM(pkts), now), 0);
+	assert_int_equal(dp_mf_merge_stats(mg)->late, 6);
+
+	dp_mf_split_destroy(sp);
+	dp_mf_merge_destroy(mg);
+	for (unsigned int w = 0; w < 2; w++) {
+		rte_ring_free(in[w]);
+		rte_ring_free(out[w]);
+	}
+}
+
 int
 dp_test_mflow(void)
 {
@@ -405,6 +509,7 @@ dp_test_mflow(void)
 		cmocka_unit_test(test_wraparound),
 		cmocka_unit_test(test_least_loaded_and_tiny_batches),
 		cmocka_unit_test(test_create_errors),
+		cmocka_unit_test(test_slow_is_not_stalled),
 	};
 
 	assert_int_equal(dp_mf_dynfield_register(), 0);

@@ -60,8 +60,13 @@ conf_base(void)
 		.pick = DP_MF_PICK_RR,
 		.workers = 2,
 		.batch_size = 16,
-		/* Lossless: the merger waits for a slow worker however long it takes. */
-		.merge_timeout_us = 0,
+		/*
+		 * A second without progress before the merger skips a batch:
+		 * long enough that nothing is ever skipped here, so that
+		 * skipped == 0 checks the stall logic does not fire on
+		 * workers that are merely slow.
+		 */
+		.merge_timeout_us = 1000000,
 		.window_us = 200,
 		.promote_pkts = 4,
 		.demote_pkts = 1,
@@ -400,6 +405,45 @@ test_pipe_reconfig_bad(void **state)
 	assert_memory_equal(&now, &good, sizeof(now));
 }
 
+/* Lcore maps that cannot work are refused before anything is allocated. */
+static void
+test_pipe_bad_map(void **state)
+{
+	static const struct {
+		bool has_merge;
+		unsigned int merge;
+		uint16_t n;
+		unsigned int w0, w1;
+	} bad[] = {
+		{true, 4, 0, 0, 0},  /* A merge lcore of its own without workers. */
+		{false, 0, 2, 2, 2}, /* A worker listed twice. */
+		{false, 0, 1, 1, 0}, /* A worker on the dispatch lcore. */
+		{true, 2, 1, 2, 0},  /* A worker on the merge lcore. */
+		{false, 0, 1, 9, 0}, /* An lcore EAL does not have. */
+	};
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(bad); i++) {
+		struct dp d;
+		struct dp_params p = {
+			.burst = 32, .drain_us = 100, .rxd = 64, .txd = 64, .mbufs = 511};
+
+		memset(&d, 0, sizeof(d));
+		p.map.has_dispatch = true;
+		p.map.dispatch = 1;
+		p.map.has_merge = bad[i].has_merge;
+		p.map.merge = bad[i].merge;
+		p.map.n_workers = bad[i].n;
+		p.map.workers[0] = bad[i].w0;
+		p.map.workers[1] = bad[i].w1;
+		p.map.ring_size = 1024;
+		p.map.flow_entries = 1024;
+		p.mf = conf_base();
+		assert_int_equal(dp_init(&d, &p), -EINVAL);
+		assert_null(d.lc);
+	}
+}
+
 /* ARP for our address is answered by the dispatch lcore in microflow mode. */
 static void
 test_pipe_arp(void **state)
@@ -434,6 +478,7 @@ dp_test_pipe(void)
 		cmocka_unit_test(test_pipe_reconfig_under_traffic),
 		cmocka_unit_test(test_pipe_reconfig_bad),
 		cmocka_unit_test(test_pipe_arp),
+		cmocka_unit_test(test_pipe_bad_map),
 	};
 	int rc;
 

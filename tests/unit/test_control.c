@@ -766,6 +766,8 @@ static const struct bad_case bad_cases[] = {
 	{MF("'dispatch_lcore':-1"), "mflow.dispatch_lcore", "out of range 0..127: -1"},
 	{MF("'merge_lcore':'1'"), "mflow.merge_lcore", "expected an integer, got string '1'"},
 	{MF("'merge_lcore':200"), "mflow.merge_lcore", "out of range 0..127: 200"},
+	{MF("'merge_lcore':1"), "mflow.merge_lcore",
+	 "a merge lcore of its own needs worker_lcores: 1"},
 	{MF("'worker_lcores':3"), "mflow.worker_lcores", "expected an array, got integer 3"},
 	{MF("'worker_lcores':[128]"), "mflow.worker_lcores[0]", "out of range 0..127: 128"},
 	{MF("'worker_lcores':[1,'2']"), "mflow.worker_lcores[1]",
