@@ -181,6 +181,13 @@ dp_loop(void *arg)
 			out_send(dp, &out);
 		}
 		if (pp != NULL) {
+			uint64_t full = dp_mf_split_stats(pp->sp)->ring_full;
+
+			/* Packets the splitter could not queue count as drops of this lcore. */
+			if (unlikely(full != pp->ring_full_seen)) {
+				lc->st.drop[VX_DROP_mf_ring_full] += full - pp->ring_full_seen;
+				pp->ring_full_seen = full;
+			}
 			dp_mf_split_flush(pp->sp);
 			if (merge_here)
 				merged = dp_pipe_merge_tx(dp, lc, now);

@@ -320,6 +320,15 @@ dp_pipe_merge_tx(struct dp *dp, struct dp_lcore *tx, uint64_t now)
 		rte_eth_tx_buffer(dp->ports[pi].port_id, 0, tx->txb[pi], m);
 	}
 	tx->st.stat[VX_STAT_tx_pkts] += n;
+	{
+		/* Packets the merger dropped as late count as drops of this lcore. */
+		uint64_t late = dp_mf_merge_stats(pp->mg)->late;
+
+		if (unlikely(late != pp->late_seen)) {
+			tx->st.drop[VX_DROP_mf_late] += late - pp->late_seen;
+			pp->late_seen = late;
+		}
+	}
 	return n;
 }
 

@@ -62,6 +62,8 @@ struct dp_pipe {
 	uint64_t quiesce_tsc_max; /**< Longest drain. */
 	uint64_t backpressure;	  /**< Polls skipped because a worker's queue was full. */
 	uint64_t owner_pkts;	  /**< Underlay packets handled by the dispatch lcore itself. */
+	uint64_t ring_full_seen;  /**< Splitter ring_full already counted as drops. */
+	uint64_t late_seen;	  /**< Merger late already counted as drops (merge lcore). */
 	/* Order check (merge lcore). */
 	uint64_t ooo;	  /**< Packets delivered behind a later packet of their flow. */
 	uint64_t ord_age; /**< Order entries older than this (TSC) are forgotten. */
