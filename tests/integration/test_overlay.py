@@ -111,13 +111,17 @@ class Mflowd:
                    '--config', self.cfg_path, '--stats-file',
                    self.stats_path, '--stats-interval', '3600'])
 
+    def write_initial_config(self):
+        """Write the config mflowd starts with (subclasses choose another)."""
+        with open(self.cfg_path, 'w', encoding='ascii') as fh:
+            json.dump(self.topo.mflowd_config(), fh, indent=2)
+
     def start(self, timeout=30):
         """Start mflowd and wait for its first stats file.
 
         @return True when mflowd runs and wrote its stats file.
         """
-        with open(self.cfg_path, 'w', encoding='ascii') as fh:
-            json.dump(self.topo.mflowd_config(), fh, indent=2)
+        self.write_initial_config()
         self._log = open(self.log_path, 'w', encoding='utf-8')
         self.echo('starting: ' + ' '.join(self.command()))
         self.proc = self.topo.popen(None, self.command(), stdout=self._log,
