@@ -72,11 +72,12 @@ static enum dp_fl_event
 roll(struct dp_fl_table *t, struct dp_fl_entry *f, uint64_t now)
 {
 	enum dp_fl_event ev = DP_FL_NONE;
-	uint64_t elapsed = now - f->win_start;
-	uint64_t n = elapsed / t->p.window;
+	uint64_t elapsed = now - f->win_start, n;
 
-	if (n == 0)
+	/* Most packets fall inside the current window: no division for them. */
+	if (likely(elapsed < t->p.window))
 		return DP_FL_NONE;
+	n = elapsed < 2 * t->p.window ? 1 : elapsed / t->p.window;
 	for (uint64_t i = 0; i < n && i < 256; i++) {
 		uint64_t pk = i == 0 ? f->win_pkts : 0, by = i == 0 ? f->win_bytes : 0;
 

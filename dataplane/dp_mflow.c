@@ -529,22 +529,22 @@ static uint16_t
 merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, uint16_t n,
 	   uint64_t now)
 {
-	uint16_t got = 0, head0 = q->head;
+	uint16_t got = 0, head = q->head, tail = q->tail, head0 = head;
 	uint64_t done = 0;
 
 	while (got < n) {
+		unsigned int run, room;
 		void *e;
 
-		if (q->head == q->tail) {
-			done += (uint64_t)(q->head - head0);
-			head0 = 0;
-			q->head = 0;
-			q->tail = (uint16_t)rte_ring_sc_dequeue_burst(q->ring, q->buf, DP_MF_STAGE,
-								      NULL);
-			if (q->tail == 0)
+		if (head == tail) {
+			done += (uint64_t)(head - head0);
+			head0 = head = 0;
+			tail = (uint16_t)rte_ring_sc_dequeue_burst(q->ring, q->buf, DP_MF_STAGE,
+								   NULL);
+			if (tail == 0)
 				break;
 		}
-		e = q->buf[q->head];
+		e = q->buf[head];
 		if (dp_mf_is_marker(e)) {
 			uint16_t slot = marker_slot(e);
 			uint32_t id = marker_id(e);
@@ -560,22 +560,33 @@ merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, ui
 				}
 				q->inside = false;
 			}
-			q->head++;
+			head++;
 			continue;
 		}
-		q->head++;
-		/* A packet of a batch that was skipped: delivering it would reorder. */
+		/*
+		 * A run of packets up to the next marker: one decision for the
+		 * whole run, then a plain copy. Markers are a few in a batch,
+		 * so runs are long.
+		 */
+		room = RTE_MIN((unsigned int)(tail - head), (unsigned int)(n - got));
+		for (run = 1; run < room && !dp_mf_is_marker(q->buf[head + run]); run++)
+			;
+		/* Packets of a batch that was skipped: delivering them would reorder. */
 		if (q->inside && (int32_t)(q->id - mg->next[q->slot]) < 0) {
-			rte_pktmbuf_free(e);
-			mg->st.late++;
-			continue;
+			rte_pktmbuf_free_bulk((struct rte_mbuf **)&q->buf[head], run);
+			mg->st.late += run;
+		} else {
+			memcpy(&pkts[got], &q->buf[head], run * sizeof(pkts[0]));
+			got = (uint16_t)(got + run);
 		}
-		pkts[got++] = e;
+		head = (uint16_t)(head + run);
 	}
+	q->head = head;
+	q->tail = tail;
 	/* The slot's current batch moved. */
 	if (got != 0 && q->inside)
 		mg->progress[q->slot] = now;
-	done += (uint64_t)(q->head - head0);
+	done += (uint64_t)(head - head0);
 	if (done != 0)
 		__atomic_store_n(&q->consumed, q->consumed + done, __ATOMIC_RELEASE);
 	return got;
