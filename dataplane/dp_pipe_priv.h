@@ -3,7 +3,8 @@
  * @file
  * Pipeline internals shared by the dispatch loop (dp_loop.c), the worker
  * and merge loops and the control functions (dp_pipe.c), and the stats
- * (dp_stats.c). Only dataplane/ may include this header.
+ * (dp_stats.c). Only dataplane/ and bench/ (which times the same stages)
+ * may include this header.
  *
  * Ownership of the fields, by thread:
  * - dispatch lcore: conf (once launched), sp, fl, in_sent, stamp, the open
