@@ -153,6 +153,31 @@ assert_mac(const struct rte_ether_addr *mac, const char *text)
 /* Valid configs.                                                            */
 
 /** Every key of the full example lands in the right field. */
+/* Compare an mflow section field by field against what a test expects. */
+static void
+assert_mflow(const struct ctl_mflow_cfg *got, const struct ctl_mflow_cfg *want)
+{
+	assert_int_equal(got->mode, want->mode);
+	assert_int_equal(got->dispatch_lcore, want->dispatch_lcore);
+	assert_int_equal(got->merge_lcore, want->merge_lcore);
+	assert_int_equal(got->n_worker_lcores, want->n_worker_lcores);
+	for (unsigned int i = 0; i < want->n_worker_lcores; i++)
+		assert_int_equal(got->worker_lcores[i], want->worker_lcores[i]);
+	assert_int_equal(got->workers, want->workers);
+	assert_int_equal(got->batch_size, want->batch_size);
+	assert_int_equal(got->pick, want->pick);
+	assert_int_equal(got->merge_timeout_us, want->merge_timeout_us);
+	assert_int_equal(got->ring_size, want->ring_size);
+	assert_int_equal(got->elephant.table_size, want->elephant.table_size);
+	assert_int_equal(got->elephant.window_us, want->elephant.window_us);
+	assert_true(got->elephant.promote_pkts == want->elephant.promote_pkts);
+	assert_true(got->elephant.promote_bytes == want->elephant.promote_bytes);
+	assert_true(got->elephant.demote_pkts == want->elephant.demote_pkts);
+	assert_true(got->elephant.demote_bytes == want->elephant.demote_bytes);
+	assert_int_equal(got->elephant.promote_windows, want->elephant.promote_windows);
+	assert_int_equal(got->elephant.demote_windows, want->elephant.demote_windows);
+}
+
 static void
 test_full_example(void **state)
 {
@@ -256,27 +281,18 @@ test_full_example(void **state)
 	assert_string_equal(cfg.stats_file, "/run/mflowd/stats.json");
 	assert_int_equal(cfg.stats_interval_s, 5);
 
-	assert_int_equal(cfg.mflow.mode, CTL_MF_MICROFLOW);
-	assert_int_equal(cfg.mflow.dispatch_lcore, 0);
-	assert_int_equal(cfg.mflow.merge_lcore, 1);
-	assert_int_equal(cfg.mflow.n_worker_lcores, 4);
-	assert_int_equal(cfg.mflow.worker_lcores[0], 2);
-	assert_int_equal(cfg.mflow.worker_lcores[1], 3);
-	assert_int_equal(cfg.mflow.worker_lcores[2], 5);
-	assert_int_equal(cfg.mflow.worker_lcores[3], 4);
-	assert_int_equal(cfg.mflow.workers, 3);
-	assert_int_equal(cfg.mflow.batch_size, 128);
-	assert_int_equal(cfg.mflow.pick, CTL_MF_PICK_LEAST);
-	assert_int_equal(cfg.mflow.merge_timeout_us, 500);
-	assert_int_equal(cfg.mflow.ring_size, 1024);
-	assert_int_equal(cfg.mflow.elephant.table_size, 8192);
-	assert_int_equal(cfg.mflow.elephant.window_us, 2000);
-	assert_int_equal(cfg.mflow.elephant.promote_pkts, 200);
-	assert_int_equal(cfg.mflow.elephant.promote_bytes, 300000);
-	assert_int_equal(cfg.mflow.elephant.demote_pkts, 50);
-	assert_int_equal(cfg.mflow.elephant.demote_bytes, 75000);
-	assert_int_equal(cfg.mflow.elephant.promote_windows, 3);
-	assert_int_equal(cfg.mflow.elephant.demote_windows, 10);
+	assert_mflow(&cfg.mflow, &(struct ctl_mflow_cfg){
+					 .mode = CTL_MF_MICROFLOW,
+					 .dispatch_lcore = 0,
+					 .merge_lcore = 1,
+					 .n_worker_lcores = 4,
+					 .worker_lcores = {2, 3, 5, 4},
+					 .workers = 3,
+					 .batch_size = 128,
+					 .pick = CTL_MF_PICK_LEAST,
+					 .merge_timeout_us = 500,
+					 .ring_size = 1024,
+					 .elephant = {8192, 2000, 200, 300000, 50, 75000, 3, 10}});
 
 	ctl_config_free(&cfg);
 	assert_empty(&cfg);
@@ -310,23 +326,15 @@ assert_defaults(const struct ctl_config *cfg)
 	assert_int_equal(cfg->dp.neigh_probes, 3);
 	assert_string_equal(cfg->stats_file, "");
 	assert_int_equal(cfg->stats_interval_s, 0);
-	assert_int_equal(cfg->mflow.mode, CTL_MF_RTC);
-	assert_int_equal(cfg->mflow.dispatch_lcore, -1);
-	assert_int_equal(cfg->mflow.merge_lcore, -1);
-	assert_int_equal(cfg->mflow.n_worker_lcores, 0);
-	assert_int_equal(cfg->mflow.workers, 0);
-	assert_int_equal(cfg->mflow.batch_size, 256);
-	assert_int_equal(cfg->mflow.pick, CTL_MF_PICK_RR);
-	assert_int_equal(cfg->mflow.merge_timeout_us, 1000);
-	assert_int_equal(cfg->mflow.ring_size, 4096);
-	assert_int_equal(cfg->mflow.elephant.table_size, 4096);
-	assert_int_equal(cfg->mflow.elephant.window_us, 1000);
-	assert_int_equal(cfg->mflow.elephant.promote_pkts, 100);
-	assert_int_equal(cfg->mflow.elephant.promote_bytes, 0);
-	assert_int_equal(cfg->mflow.elephant.demote_pkts, 25);
-	assert_int_equal(cfg->mflow.elephant.demote_bytes, 0);
-	assert_int_equal(cfg->mflow.elephant.promote_windows, 2);
-	assert_int_equal(cfg->mflow.elephant.demote_windows, 8);
+	assert_mflow(&cfg->mflow,
+		     &(struct ctl_mflow_cfg){.mode = CTL_MF_RTC,
+					     .dispatch_lcore = -1,
+					     .merge_lcore = -1,
+					     .batch_size = 256,
+					     .pick = CTL_MF_PICK_RR,
+					     .merge_timeout_us = 1000,
+					     .ring_size = 4096,
+					     .elephant = {4096, 1000, 100, 0, 25, 0, 2, 8}});
 }
 
 static void
@@ -1281,26 +1289,17 @@ test_mflow_accepted(void **state)
 		       &cfg, err, sizeof(err));
 	if (ret != 0)
 		fail_msg("minimums: %d: %s", ret, err);
-	assert_int_equal(cfg.mflow.mode, CTL_MF_PINNED);
-	assert_int_equal(cfg.mflow.dispatch_lcore, 0);
-	assert_int_equal(cfg.mflow.merge_lcore, 0);
-	assert_int_equal(cfg.mflow.n_worker_lcores, 3);
-	assert_int_equal(cfg.mflow.worker_lcores[0], 127);
-	assert_int_equal(cfg.mflow.worker_lcores[1], 1);
-	assert_int_equal(cfg.mflow.worker_lcores[2], 64);
-	assert_int_equal(cfg.mflow.workers, 3);
-	assert_int_equal(cfg.mflow.batch_size, 1);
-	assert_int_equal(cfg.mflow.pick, CTL_MF_PICK_RR);
-	assert_int_equal(cfg.mflow.merge_timeout_us, 0);
-	assert_int_equal(cfg.mflow.ring_size, 64);
-	assert_int_equal(cfg.mflow.elephant.table_size, 4);
-	assert_int_equal(cfg.mflow.elephant.window_us, 1);
-	assert_int_equal(cfg.mflow.elephant.promote_pkts, 1);
-	assert_int_equal(cfg.mflow.elephant.promote_bytes, 0);
-	assert_int_equal(cfg.mflow.elephant.demote_pkts, 0);
-	assert_int_equal(cfg.mflow.elephant.demote_bytes, 0);
-	assert_int_equal(cfg.mflow.elephant.promote_windows, 1);
-	assert_int_equal(cfg.mflow.elephant.demote_windows, 1);
+	assert_mflow(&cfg.mflow, &(struct ctl_mflow_cfg){.mode = CTL_MF_PINNED,
+							 .dispatch_lcore = 0,
+							 .merge_lcore = 0,
+							 .n_worker_lcores = 3,
+							 .worker_lcores = {127, 1, 64},
+							 .workers = 3,
+							 .batch_size = 1,
+							 .pick = CTL_MF_PICK_RR,
+							 .merge_timeout_us = 0,
+							 .ring_size = 64,
+							 .elephant = {4, 1, 1, 0, 0, 0, 1, 1}});
 	ctl_config_free(&cfg);
 
 	/* Maximums. */
@@ -1314,22 +1313,19 @@ test_mflow_accepted(void **state)
 		       &cfg, err, sizeof(err));
 	if (ret != 0)
 		fail_msg("maximums: %d: %s", ret, err);
-	assert_int_equal(cfg.mflow.mode, CTL_MF_MICROFLOW);
-	assert_int_equal(cfg.mflow.dispatch_lcore, 127);
-	assert_int_equal(cfg.mflow.merge_lcore, 126);
-	assert_int_equal(cfg.mflow.workers, 2);
-	assert_int_equal(cfg.mflow.batch_size, 65536);
-	assert_int_equal(cfg.mflow.pick, CTL_MF_PICK_LEAST);
-	assert_int_equal(cfg.mflow.merge_timeout_us, 10000000);
-	assert_int_equal(cfg.mflow.ring_size, 65536);
-	assert_int_equal(cfg.mflow.elephant.table_size, 1048576);
-	assert_int_equal(cfg.mflow.elephant.window_us, 10000000);
-	assert_true(cfg.mflow.elephant.promote_pkts == UINT32_MAX);
-	assert_true(cfg.mflow.elephant.promote_bytes == (uint64_t)INT64_MAX);
-	assert_true(cfg.mflow.elephant.demote_pkts == UINT32_MAX);
-	assert_true(cfg.mflow.elephant.demote_bytes == (uint64_t)INT64_MAX);
-	assert_int_equal(cfg.mflow.elephant.promote_windows, 255);
-	assert_int_equal(cfg.mflow.elephant.demote_windows, 255);
+	assert_mflow(&cfg.mflow,
+		     &(struct ctl_mflow_cfg){.mode = CTL_MF_MICROFLOW,
+					     .dispatch_lcore = 127,
+					     .merge_lcore = 126,
+					     .n_worker_lcores = 2,
+					     .worker_lcores = {0, 1},
+					     .workers = 2,
+					     .batch_size = 65536,
+					     .pick = CTL_MF_PICK_LEAST,
+					     .merge_timeout_us = 10000000,
+					     .ring_size = 65536,
+					     .elephant = {1048576, 10000000, UINT32_MAX, INT64_MAX,
+							  UINT32_MAX, INT64_MAX, 255, 255}});
 	ctl_config_free(&cfg);
 
 	/* rtc may keep idle worker lcores and a smaller active count. */
