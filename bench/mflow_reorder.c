@@ -201,6 +201,18 @@ order_check(struct order *o, struct rte_mbuf *m)
 	order_take(o, p[0], p[1]);
 }
 
+/* Fill the common part of a reorder-stage result. */
+static void
+result_fill(struct result *r, const char *name, unsigned int batch, uint64_t cycles,
+	    const struct order *ord)
+{
+	r->name = name;
+	r->batch = batch;
+	r->reorder_cycles = (double)cycles / (double)ord->seen;
+	r->delivered = ord->seen;
+	r->ooo = ord->ooo;
+}
+
 /* A decapsulated frame carries them in its inner UDP payload. */
 static inline void
 order_check_vx(struct order *o, struct rte_mbuf *m)
@@ -350,11 +362,7 @@ run_microflow(const struct opts *o, unsigned int batch, struct result *r)
 		for (unsigned int k = 0; k < n_out; k++)
 			order_check(&ord, phase_out[k]);
 	}
-	r->name = "microflow";
-	r->batch = batch;
-	r->reorder_cycles = (double)cycles / (double)ord.seen;
-	r->delivered = ord.seen;
-	r->ooo = ord.ooo;
+	result_fill(r, "microflow", batch, cycles, &ord);
 	dp_mf_split_destroy(sp);
 	dp_mf_merge_destroy(mg);
 	rings_free(in, out, o->workers);
@@ -447,11 +455,7 @@ run_reorder(const struct opts *o, unsigned int batch, struct result *r)
 		for (unsigned int k = 0; k < n_out; k++)
 			order_check(&ord, phase_out[k]);
 	}
-	r->name = "rte_reorder";
-	r->batch = batch;
-	r->reorder_cycles = (double)cycles / (double)ord.seen;
-	r->delivered = ord.seen;
-	r->ooo = ord.ooo;
+	result_fill(r, "rte_reorder", batch, cycles, &ord);
 	r->unordered = unordered;
 	rte_reorder_free(rb);
 	rings_free(in, out, o->workers);
@@ -582,12 +586,8 @@ run_eventdev(const struct opts *o, struct result *r)
 		}
 	}
 	total = rte_rdtsc_precise() - t0;
-	r->name = "event_sw ordered";
-	r->batch = 0;
-	r->reorder_cycles = (double)sched / (double)ord.seen;
+	result_fill(r, "event_sw ordered", 0, sched, &ord);
 	r->total_cycles = (double)total / (double)ord.seen;
-	r->delivered = ord.seen;
-	r->ooo = ord.ooo;
 }
 /* ------------------------------------------------------------------------- */
 /* The VxLAN workload and the instance shared by sections 1 and 3.           */

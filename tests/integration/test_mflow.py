@@ -1074,16 +1074,11 @@ def main(argv):
                     'counters): validates the harness, proves nothing '
                     'about micro-flows')
     args = ap.parse_args(argv)
-    if os.geteuid() != 0:
-        print('SKIP: needs root')
-        return 1 if os.environ.get('MFLOWD_TEST_STRICT') else 77
+    rc = topo.preflight(('sockperf', 'iperf3', 'ethtool'))
+    if rc is not None:
+        return rc
     if not os.access(args.mflowd, os.X_OK):
         ap.error('--mflowd must name an executable')
-    for tool in ('sockperf', 'iperf3', 'ethtool'):
-        if shutil.which(tool) is None:
-            print(f'FAIL: {tool} is not installed')
-            print('0 passed, 1 failed')
-            return 1
     return MflowTest(args).run()
 
 

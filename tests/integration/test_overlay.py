@@ -642,17 +642,12 @@ def main(argv):
     args = ap.parse_args(argv)
     if args.underlay_pmd is None:
         args.underlay_pmd = args.pmd
-    if os.geteuid() != 0:
-        print('SKIP: needs root')
-        return 1 if os.environ.get('MFLOWD_TEST_STRICT') else 77
+    rc = topo.preflight(('sockperf', 'tcpdump', 'arping', 'ethtool'))
+    if rc is not None:
+        return rc
     if not args.kernel and not (args.mflowd and os.access(args.mflowd,
                                                           os.X_OK)):
         ap.error('--mflowd must name an executable (or use --kernel)')
-    for tool in ('sockperf', 'tcpdump', 'arping', 'ethtool'):
-        if shutil.which(tool) is None:
-            print(f'FAIL: {tool} is not installed')
-            print('0 passed, 1 failed')
-            return 1
     return OverlayTest(args).run()
 
 

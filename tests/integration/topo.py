@@ -761,3 +761,21 @@ def sockperf_client(ns, mode, ip, port=11111, seconds=3, msg_size=64,
         args = ['taskset', '-c', str(cpu)] + args
     res = run(args, ns=ns, check=False, timeout=timeout or seconds + 15)
     return res.stdout + res.stderr
+
+
+def preflight(tools):
+    """Check what every integration test needs before it starts.
+
+    @return None when the test may run; otherwise the exit status: 77
+    (meson's skip) without root, or 1 under MFLOWD_TEST_STRICT, and 1 when
+    one of @p tools is missing.
+    """
+    if os.geteuid() != 0:
+        print('SKIP: needs root')
+        return 1 if os.environ.get('MFLOWD_TEST_STRICT') else 77
+    for tool in tools:
+        if shutil.which(tool) is None:
+            print(f'FAIL: {tool} is not installed')
+            print('0 passed, 1 failed')
+            return 1
+    return None

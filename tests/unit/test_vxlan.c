@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_mbuf.h>
 
 #include "test_eal.h"
 #include "vx_test.h"
+#include "vx_test_frames.h"
 
 static struct rte_mempool *pool;
 
@@ -35,6 +37,35 @@ vx_test_mbuf(const void *data, uint32_t len)
 	assert_non_null(p);
 	memcpy(p, data, len);
 	return m;
+}
+
+void
+vx_test_params(struct vx_params *p, uint16_t underlay_port)
+{
+	memset(p, 0, sizeof(*p));
+	p->mac = vxt_mac("02:00:00:00:00:01");
+	p->ip4 = vxt_ip("198.18.0.1");
+	p->plen4 = 24;
+	p->mtu = 1500;
+	p->udp_port = VX_UDP_PORT;
+	p->underlay_port = underlay_port;
+	p->strict_reserved = true;
+	p->fdb_size = 1024;
+	p->fdb_age = rte_get_tsc_hz() * 300;
+	p->neigh.reachable = rte_get_tsc_hz() * 30;
+	p->neigh.retrans = rte_get_tsc_hz();
+	p->neigh.failed = rte_get_tsc_hz() * 5;
+	p->neigh.max_probes = 3;
+	p->pool = pool;
+	p->socket = -1;
+}
+
+void
+vx_test_out_free(struct vx_out *o)
+{
+	for (unsigned int i = 0; i < o->n; i++)
+		rte_pktmbuf_free(o->pkts[i]);
+	o->n = 0;
 }
 
 int

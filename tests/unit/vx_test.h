@@ -12,6 +12,8 @@
 #include <rte_mbuf.h>
 #include <rte_mempool.h>
 
+#include "vx.h"
+
 /** Groups; each returns the number of failed tests. */
 int vx_test_parse(void);
 int vx_test_fdb(void);
@@ -30,5 +32,15 @@ struct rte_mempool *vx_test_pool(void);
  *   The mbuf (caller owns it); the test fails if allocation fails.
  */
 struct rte_mbuf *vx_test_mbuf(const void *data, uint32_t len);
+
+/**
+ * Fill the parameters the forwarding tests share: MAC 02:00:00:00:00:01,
+ * 198.18.0.1/24, MTU 1500, strict reserved bits, 1024 FDB entries aged
+ * after 300 s, default neighbour timers, the test pool.
+ */
+void vx_test_params(struct vx_params *p, uint16_t underlay_port);
+
+/** Free every packet of an output list and empty it. */
+void vx_test_out_free(struct vx_out *o);
 
 #endif /* VX_TEST_H */

@@ -46,23 +46,9 @@ setup(void **state)
 	f->r4 = vxt_ip("198.18.0.2");
 	f->r6 = vxt_ip("2001:2::2");
 
-	p.mac = vxt_mac("02:00:00:00:00:01");
-	p.ip4 = f->l4;
-	p.plen4 = 24;
+	vx_test_params(&p, P_UL);
 	p.ip6 = f->l6;
 	p.plen6 = 64;
-	p.mtu = 1500;
-	p.udp_port = VX_UDP_PORT;
-	p.underlay_port = P_UL;
-	p.strict_reserved = true;
-	p.fdb_size = 1024;
-	p.fdb_age = rte_get_tsc_hz() * 300;
-	p.neigh.reachable = rte_get_tsc_hz() * 30;
-	p.neigh.retrans = rte_get_tsc_hz();
-	p.neigh.failed = rte_get_tsc_hz() * 5;
-	p.neigh.max_probes = 3;
-	p.pool = vx_test_pool();
-	p.socket = -1;
 	f->vx = vx_create(&p);
 	assert_non_null(f->vx);
 	assert_int_equal(vx_vni_add(f->vx, 100), 0);
@@ -92,20 +78,12 @@ setup(void **state)
 	return 0;
 }
 
-static void
-out_free(struct vx_out *o)
-{
-	for (unsigned int i = 0; i < o->n; i++)
-		rte_pktmbuf_free(o->pkts[i]);
-	o->n = 0;
-}
-
 static int
 teardown(void **state)
 {
 	struct fwd *f = *state;
 
-	out_free(&f->out);
+	vx_test_out_free(&f->out);
 	/* Everything the test made is freed or back in out lists. */
 	assert_int_equal(rte_mempool_in_use_count(vx_test_pool()), f->in_use);
 	vx_destroy(f->vx);
@@ -273,7 +251,7 @@ test_decap_learn_and_reply(void **state)
 	assert_int_equal(f->st.stat[VX_STAT_fdb_learned], 1);
 	/* Not learned in the other VNI. */
 	assert_null(vx_fdb_lookup(f->vx->fdb, 200, &rm));
-	out_free(&f->out);
+	vx_test_out_free(&f->out);
 
 	/* The reply now goes to the learned VTEP without flooding. */
 	len = vxt_inner(in, 90, &rm, &f->m1, 1, 2);
@@ -641,7 +619,7 @@ test_any_src_mac_learns(void **state)
 	assert_int_equal(e->kind, VX_FDB_LOCAL);
 	assert_int_equal(e->target, 1);
 	assert_int_equal(f->st.stat[VX_STAT_fdb_learned], 1);
-	out_free(&f->out);
+	vx_test_out_free(&f->out);
 
 	/* A reply from the overlay now goes to e2 alone instead of flooding. */
 	len = vxt_inner(in, 60, &behind, &rm, 1, 2);

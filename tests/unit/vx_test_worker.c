@@ -55,21 +55,7 @@ setup(void **state)
 	c->l4 = vxt_ip("198.18.0.1");
 	c->r4 = vxt_ip("198.18.0.2");
 
-	p.mac = c->our_mac;
-	p.ip4 = c->l4;
-	p.plen4 = 24;
-	p.mtu = 1500;
-	p.udp_port = VX_UDP_PORT;
-	p.underlay_port = P_UL;
-	p.strict_reserved = true;
-	p.fdb_size = 1024;
-	p.fdb_age = rte_get_tsc_hz() * 300;
-	p.neigh.reachable = rte_get_tsc_hz() * 30;
-	p.neigh.retrans = rte_get_tsc_hz();
-	p.neigh.failed = rte_get_tsc_hz() * 5;
-	p.neigh.max_probes = 3;
-	p.pool = vx_test_pool();
-	p.socket = -1;
+	vx_test_params(&p, P_UL);
 	c->vx = vx_create(&p);
 	assert_non_null(c->vx);
 	assert_int_equal(vx_vni_add(c->vx, 100), 0);
@@ -93,21 +79,13 @@ setup(void **state)
 	return 0;
 }
 
-static void
-out_free(struct vx_out *o)
-{
-	for (unsigned int i = 0; i < o->n; i++)
-		rte_pktmbuf_free(o->pkts[i]);
-	o->n = 0;
-}
-
 static int
 teardown(void **state)
 {
 	struct wctx *c = *state;
 
-	out_free(&c->out);
-	out_free(&c->oout);
+	vx_test_out_free(&c->out);
+	vx_test_out_free(&c->oout);
 	vx_worker_destroy(c->w);
 	/* Every mbuf a test made is freed, in an output list, or was in the ring. */
 	assert_int_equal(rte_mempool_in_use_count(vx_test_pool()), c->in_use);
@@ -258,7 +236,7 @@ test_encap_unresolved_then_direct(void **state)
 				      sizeof(struct rte_ether_hdr));
 	assert_int_equal(arp->arp_opcode, RTE_BE16(RTE_ARP_OP_REQUEST));
 	assert_int_equal(arp->arp_data.arp_tip, c->r4.v4);
-	out_free(&c->oout);
+	vx_test_out_free(&c->oout);
 
 	/* The reply reaches the owner, which releases the held packet. */
 	m = arp_from_remote(c, RTE_ARP_OP_REPLY, &c->rmac);
@@ -355,7 +333,7 @@ test_destroy_frees_pending(void **state)
 	vx_underlay_input_w(c->vx, c->w, m, RTE_DIM(m), 1000, &c->out, &c->st);
 	w_decap(c, &c->m1, &c->rmac, 1, 1000);
 	assert_int_equal(vx_worker_pending(c->w), 4);
-	out_free(&c->out);
+	vx_test_out_free(&c->out);
 	assert_int_equal(rte_mempool_in_use_count(vx_test_pool()), c->in_use + 3);
 	vx_worker_destroy(c->w);
 	c->w = NULL;
@@ -709,7 +687,7 @@ neigh_reader(void *arg)
 			if (!rte_is_same_ether_addr(d, &s->a) && !rte_is_same_ether_addr(d, &s->b))
 				s->torn++;
 		}
-		out_free(&out);
+		vx_test_out_free(&out);
 	}
 	s->other += st.stat[VX_STAT_owner_handoff];
 	return NULL;
