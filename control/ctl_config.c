@@ -1704,6 +1704,15 @@ static const char *const top_keys[] = {
 	"underlay", "vnis", "endpoints", "fdb", "neighbours", "dataplane", "stats", "mflow", NULL,
 };
 
+/** Parses one section of the document into @p cfg; 0 or -EINVAL. */
+typedef int (*ctl_section_parse_t)(struct ctl_parse *c, json_t *root, struct ctl_config *cfg);
+
+/** Every section, in the order they are parsed. */
+static const ctl_section_parse_t sections[] = {
+	parse_underlay,	 parse_dataplane, parse_stats,	    parse_vnis,
+	parse_endpoints, parse_fdb,	  parse_neighbours, parse_mflow,
+};
+
 /** Parse a whole document into @p cfg, which holds the defaults. */
 static int
 parse_root(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
@@ -1718,28 +1727,12 @@ parse_root(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 	if (ret < 0)
 		return ret;
 	/* The order matters: later sections refer to earlier ones. */
-	ret = parse_underlay(c, root, cfg);
-	if (ret < 0)
-		return ret;
-	ret = parse_dataplane(c, root, cfg);
-	if (ret < 0)
-		return ret;
-	ret = parse_stats(c, root, cfg);
-	if (ret < 0)
-		return ret;
-	ret = parse_vnis(c, root, cfg);
-	if (ret < 0)
-		return ret;
-	ret = parse_endpoints(c, root, cfg);
-	if (ret < 0)
-		return ret;
-	ret = parse_fdb(c, root, cfg);
-	if (ret < 0)
-		return ret;
-	ret = parse_neighbours(c, root, cfg);
-	if (ret < 0)
-		return ret;
-	return parse_mflow(c, root, cfg);
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+		ret = sections[i](c, root, cfg);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 void
