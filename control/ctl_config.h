@@ -55,6 +55,37 @@ struct ctl_neigh_cfg {
 	struct rte_ether_addr mac;
 };
 
+/** A port opened at start but attached to no VNI ("ports"). */
+struct ctl_port_cfg {
+	char name[VX_NAME_LEN];	    /**< Unique among ports and endpoints. */
+	char port[CTL_DEVARGS_LEN]; /**< DPDK devargs. */
+	uint16_t mtu;		    /**< 576..9000, default 1500. */
+};
+
+/** The control socket ("control"). */
+struct ctl_control_cfg {
+	char socket[CTL_PATH_LEN]; /**< Socket path, default CTL_SOCKET_PATH; "" = no socket. */
+	char group[64];		   /**< Group name that may use the socket; "" = none. */
+	uint16_t max_clients;	   /**< 1..1024, default 16. */
+	uint32_t max_request;	   /**< Longest request in bytes, 64..16777216, default 65536. */
+};
+
+/** The CoAP endpoint ("coap"). Off unless the section says enabled. */
+struct ctl_coap_cfg {
+	bool enabled;		/**< Default false. */
+	char address[64];	/**< Bind address, default "127.0.0.1". */
+	uint16_t port;		/**< Plain CoAP port, 0 = none, default 5683. */
+	uint16_t dtls_port;	/**< CoAP over DTLS port, 0 = none (default). */
+	char psk_identity[128]; /**< Required with dtls_port. */
+	uint8_t psk_key[64];	/**< The key's bytes (from "psk_key", a string of 1..64 bytes). */
+	uint8_t psk_len;	/**< Length of psk_key; required with dtls_port. */
+	uint32_t observe_interval_ms; /**< 100..3600000, default 1000. */
+	uint32_t max_payload;	      /**< Largest request payload, 64..65536, default 4096. */
+};
+
+/** Default control socket path. */
+#define CTL_SOCKET_PATH "/run/mflowd/mflowd.sock"
+
 /** How packets are spread over lcores (mflow.mode). */
 enum ctl_mf_mode {
 	CTL_MF_RTC = 0,	  /**< Run to completion: the dispatch lcore does everything. */
@@ -142,6 +173,8 @@ struct ctl_config {
 	unsigned int n_fdb;
 	struct ctl_neigh_cfg *neigh;
 	unsigned int n_neigh;
+	struct ctl_port_cfg *ports; /**< Ports not attached to a VNI. */
+	unsigned int n_ports;
 
 	struct {
 		uint16_t burst;		/**< RX burst size, 1..512, default 32. */
@@ -166,7 +199,9 @@ struct ctl_config {
 	uint32_t
 		stats_interval_s; /**< Period of stats_file writes; 0 = only on SIGUSR1 and exit. */
 
-	struct ctl_mflow_cfg mflow; /**< Lcore roles and micro-flow splitting. */
+	struct ctl_mflow_cfg mflow;	/**< Lcore roles and micro-flow splitting. */
+	struct ctl_control_cfg control; /**< The control socket. */
+	struct ctl_coap_cfg coap;	/**< The CoAP endpoint. */
 };
 
 /**
@@ -201,6 +236,26 @@ int ctl_config_parse(const json_t *root, struct ctl_config *cfg, char *err, size
  *   for bad JSON (line and column in @p err) or a bad value.
  */
 int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t errlen);
+
+/**
+ * Write a config as the JSON document ctl_config_parse() reads: every
+ * section and key, defaults included, so that parsing the result gives an
+ * equal config (ctl_config_reload_check() finds no difference, and the
+ * sections it does not compare are equal too).
+ *
+ * @return
+ *   A new reference the caller owns, or NULL on allocation failure.
+ */
+json_t *ctl_config_dump(const struct ctl_config *cfg);
+
+/**
+ * Write ctl_config_dump() to @p path atomically (a temporary file in the
+ * same directory, then rename), mode 0640.
+ *
+ * @return
+ *   0, or -errno (-ENOENT for a missing directory, -EACCES, -ENOMEM, ...).
+ */
+int ctl_config_save(const struct ctl_config *cfg, const char *path);
 
 /** Free the arrays of a config; NULL is accepted. */
 void ctl_config_free(struct ctl_config *cfg);

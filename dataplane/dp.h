@@ -111,7 +111,8 @@ struct dp_port {
 	uint8_t role;		      /**< enum dp_port_role. */
 	bool hotplugged;	      /**< We probed it, so we remove it on close. */
 	bool started;		      /**< rte_eth_dev_start() succeeded. */
-	uint16_t ep;		      /**< Endpoint index for DP_PORT_ENDPOINT. */
+	bool active;		      /**< Polled and sent on; false for a free slot. */
+	uint16_t ep;		      /**< Endpoint index, or VX_NONE while not attached. */
 	int socket;		      /**< NUMA node its queues and pool use. */
 	uint16_t mtu;		      /**< MTU configured on the port. */
 	struct rte_ether_addr mac;    /**< Its MAC. */
@@ -136,6 +137,7 @@ struct dp_lcore {
 	int64_t cpu_ns_final;  /**< The thread's CPU time when the loop stopped. */
 	struct vx_stats st;    /**< Counters. */
 	unsigned int lcore_id; /**< The lcore. */
+	uint16_t qsbr_id;      /**< Its thread ID in dp->qsbr. */
 	pthread_t thread;      /**< Its thread, for CPU time accounting. */
 	bool running;	       /**< Set while the loop runs. */
 	bool launched;	       /**< dp_launched() was called: the lcore owns the tables. */
@@ -168,11 +170,13 @@ struct dp {
 	struct dp_lcore *mlc;			       /**< The lcore that transmits (may be lc). */
 	uint16_t n_workers;			       /**< Worker lcores. */
 	struct dp_lcore *wlc[DP_MF_MAX_WORKERS];       /**< Worker lcores. */
-	struct dp_pipe *pipe;	  /**< Micro-flow pipeline, NULL without worker lcores. */
-	struct dp_snapshot *snap; /**< Filled on request. */
-	volatile bool quit;	  /**< Set to stop the loop. */
-	uint64_t stats_seq;	  /**< Counts dp_stats_json() calls (control thread only). */
-	uint64_t mf_refused;	  /**< Pipeline changes refused (control thread only). */
+	struct dp_pipe *pipe;	   /**< Micro-flow pipeline, NULL without worker lcores. */
+	struct dp_snapshot *snap;  /**< Filled on request. */
+	struct dp_cap *cap;	   /**< Packet captures (dp_capture.h), NULL until the first. */
+	struct rte_rcu_qsbr *qsbr; /**< Quiescent-state reports of every datapath lcore. */
+	volatile bool quit;	   /**< Set to stop the loop. */
+	uint64_t stats_seq;	   /**< Counts dp_stats_json() calls (control thread only). */
+	uint64_t mf_refused;	   /**< Pipeline changes refused (control thread only). */
 };
 
 /**
@@ -312,6 +316,26 @@ void dp_mf_conf_get(const struct dp *dp, struct dp_mf_conf *c);
 
 /** @return "rtc", "pinned", "microflow" or "?". */
 const char *dp_mode_name(uint8_t mode);
+
+/**
+ * Find a port by name.
+ *
+ * @return
+ *   Its index in dp->ports, or -ENOENT.
+ */
+int dp_port_find(const struct dp *dp, const char *name);
+
+/**
+ * Wait for a grace period: return once every datapath lcore that runs has
+ * reported a quiescent state (the top of its loop, or a sleep) after the
+ * call began, so that nothing an lcore could reach before the call is still
+ * in use. Lcores not launched or already stopped do not count.
+ * Control thread only.
+ *
+ * @return
+ *   0, or -ETIMEDOUT if an lcore did not report within @p timeout_ms.
+ */
+int dp_qsbr_sync(struct dp *dp, unsigned int timeout_ms);
 
 /**
  * Take a snapshot of the FDB and neighbour tables into dp->snap. Once the

@@ -18,6 +18,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
 
 #include "dp_pipe_priv.h"
 
@@ -106,6 +107,12 @@ dp_idle_sleep(const struct dp *dp, struct dp_lcore *lc, struct dp_idle *s)
 void
 dp_lcore_begin(struct dp_lcore *lc)
 {
+	struct rte_rcu_qsbr *v = lc->dp->qsbr;
+
+	if (v != NULL) {
+		rte_rcu_qsbr_thread_register(v, lc->qsbr_id);
+		rte_rcu_qsbr_thread_online(v, lc->qsbr_id);
+	}
 	lc->thread = pthread_self();
 	lc->start_tsc = rte_rdtsc();
 	lc->stop_tsc = 0;
@@ -121,6 +128,10 @@ dp_lcore_end(struct dp_lcore *lc)
 	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0)
 		lc->cpu_ns_final = (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 	lc->stop_tsc = rte_rdtsc();
+	if (lc->dp->qsbr != NULL) {
+		rte_rcu_qsbr_thread_offline(lc->dp->qsbr, lc->qsbr_id);
+		rte_rcu_qsbr_thread_unregister(lc->dp->qsbr, lc->qsbr_id);
+	}
 	__atomic_store_n(&lc->running, false, __ATOMIC_RELEASE);
 	/* From here on this lcore no longer touches the tables. */
 	__atomic_store_n(&lc->stopped, true, __ATOMIC_RELEASE);
@@ -153,6 +164,8 @@ dp_loop(void *arg)
 		bool hold_rx = false;
 		uint8_t mode = DP_MODE_RTC;
 
+		/* Nothing from the previous iteration is held: a grace point. */
+		rte_rcu_qsbr_quiescent(dp->qsbr, lc->qsbr_id);
 		now = rte_rdtsc();
 		if (pp != NULL) {
 			hold_rx = dp_pipe_service(dp, now, &out);
@@ -234,6 +247,23 @@ void
 dp_launched(struct dp *dp)
 {
 	__atomic_store_n(&dp->lc->launched, true, __ATOMIC_RELEASE);
+}
+
+int
+dp_qsbr_sync(struct dp *dp, unsigned int timeout_ms)
+{
+	uint64_t deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
+	uint64_t token;
+
+	if (dp->qsbr == NULL)
+		return 0;
+	token = rte_rcu_qsbr_start(dp->qsbr);
+	while (rte_rcu_qsbr_check(dp->qsbr, token, false) == 0) {
+		if (rte_get_timer_cycles() > deadline)
+			return -ETIMEDOUT;
+		rte_delay_us_sleep(50);
+	}
+	return 0;
 }
 
 int

@@ -30,6 +30,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "dp_pipe_priv.h"
@@ -382,6 +383,7 @@ dp_merge_loop(void *arg)
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
 		unsigned int got;
 
+		rte_rcu_qsbr_quiescent(dp->qsbr, lc->qsbr_id);
 		now = rte_rdtsc();
 		got = dp_pipe_merge_tx(dp, lc, now);
 		lc->pkts += got;
@@ -448,9 +450,11 @@ dp_worker_loop(void *arg)
 	out.ctx = lc;
 	dp_lcore_begin(lc);
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
-		unsigned int n = rte_ring_sc_dequeue_burst(lc->in, e, W_BURST, NULL), i = 0;
+		unsigned int n, i = 0;
 		uint64_t now;
 
+		rte_rcu_qsbr_quiescent(dp->qsbr, lc->qsbr_id);
+		n = rte_ring_sc_dequeue_burst(lc->in, e, W_BURST, NULL);
 		if (n == 0) {
 			if (dp_idle_due(dp, &idle))
 				dp_idle_sleep(dp, lc, &idle);

@@ -13,6 +13,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_mbuf.h>
 
 #include "dp.h"
@@ -163,6 +164,20 @@ dp_init(struct dp *dp, const struct dp_params *p)
 		DP_LOG(INFO, "worker %u on lcore %u", w, dp->wlc[w]->lcore_id);
 	if (pool_get(dp, node) == NULL)
 		goto out_free;
+	/* One QSBR thread ID per lcore: dispatch 0, merge 1, workers from 2. */
+	{
+		uint32_t n = 2u + dp->n_workers;
+		size_t sz = rte_rcu_qsbr_get_memsize(n);
+
+		dp->qsbr = rte_zmalloc_socket("dp_qsbr", sz, RTE_CACHE_LINE_SIZE, node);
+		if (dp->qsbr == NULL || rte_rcu_qsbr_init(dp->qsbr, n) != 0)
+			goto out_free;
+		dp->lc->qsbr_id = 0;
+		if (dp->mlc != dp->lc)
+			dp->mlc->qsbr_id = 1;
+		for (uint16_t w = 0; w < dp->n_workers; w++)
+			dp->wlc[w]->qsbr_id = (uint16_t)(2 + w);
+	}
 	return 0;
 
 out_free:
@@ -308,6 +323,15 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 }
 
 int
+dp_port_find(const struct dp *dp, const char *name)
+{
+	for (uint16_t i = 0; i < dp->n_ports; i++)
+		if (dp->ports[i].active && strcmp(dp->ports[i].name, name) == 0)
+			return i;
+	return -ENOENT;
+}
+
+int
 dp_ports_start(struct dp *dp)
 {
 	for (unsigned int i = 0; i < dp->n_ports; i++) {
@@ -372,6 +396,8 @@ dp_fini(struct dp *dp)
 	dp->n_workers = 0;
 	rte_free(dp->snap);
 	dp->snap = NULL;
+	rte_free(dp->qsbr);
+	dp->qsbr = NULL;
 	for (unsigned int i = 0; i < RTE_MAX_NUMA_NODES; i++) {
 		rte_mempool_free(dp->pools[i]);
 		dp->pools[i] = NULL;

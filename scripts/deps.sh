@@ -10,6 +10,7 @@ PACKAGES=(
 	build-essential meson ninja-build pkg-config
 	dpdk dpdk-dev libdpdk-dev
 	libjansson-dev libnuma-dev libpcap-dev libcmocka-dev libbpf-dev libxdp-dev
+	libcoap3-dev libcoap3-bin
 	clang libfuzzer-14-dev libclang-rt-14-dev clang-format
 	python3 python3-scapy
 	tshark tcpdump sockperf iperf3

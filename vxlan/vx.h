@@ -6,19 +6,23 @@
  * dataplane calls.
  *
  * Threading. A struct vx_inst is built on the control path before the
- * datapath starts; afterwards its configuration (VNIs, VTEPs, endpoints)
- * never changes. One lcore, the owner, is the only writer of the FDB and
- * the neighbour table: it calls vx_underlay_input(), vx_endpoint_input(),
- * vx_timer() and vx_worker_drain(). Any number of worker lcores may call
- * vx_underlay_input_w() and vx_endpoint_input_w() at the same time, each
- * with its own struct vx_worker, struct vx_out and struct vx_stats. Workers
- * take no lock: they read the FDB through a sequence counter and the
- * neighbour entries through one atomic word per entry (vx_neigh.pub), and
- * they never write either table except for the time stamp of an FDB entry
- * they see again. Whatever needs a write (learning a new or moved MAC) or
- * the owner's state (ARP, ND and echo from the underlay, next hops that are
- * not resolved) goes to the owner as a request on the worker's ring, which
- * the owner applies in vx_worker_drain(). Other threads only read counters.
+ * datapath starts. Afterwards one lcore, the owner, is its only writer: it
+ * calls vx_underlay_input(), vx_endpoint_input(), vx_timer() and
+ * vx_worker_drain(), and it applies run-time changes of the configuration
+ * (VNIs, VTEPs, endpoints, static entries) that the control thread hands
+ * it; changes of VNIs, VTEPs and endpoints happen only while no worker
+ * holds a packet (the dataplane drains its pipeline first, see dp.h).
+ *
+ * Free slots. After deletions, vteps[], eps[] and neigh[] may have holes
+ * below n_vteps, n_eps and n_neigh: a VTEP or neighbour whose ip.family is
+ * 0 and an endpoint whose name is empty are free. Walks must skip them. Any number of worker lcores
+ * may call vx_underlay_input_w() and vx_endpoint_input_w() at the same time, each with its own
+ * struct vx_worker, struct vx_out and struct vx_stats. Workers take no lock: they read the FDB
+ * through a sequence counter and the neighbour entries through one atomic word per entry
+ * (vx_neigh.pub), and they never write either table except for the time stamp of an FDB entry they
+ * see again. Whatever needs a write (learning a new or moved MAC) or the owner's state (ARP, ND and
+ * echo from the underlay, next hops that are not resolved) goes to the owner as a request on the
+ * worker's ring, which the owner applies in vx_worker_drain(). Other threads only read counters.
  *
  * Mbuf ownership. Every burst function takes ownership of the mbufs it is
  * given. Each mbuf either ends up in the caller's struct vx_out (the caller
@@ -536,6 +540,60 @@ int vx_vtep_find(const struct vx_inst *vx, const struct vx_ip *ip);
  *   MAC already in use in the VNI, -EINVAL for a multicast MAC, -ENOSPC.
  */
 int vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep);
+
+/**
+ * Remove a VNI: its remote VTEP memberships (a VTEP no other VNI uses is
+ * freed, and its next hop when nothing else uses it) and every FDB entry
+ * of the VNI, static or learned. The index of the last VNI may change.
+ *
+ * @return
+ *   0, -ENOENT for an unknown VNI, -EBUSY while endpoints are attached to
+ *   it (detach them first).
+ */
+int vx_vni_del(struct vx_inst *vx, uint32_t vni);
+
+/**
+ * Remove a remote VTEP from a VNI, together with the VNI's FDB entries,
+ * static or learned, that point at it. A VTEP left in no VNI is freed (its
+ * slot may be reused by vx_vtep_add()), and so is its next hop when no
+ * other VTEP uses it and it is not static; packets held for it are freed.
+ *
+ * @return
+ *   0, -ENOENT if the VNI is unknown or the VTEP is not in it.
+ */
+int vx_vtep_del(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip);
+
+/**
+ * Remove endpoint @p ep: from its VNI, with its static FDB entry and any
+ * learned entries that point at it. Its slot may be reused by a later
+ * vx_endpoint_add().
+ *
+ * @return
+ *   0, -ENOENT for an index out of range or a free slot.
+ */
+int vx_endpoint_del(struct vx_inst *vx, uint16_t ep);
+
+/** @return the index of the endpoint called @p name, or -ENOENT. */
+int vx_endpoint_find(const struct vx_inst *vx, const char *name);
+
+/**
+ * Remove the entries of VNI @p vni (or VX_VNI_ANY), static or learned,
+ * whose kind is @p kind and target is @p target.
+ *
+ * @return
+ *   The number of entries removed.
+ */
+unsigned int vx_fdb_flush_target(struct vx_fdb *fdb, uint32_t vni, uint8_t kind, uint16_t target);
+
+/**
+ * Unpin a static neighbour. When a VTEP (or a gateway in use) still needs
+ * the next hop it becomes dynamic and is resolved again; otherwise its
+ * entry is freed.
+ *
+ * @return
+ *   0, or -ENOENT if there is no static entry for @p ip.
+ */
+int vx_neigh_del_static(struct vx_inst *vx, const struct vx_ip *ip);
 
 /**
  * Add a static FDB entry pointing at a remote VTEP.

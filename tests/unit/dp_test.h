@@ -37,6 +37,7 @@ int dp_test_flow(void);
 
 /** Pipeline group (real lcores over net_ring ports); returns the number of failed tests. */
 int dp_test_pipe(void);
+int dp_test_capture(void);
 
 /** @return the pool of test_dataplane.c. */
 struct rte_mempool *dp_test_pool(void);

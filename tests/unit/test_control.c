@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "ctl_config.h"
+#include "ctl_test.h"
 
 #ifndef CTL_TEST_DATA
 #error "CTL_TEST_DATA must name the directory of the sample configs"
@@ -1907,5 +1908,8 @@ main(void)
 	}
 	failed +=
 		_cmocka_run_group_tests("control bad configs", bad, N_BAD, setup_tmp, teardown_tmp);
+	failed += ctl_test_rpc();
+	failed += ctl_test_server();
+	failed += ctl_test_coap();
 	return failed == 0 ? 0 : 1;
 }

@@ -311,6 +311,7 @@ main(void)
 	rc += dp_test_mflow();
 	rc += dp_test_flow();
 	rc += dp_test_pipe();
+	rc += dp_test_capture();
 	rte_mempool_free(mf_pool);
 	rte_eal_cleanup();
 	return rc;

@@ -87,6 +87,7 @@ main(void)
 	failed += vx_test_fwd();
 	failed += vx_test_csum();
 	failed += vx_test_worker();
+	failed += vx_test_inst();
 	rte_mempool_free(pool);
 	rte_eal_cleanup();
 	return failed != 0;

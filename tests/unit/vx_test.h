@@ -21,6 +21,7 @@ int vx_test_neigh(void);
 int vx_test_fwd(void);
 int vx_test_csum(void);
 int vx_test_worker(void);
+int vx_test_inst(void);
 
 /** @return the shared test mempool (2048-byte data room, 4096 mbufs). */
 struct rte_mempool *vx_test_pool(void);

@@ -1,0 +1,8 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Placeholder: being written. */
+#include "ctl_test.h"
+int
+ctl_test_rpc(void)
+{
+	return 0;
+}
