@@ -317,6 +317,8 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 		return -ENOMEM;
 	rte_eth_tx_buffer_init(dp->mlc->txb[idx], dp->p.burst);
 	rte_eth_tx_buffer_set_err_callback(dp->mlc->txb[idx], tx_buffer_error, &dp->mlc->st);
+	/* Published last: lcores read the slot once they see it active. */
+	__atomic_store_n(&port->active, true, __ATOMIC_RELEASE);
 	DP_LOG(INFO, "%s: port %u (%s) on NUMA node %d, %u/%u descriptors, MTU %u", name,
 	       port->port_id, info.driver_name, node, rxd, txd, mtu);
 	return idx;
