@@ -38,6 +38,8 @@
 #define DP_BURST_MAX   512
 #define DP_SNAP_FDB    4096
 #define DP_DEVARGS_LEN 512
+/** Ports the packet pool has room for beyond those opened at start. */
+#define DP_SPARE_PORTS 2
 
 /** How the dispatch lcore spreads the work (docs/mflow.md). */
 enum dp_mode {
@@ -175,8 +177,16 @@ struct dp {
 	struct dp_cap *cap;	   /**< Packet captures (dp_capture.h), NULL until the first. */
 	struct rte_rcu_qsbr *qsbr; /**< Quiescent-state reports of every datapath lcore. */
 	volatile bool quit;	   /**< Set to stop the loop. */
-	uint64_t stats_seq;	   /**< Counts dp_stats_json() calls (control thread only). */
-	uint64_t mf_refused;	   /**< Pipeline changes refused (control thread only). */
+	/** The command the control thread hands the dispatch lcore (dp_ops.h). */
+	struct {
+		int (*fn)(struct dp *dp, void *arg); /**< What to run. */
+		void *arg;			     /**< Its argument. */
+		bool drain;			     /**< Drain the pipeline first. */
+		int rc;				     /**< Its result, once done. */
+		uint32_t state;			     /**< enum dp_cmd_state. */
+	} cmd;
+	uint64_t stats_seq;  /**< Counts dp_stats_json() calls (control thread only). */
+	uint64_t mf_refused; /**< Pipeline changes refused (control thread only). */
 };
 
 /**
@@ -324,6 +334,36 @@ const char *dp_mode_name(uint8_t mode);
  *   Its index in dp->ports, or -ENOENT.
  */
 int dp_port_find(const struct dp *dp, const char *name);
+
+/**
+ * Start one opened port and publish it to the lcores (they poll it and
+ * send on it from then on).
+ *
+ * @return
+ *   0, or the -errno of rte_eth_dev_start().
+ */
+int dp_port_start_one(struct dp *dp, uint16_t idx);
+
+/**
+ * Flush, stop, close and (when hot-plugged) remove one port, and free its
+ * slot. No lcore may use the slot any more: it must have been inactive for
+ * a grace period (dp_qsbr_sync()), or the lcores must not run.
+ */
+void dp_port_close_one(struct dp *dp, uint16_t idx);
+
+/** States of dp->cmd. */
+enum dp_cmd_state {
+	DP_CMD_IDLE = 0, /**< No command. */
+	DP_CMD_POSTED, /**< Waiting for the dispatch lcore (the control thread may withdraw it). */
+	DP_CMD_TAKEN,  /**< Running on the dispatch lcore. */
+	DP_CMD_DONE,   /**< Done; rc is set. */
+};
+
+/**
+ * Dispatch lcore: run the posted command now, or fail it with @p fail when
+ * that is not 0, unless the control thread has withdrawn it.
+ */
+void dp_cmd_run(struct dp *dp, int fail);
 
 /**
  * Wait for a grace period: return once every datapath lcore that runs has

@@ -46,7 +46,9 @@ struct dp_capture_args {
 	uint32_t seconds; /**< Stop after this long; 0 = no limit. At least one of count and
 			     seconds must be set. */
 	uint32_t snaplen; /**< Bytes kept per frame, 64..65535; 0 = 65535. */
-	unsigned int dir; /**< DP_CAP_RX | DP_CAP_TX; 0 = both. Port captures only. */
+	unsigned int dir; /**< DP_CAP_RX | DP_CAP_TX; 0 = both. Port captures only (0 for a VNI). */
+	uint32_t queue;	  /**< Frames that may wait for the writer, 16..1048576; 0 = 4096.
+			     Beyond that, frames are lost (counted). */
 };
 
 /**
@@ -77,6 +79,8 @@ int dp_capture_stop(struct dp *dp, unsigned int id);
 
 /**
  * Stop every capture that follows port index @p pi (before the port goes away).
+ * A VNI capture stops when @p pi is the underlay; when it is one of its
+ * endpoints, the capture only stops following that endpoint.
  */
 void dp_capture_port_closing(struct dp *dp, uint16_t pi);
 
@@ -85,9 +89,12 @@ void dp_capture_port_closing(struct dp *dp, uint16_t pi);
  * finished ones are kept).
  *
  * @return
- *   A new reference (an array of objects with id, port or vni, file,
- *   state "running"/"done", packets, bytes, lost, and the limits), or NULL
- *   on allocation failure.
+ *   A new reference the caller owns (an array, by ID, of objects with id,
+ *   port (and dir "rx"/"tx"/"both") or vni, ports (the port names
+ *   followed), file, state "running"/"done", packets (written), bytes
+ *   (their lengths on the wire), lost, the limits count, seconds, snaplen
+ *   and queue, and error when the file could not be written), or NULL on
+ *   allocation failure.
  */
 json_t *dp_capture_json(struct dp *dp);
 

@@ -185,3 +185,17 @@ dp_fl_stats(const struct dp_fl_table *t)
 {
 	return &t->st;
 }
+
+void
+dp_fl_walk(const struct dp_fl_table *t, dp_fl_walk_cb cb, void *arg)
+{
+	for (uint32_t i = 0; i < t->p.entries; i++)
+		if (t->e[i].hash != 0)
+			cb(&t->e[i], arg);
+}
+
+uint64_t
+dp_fl_window(const struct dp_fl_table *t)
+{
+	return t->p.window;
+}

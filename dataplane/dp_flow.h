@@ -113,4 +113,16 @@ unsigned int dp_fl_sweep(struct dp_fl_table *t, uint64_t now, unsigned int budge
 /** @return the detector's counters. */
 const struct dp_fl_stats *dp_fl_stats(const struct dp_fl_table *t);
 
+/** Called by dp_fl_walk() once per tracked flow. */
+typedef void (*dp_fl_walk_cb)(const struct dp_fl_entry *e, void *arg);
+
+/**
+ * Call @p cb for every tracked flow. Only the thread that owns the table
+ * (the dispatch lcore) may call it while the datapath runs.
+ */
+void dp_fl_walk(const struct dp_fl_table *t, dp_fl_walk_cb cb, void *arg);
+
+/** @return the detection window, in the caller's clock (TSC). */
+uint64_t dp_fl_window(const struct dp_fl_table *t);
+
 #endif /* DP_FLOW_H */

@@ -59,10 +59,34 @@ out_flush_cb(struct vx_out *out)
 void
 dp_tx_flush_all(struct dp *dp, struct dp_lcore *tx)
 {
+	const uint16_t n = __atomic_load_n(&dp->n_ports, __ATOMIC_ACQUIRE);
+
 	if (tx != dp->mlc)
 		return;
-	for (uint16_t i = 0; i < dp->n_ports; i++)
-		rte_eth_tx_buffer_flush(dp->ports[i].port_id, 0, tx->txb[i]);
+	for (uint16_t i = 0; i < n; i++)
+		if (__atomic_load_n(&dp->ports[i].active, __ATOMIC_ACQUIRE))
+			rte_eth_tx_buffer_flush(dp->ports[i].port_id, 0, tx->txb[i]);
+}
+
+void
+dp_cmd_run(struct dp *dp, int fail)
+{
+	uint32_t posted = DP_CMD_POSTED;
+
+	/* The control thread may have withdrawn it after a timeout. */
+	if (!__atomic_compare_exchange_n(&dp->cmd.state, &posted, DP_CMD_TAKEN, false,
+					 __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+		return;
+	dp->cmd.rc = fail != 0 ? fail : dp->cmd.fn(dp, dp->cmd.arg);
+	__atomic_store_n(&dp->cmd.state, DP_CMD_DONE, __ATOMIC_RELEASE);
+}
+
+/* A port attached to no VNI: its frames have nowhere to go. */
+static void
+drop_unattached(struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n)
+{
+	rte_pktmbuf_free_bulk(pkts, n);
+	lc->st.drop[VX_DROP_port_unattached] += n;
 }
 
 /* Copy the tables for the control thread. Runs on the datapath lcore. */
@@ -161,6 +185,7 @@ dp_loop(void *arg)
 
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
 		unsigned int got = 0, merged = 0;
+		uint16_t n_ports;
 		bool hold_rx = false;
 		uint8_t mode = DP_MODE_RTC;
 
@@ -172,10 +197,17 @@ dp_loop(void *arg)
 			out_send(dp, &out);
 			mode = pp->conf.mode;
 		}
-		for (uint16_t pi = 0; pi < dp->n_ports && !hold_rx; pi++) {
+		/* Commands that need no drain run here, between two polls. */
+		if (unlikely(__atomic_load_n(&dp->cmd.state, __ATOMIC_ACQUIRE) == DP_CMD_POSTED) &&
+		    (pp == NULL || !dp->cmd.drain))
+			dp_cmd_run(dp, 0);
+		n_ports = __atomic_load_n(&dp->n_ports, __ATOMIC_ACQUIRE);
+		for (uint16_t pi = 0; pi < n_ports && !hold_rx; pi++) {
 			const struct dp_port *port = &dp->ports[pi];
 			uint16_t n;
 
+			if (!__atomic_load_n(&port->active, __ATOMIC_ACQUIRE))
+				continue;
 			/* Leave packets in the RX ring rather than drop them when a worker lags. */
 			if (mode != DP_MODE_RTC && !dp_mf_split_has_room(pp->sp, burst)) {
 				pp->backpressure++;
@@ -185,7 +217,9 @@ dp_loop(void *arg)
 			if (n == 0)
 				continue;
 			got += n;
-			if (mode != DP_MODE_RTC)
+			if (unlikely(port->ep == VX_NONE) && port->role == DP_PORT_ENDPOINT)
+				drop_unattached(lc, pkts, n);
+			else if (mode != DP_MODE_RTC)
 				dp_pipe_dispatch(dp, pi, pkts, n, now, &out);
 			else if (port->role == DP_PORT_UNDERLAY)
 				vx_underlay_input(vx, pkts, n, now, &out, &lc->st);

@@ -242,6 +242,7 @@ bool
 dp_pipe_service(struct dp *dp, uint64_t now, struct vx_out *out)
 {
 	struct dp_pipe *pp = dp->pipe;
+	bool mf, cmd;
 	uint32_t req;
 
 	for (uint16_t w = 0; w < dp->n_workers; w++)
@@ -249,8 +250,13 @@ dp_pipe_service(struct dp *dp, uint64_t now, struct vx_out *out)
 	dp_mf_split_flush(pp->sp);
 
 	req = __atomic_load_n(&pp->req_seq, __ATOMIC_ACQUIRE);
-	if (likely(req == pp->ack_seq))
+	mf = req != pp->ack_seq;
+	cmd = __atomic_load_n(&dp->cmd.state, __ATOMIC_ACQUIRE) == DP_CMD_POSTED && dp->cmd.drain;
+	if (likely(!mf && !cmd)) {
+		/* A command withdrawn while we drained for it. */
+		pp->quiescing = false;
 		return false;
+	}
 	if (!pp->quiescing) {
 		pp->quiescing = true;
 		pp->quiesce_start = now;
@@ -264,13 +270,22 @@ dp_pipe_service(struct dp *dp, uint64_t now, struct vx_out *out)
 
 		if (took > pp->quiesce_tsc_max)
 			pp->quiesce_tsc_max = took;
-		apply_conf(dp, pp);
-		ack(pp, 0);
+		if (mf) {
+			apply_conf(dp, pp);
+			ack(pp, 0);
+		}
+		if (cmd)
+			dp_cmd_run(dp, 0);
+		pp->quiescing = false;
 		return false;
 	}
 	if (now - pp->quiesce_start > rte_get_tsc_hz() / 1000000 * dp_pipe_drain_limit_us(dp)) {
 		/* A worker does not drain: resume with the old settings. */
-		ack(pp, -ETIMEDOUT);
+		if (mf)
+			ack(pp, -ETIMEDOUT);
+		if (cmd)
+			dp_cmd_run(dp, -ETIMEDOUT);
+		pp->quiescing = false;
 		return false;
 	}
 	return true;

@@ -46,12 +46,15 @@ pool_get(struct dp *dp, int node)
 		return dp->pools[node];
 	snprintf(name, sizeof(name), "mflow_pool_%d", node);
 	/*
-	 * Every RX and TX ring full, the TX buffers, held packets and copies in
+	 * Every RX and TX ring full (with room for ports added at run time),
+	 * the TX buffers, held packets and copies in
 	 * flight, and the pipeline full: per worker its input, output and
 	 * request rings, the dispatcher's stage, a worker burst and the
 	 * merger's stage, plus the ring to a separate merge lcore.
 	 */
-	need = (uint32_t)dp->p.n_ports * ((uint32_t)dp->p.rxd + dp->p.txd + dp->p.burst) + 4096;
+	need = ((uint32_t)dp->p.n_ports + DP_SPARE_PORTS) *
+		       ((uint32_t)dp->p.rxd + dp->p.txd + dp->p.burst) +
+	       4096;
 	if (dp->p.map.n_workers != 0)
 		need += (uint32_t)dp->p.map.n_workers *
 				(3 * dp->p.map.ring_size + DP_MF_STAGE_PKTS + 2 * DP_MF_STAGE) +
@@ -236,21 +239,24 @@ tx_buffer_error(struct rte_mbuf **unsent, uint16_t count, void *userdata)
 	st->stat[VX_STAT_tx_pkts] -= count;
 }
 
+static int port_setup(struct dp *dp, int idx, uint16_t mtu);
+
 int
 dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_role role,
 	     uint16_t ep, uint16_t mtu)
 {
-	struct rte_eth_conf conf = {0};
-	struct rte_eth_dev_info info;
-	struct rte_mempool *pool;
 	struct dp_port *port;
-	uint16_t rxd = dp->p.rxd, txd = dp->p.txd;
-	uint32_t frame;
-	int rc, node, idx;
+	int rc, idx;
 
-	if (dp->n_ports >= DP_MAX_PORTS)
+	if (name == NULL || name[0] == '\0' || devargs == NULL)
+		return -EINVAL;
+
+	/* The first free slot: below n_ports after a removal, else a new one. */
+	for (idx = 0; idx < dp->n_ports; idx++)
+		if (dp->ports[idx].name[0] == '\0')
+			break;
+	if (idx >= DP_MAX_PORTS)
 		return -ENOSPC;
-	idx = dp->n_ports;
 	port = &dp->ports[idx];
 	memset(port, 0, sizeof(*port));
 	snprintf(port->name, sizeof(port->name), "%s", name);
@@ -259,10 +265,31 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 	port->ep = ep;
 	port->mtu = mtu;
 	rc = port_lookup_or_probe(devargs, &port->port_id, &port->hotplugged);
-	if (rc < 0)
+	if (rc < 0) {
+		port->name[0] = '\0';
 		return rc;
-	/* Count it now so that close() undoes the probe if configuration fails. */
-	dp->n_ports++;
+	}
+	/* The slot is in use (but not active) from here; lcores see n_ports grow. */
+	if (idx == dp->n_ports)
+		__atomic_store_n(&dp->n_ports, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
+	rc = port_setup(dp, idx, mtu);
+	if (rc < 0)
+		dp_port_close_one(dp, (uint16_t)idx);
+	return rc < 0 ? rc : idx;
+}
+
+/* Configure the queues of a probed port and its TX buffer. */
+static int
+port_setup(struct dp *dp, int idx, uint16_t mtu)
+{
+	struct dp_port *port = &dp->ports[idx];
+	const char *name = port->name;
+	struct rte_eth_conf conf = {0};
+	struct rte_eth_dev_info info;
+	struct rte_mempool *pool;
+	uint16_t rxd = dp->p.rxd, txd = dp->p.txd;
+	uint32_t frame;
+	int rc, node;
 
 	rc = rte_eth_dev_info_get(port->port_id, &info);
 	if (rc < 0)
@@ -311,47 +338,93 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 	rte_eth_macaddr_get(port->port_id, &port->mac);
 
 	/* Only the merge lcore transmits (the dispatch lcore unless separate). */
-	dp->mlc->txb[idx] =
-		rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(dp->p.burst), 0, node);
+	if (dp->mlc->txb[idx] == NULL)
+		dp->mlc->txb[idx] =
+			rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(dp->p.burst), 0, node);
 	if (dp->mlc->txb[idx] == NULL)
 		return -ENOMEM;
 	rte_eth_tx_buffer_init(dp->mlc->txb[idx], dp->p.burst);
 	rte_eth_tx_buffer_set_err_callback(dp->mlc->txb[idx], tx_buffer_error, &dp->mlc->st);
-	/* Published last: lcores read the slot once they see it active. */
-	__atomic_store_n(&port->active, true, __ATOMIC_RELEASE);
 	DP_LOG(INFO, "%s: port %u (%s) on NUMA node %d, %u/%u descriptors, MTU %u", name,
 	       port->port_id, info.driver_name, node, rxd, txd, mtu);
-	return idx;
+	return 0;
 }
 
 int
 dp_port_find(const struct dp *dp, const char *name)
 {
 	for (uint16_t i = 0; i < dp->n_ports; i++)
-		if (dp->ports[i].active && strcmp(dp->ports[i].name, name) == 0)
+		if (dp->ports[i].name[0] != '\0' && strcmp(dp->ports[i].name, name) == 0)
 			return i;
 	return -ENOENT;
 }
 
 int
+dp_port_start_one(struct dp *dp, uint16_t idx)
+{
+	struct dp_port *port = &dp->ports[idx];
+	int rc = rte_eth_dev_start(port->port_id);
+
+	if (rc < 0) {
+		DP_LOG(ERR, "%s: start failed: %s", port->name, rte_strerror(-rc));
+		return rc;
+	}
+	port->started = true;
+	/* Endpoint and underlay ports must see frames for other MACs too. */
+	rc = rte_eth_promiscuous_enable(port->port_id);
+	if (rc < 0 && rc != -ENOTSUP)
+		DP_LOG(WARNING, "%s: cannot enable promiscuous mode: %s", port->name,
+		       rte_strerror(-rc));
+	/* Published last: lcores poll and send on the slot once they see it active. */
+	__atomic_store_n(&port->active, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+int
 dp_ports_start(struct dp *dp)
 {
-	for (unsigned int i = 0; i < dp->n_ports; i++) {
-		struct dp_port *port = &dp->ports[i];
-		int rc = rte_eth_dev_start(port->port_id);
+	for (uint16_t i = 0; i < dp->n_ports; i++) {
+		int rc;
 
-		if (rc < 0) {
-			DP_LOG(ERR, "%s: start failed: %s", port->name, rte_strerror(-rc));
+		if (dp->ports[i].name[0] == '\0' || dp->ports[i].started)
+			continue;
+		rc = dp_port_start_one(dp, i);
+		if (rc < 0)
 			return rc;
-		}
-		port->started = true;
-		/* Endpoint and underlay ports must see frames for other MACs too. */
-		rc = rte_eth_promiscuous_enable(port->port_id);
-		if (rc < 0 && rc != -ENOTSUP)
-			DP_LOG(WARNING, "%s: cannot enable promiscuous mode: %s", port->name,
-			       rte_strerror(-rc));
 	}
 	return 0;
+}
+
+void
+dp_port_close_one(struct dp *dp, uint16_t idx)
+{
+	struct dp_port *port = &dp->ports[idx];
+	struct rte_eth_dev_tx_buffer *txb = dp->mlc != NULL ? dp->mlc->txb[idx] : NULL;
+	struct rte_eth_dev_info info;
+	struct rte_device *dev = NULL;
+
+	if (port->name[0] == '\0')
+		return;
+	port->active = false;
+	if (port->started) {
+		if (txb != NULL)
+			rte_eth_tx_buffer_flush(port->port_id, 0, txb);
+		if (rte_eth_dev_stop(port->port_id) < 0)
+			DP_LOG(WARNING, "%s: stop failed", port->name);
+		port->started = false;
+	}
+	/* What the device would not take is freed (counted by the error callback). */
+	if (txb != NULL && txb->length != 0) {
+		rte_pktmbuf_free_bulk(txb->pkts, txb->length);
+		txb->length = 0;
+	}
+	if (port->hotplugged && rte_eth_dev_info_get(port->port_id, &info) == 0)
+		dev = info.device;
+	rte_eth_dev_close(port->port_id);
+	if (dev != NULL)
+		rte_dev_remove(dev);
+	memset(port, 0, sizeof(*port));
+	port->ep = VX_NONE;
 }
 
 void
@@ -359,22 +432,8 @@ dp_ports_close(struct dp *dp)
 {
 	if (dp == NULL)
 		return;
-	for (unsigned int i = 0; i < dp->n_ports; i++) {
-		struct dp_port *port = &dp->ports[i];
-		struct rte_eth_dev_info info;
-		struct rte_device *dev = NULL;
-
-		if (port->started) {
-			if (rte_eth_dev_stop(port->port_id) < 0)
-				DP_LOG(WARNING, "%s: stop failed", port->name);
-			port->started = false;
-		}
-		if (port->hotplugged && rte_eth_dev_info_get(port->port_id, &info) == 0)
-			dev = info.device;
-		rte_eth_dev_close(port->port_id);
-		if (dev != NULL)
-			rte_dev_remove(dev);
-	}
+	for (uint16_t i = 0; i < dp->n_ports; i++)
+		dp_port_close_one(dp, i);
 	dp->n_ports = 0;
 }
 

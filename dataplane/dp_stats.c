@@ -12,6 +12,7 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 
+#include "dp_ops.h"
 #include "dp_pipe_priv.h"
 
 static json_t *
@@ -75,6 +76,58 @@ role_name(const struct dp *dp, const struct dp_lcore *lc)
 	}
 }
 
+/* Counters as an object; with @p all false only those that are not zero. */
+static json_t *
+counters_json_sel(const struct vx_stats *st, bool drops, bool all)
+{
+	json_t *o = json_object();
+	unsigned int n = drops ? VX_DROP__MAX : VX_STAT__MAX;
+
+	for (unsigned int i = 0; o != NULL && i < n; i++) {
+		uint64_t v = drops ? st->drop[i] : st->stat[i];
+
+		if (v != 0 || all)
+			json_object_set_new(o, drops ? vx_drop_names[i] : vx_stat_names[i],
+					    json_integer((json_int_t)v));
+	}
+	return o;
+}
+
+static void totals(const struct dp *dp, struct vx_stats *sum);
+
+json_t *
+dp_counters_json(struct dp *dp, bool all)
+{
+	const struct dp_lcore *lcs[DP_MF_MAX_WORKERS + 2];
+	unsigned int n = lcores_list(dp, lcs);
+	json_t *root = json_object(), *tot = json_object(), *arr = json_array();
+	struct vx_stats sum;
+
+	if (root == NULL || tot == NULL || arr == NULL)
+		goto out_free;
+	totals(dp, &sum);
+	json_object_set_new(tot, "drops", counters_json_sel(&sum, true, all));
+	json_object_set_new(tot, "stats", counters_json_sel(&sum, false, all));
+	for (unsigned int i = 0; i < n; i++) {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "lcore", json_integer(lcs[i]->lcore_id));
+		json_object_set_new(o, "role", json_string(role_name(dp, lcs[i])));
+		json_object_set_new(o, "drops", counters_json_sel(&lcs[i]->st, true, all));
+		json_object_set_new(o, "stats", counters_json_sel(&lcs[i]->st, false, all));
+		json_array_append_new(arr, o);
+	}
+	json_object_set_new(root, "totals", tot);
+	json_object_set_new(root, "lcores", arr);
+	return root;
+
+out_free:
+	json_decref(root);
+	json_decref(tot);
+	json_decref(arr);
+	return NULL;
+}
+
 /* The sum of every lcore's counters. */
 static void
 totals(const struct dp *dp, struct vx_stats *sum)
@@ -114,16 +167,20 @@ lcore_json(const struct dp *dp, const struct dp_lcore *lc)
 	return o;
 }
 
-static json_t *
-ports_json(const struct dp *dp)
+json_t *
+dp_ports_json(struct dp *dp)
 {
 	json_t *a = json_array();
 
-	for (unsigned int i = 0; i < dp->n_ports; i++) {
+	for (unsigned int i = 0; a != NULL && i < dp->n_ports; i++) {
 		const struct dp_port *port = &dp->ports[i];
 		struct rte_eth_stats es = {0};
-		json_t *o = json_object();
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		json_t *o;
 
+		if (port->name[0] == '\0')
+			continue;
+		o = json_object();
 		rte_eth_stats_get(port->port_id, &es);
 		json_object_set_new(o, "name", json_string(port->name));
 		json_object_set_new(o, "port_id", json_integer(port->port_id));
@@ -131,6 +188,17 @@ ports_json(const struct dp *dp)
 		json_object_set_new(
 			o, "role",
 			json_string(port->role == DP_PORT_UNDERLAY ? "underlay" : "endpoint"));
+		if (port->role == DP_PORT_ENDPOINT && port->ep != VX_NONE) {
+			const struct vx_endpoint *ep = &dp->vx->eps[port->ep];
+
+			rte_ether_format_addr(mac, sizeof(mac), &ep->mac);
+			json_object_set_new(o, "vni", json_integer(ep->vni));
+			json_object_set_new(o, "mac", json_string(mac));
+		} else if (port->role == DP_PORT_ENDPOINT) {
+			json_object_set_new(o, "vni", json_null());
+		}
+		json_object_set_new(o, "mtu", json_integer(port->mtu));
+		json_object_set_new(o, "state", json_string(port->active ? "up" : "down"));
 		json_object_set_new(o, "socket", json_integer(port->socket));
 		json_object_set_new(o, "rx_pkts", json_integer((json_int_t)es.ipackets));
 		json_object_set_new(o, "tx_pkts", json_integer((json_int_t)es.opackets));
@@ -181,8 +249,11 @@ neigh_json(const struct dp *dp)
 
 	for (unsigned int i = 0; i < s->n_neigh; i++) {
 		const struct vx_neigh *nb = &s->neigh[i];
-		json_t *o = json_object();
+		json_t *o;
 
+		if (nb->ip.family == 0)
+			continue;
+		o = json_object();
 		json_object_set_new(o, "ip", json_string(vx_ip_fmt(&nb->ip, buf, sizeof(buf))));
 		rte_ether_format_addr(buf, sizeof(buf), &nb->mac);
 		json_object_set_new(o, "mac", json_string(buf));
@@ -193,8 +264,8 @@ neigh_json(const struct dp *dp)
 }
 
 /* The pipeline's settings and counters. Read from the control thread: plain loads of counters. */
-static json_t *
-mflow_json(const struct dp *dp)
+json_t *
+dp_mflow_json(const struct dp *dp)
 {
 	const struct dp_pipe *pp = dp->pipe;
 	json_t *o = json_object(), *sp, *mg, *fl, *qs;
@@ -309,8 +380,8 @@ dp_stats_json(struct dp *dp)
 			json_array_append_new(lcores, lcore_json(dp, all[i]));
 	}
 	json_object_set_new(root, "lcores", lcores);
-	json_object_set_new(root, "mflow", mflow_json(dp));
-	json_object_set_new(root, "ports", ports_json(dp));
+	json_object_set_new(root, "mflow", dp_mflow_json(dp));
+	json_object_set_new(root, "ports", dp_ports_json(dp));
 	if (json_object_get(root, "snapshot") == NULL) {
 		json_object_set_new(root, "fdb_count", json_integer(dp->snap->fdb_total));
 		json_object_set_new(root, "fdb", fdb_json(dp));
@@ -363,6 +434,8 @@ dp_stats_print(struct dp *dp, FILE *f)
 	for (unsigned int i = 0; i < dp->n_ports; i++) {
 		struct rte_eth_stats es = {0};
 
+		if (dp->ports[i].name[0] == '\0')
+			continue;
 		rte_eth_stats_get(dp->ports[i].port_id, &es);
 		fprintf(f,
 			"%-22s %14" PRIu64 " %14" PRIu64 " %10" PRIu64 " %10" PRIu64 " %10" PRIu64

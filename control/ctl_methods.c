@@ -1,0 +1,1350 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mflowd's control methods. Every handler has the same shape: read the
+ * parameters the dispatcher has already checked, fill the args struct of a
+ * core function, call it, serialise its result. Handlers hold the
+ * context's lock (see ctl_methods.h).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_ether.h>
+#include <rte_version.h>
+
+#include "ctl_methods.h"
+#include "dp_capture.h"
+#include "dp_ops.h"
+
+#define VNI_MAX ((int64_t)VX_VNI_MAX)
+
+/* ------------------------------------------------------------------------- */
+/* Helpers.                                                                  */
+
+static struct ctl_ctx *
+ctx_of(void *ctx)
+{
+	return ctx;
+}
+
+/* Run a handler body with the context's lock held. */
+#define LOCKED(fn)                                                                          \
+	static int fn##_locked(void *ctx, const json_t *params, json_t **result, char *err, \
+			       size_t errlen)                                               \
+	{                                                                                   \
+		struct ctl_ctx *c = ctx_of(ctx);                                            \
+		int rc;                                                                     \
+                                                                                            \
+		pthread_mutex_lock(&c->lock);                                               \
+		rc = fn(c, params, result, err, errlen);                                    \
+		pthread_mutex_unlock(&c->lock);                                             \
+		return rc;                                                                  \
+	}
+
+static void
+mac_param(const json_t *params, const char *name, struct rte_ether_addr *mac)
+{
+	/* Checked by the dispatcher: it parses. */
+	if (vx_mac_parse(ctl_param_str(params, name, ""), mac) != 0)
+		memset(mac, 0, sizeof(*mac));
+}
+
+static void
+ip_param(const json_t *params, const char *name, struct vx_ip *ip)
+{
+	if (vx_ip_parse(ctl_param_str(params, name, ""), ip) != 0)
+		memset(ip, 0, sizeof(*ip));
+}
+
+static json_t *
+mac_json(const struct rte_ether_addr *mac)
+{
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+
+	rte_ether_format_addr(buf, sizeof(buf), mac);
+	return json_string(buf);
+}
+
+static json_t *
+ip_json(const struct vx_ip *ip)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return json_string(vx_ip_fmt(ip, buf, sizeof(buf)));
+}
+
+/* A message for the failures where strerror() would not say which object. */
+static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int
+fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int
+ok(json_t **result)
+{
+	*result = json_true();
+	return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Ports.                                                                    */
+
+static const struct ctl_param p_port_name_opt[] = {
+	{.name = "name", .type = CTL_P_STRING, .max = VX_NAME_LEN - 1, .help = "only this port"},
+	{0},
+};
+
+/* The ports, or one, each with only the keys listed (NULL: all). */
+static int
+ports_select(struct ctl_ctx *c, const json_t *params, json_t **result, const char *const *keys,
+	     char *err, size_t errlen)
+{
+	const char *only = ctl_param_str(params, "name", NULL);
+	json_t *all = dp_ports_json(c->dp), *out, *p;
+	size_t i;
+
+	if (all == NULL)
+		return -ENOMEM;
+	out = json_array();
+	json_array_foreach (all, i, p) {
+		const char *name = json_string_value(json_object_get(p, "name"));
+		json_t *o;
+
+		if (only != NULL && (name == NULL || strcmp(name, only) != 0))
+			continue;
+		if (keys == NULL) {
+			json_array_append(out, p);
+			continue;
+		}
+		o = json_object();
+		for (unsigned int k = 0; keys[k] != NULL; k++) {
+			json_t *v = json_object_get(p, keys[k]);
+
+			if (v != NULL)
+				json_object_set(o, keys[k], v);
+		}
+		json_array_append_new(out, o);
+	}
+	json_decref(all);
+	if (only != NULL && json_array_size(out) == 0) {
+		json_decref(out);
+		return fail(-ENOENT, err, errlen, "no port '%s'", only);
+	}
+	*result = out;
+	return 0;
+}
+
+static int
+port_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"name", "role",  "devargs", "vni",	 "mac",
+					   "mtu",  "state", "port_id", "socket", NULL};
+
+	return ports_select(c, params, result, keys, err, errlen);
+}
+LOCKED(port_show)
+
+static int
+port_stats(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	static const char *const keys[] = {"name",	"rx_pkts",   "tx_pkts",
+					   "rx_bytes",	"tx_bytes",  "rx_missed",
+					   "rx_errors", "tx_errors", NULL};
+
+	return ports_select(c, params, result, keys, err, errlen);
+}
+LOCKED(port_stats)
+
+static const struct ctl_param p_port_add[] = {
+	{.name = "name",
+	 .type = CTL_P_STRING,
+	 .required = true,
+	 .max = VX_NAME_LEN - 1,
+	 .help = "port name, unique"},
+	{.name = "devargs",
+	 .type = CTL_P_STRING,
+	 .required = true,
+	 .max = DP_DEVARGS_LEN - 1,
+	 .help = "DPDK device arguments, e.g. net_af_xdp9,iface=veth9"},
+	{.name = "mtu", .type = CTL_P_INT, .min = 576, .max = 9000, .help = "MTU (default 1500)"},
+	{0},
+};
+
+static int
+port_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_port_add_args a = {
+		.name = ctl_param_str(params, "name", NULL),
+		.devargs = ctl_param_str(params, "devargs", NULL),
+		.mtu = (uint16_t)ctl_param_int(params, "mtu", 1500),
+	};
+	int rc = dp_port_add(c->dp, &a);
+
+	if (rc == -EEXIST)
+		return fail(rc, err, errlen, "port '%s' exists", a.name);
+	if (rc == -ENODEV)
+		return fail(rc, err, errlen, "cannot probe or start device '%s'", a.devargs);
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(port_add)
+
+static const struct ctl_param p_port_name[] = {
+	{.name = "name",
+	 .type = CTL_P_STRING,
+	 .required = true,
+	 .max = VX_NAME_LEN - 1,
+	 .help = "port name"},
+	{0},
+};
+
+static int
+port_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_port_del_args a = {.name = ctl_param_str(params, "name", NULL)};
+	int rc = dp_port_del(c->dp, &a);
+
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no port '%s'", a.name);
+	if (rc == -EBUSY)
+		return fail(rc, err, errlen, "port '%s' is attached to a VNI; detach it first",
+			    a.name);
+	if (rc == -EPERM)
+		return fail(rc, err, errlen, "the underlay port cannot be removed");
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(port_del)
+
+/* ------------------------------------------------------------------------- */
+/* VNIs and VTEPs.                                                           */
+
+static int
+vni_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	const struct vx_inst *vx = c->dp->vx;
+	json_t *a = json_array();
+
+	(void)params;
+	(void)err;
+	(void)errlen;
+	for (uint16_t i = 0; a != NULL && i < vx->n_vnis; i++) {
+		const struct vx_vni *v = &vx->vnis[i];
+		json_t *o = json_object(), *vt = json_array(), *eps = json_array();
+
+		for (uint16_t k = 0; k < v->n_vteps; k++)
+			json_array_append_new(vt, ip_json(&vx->vteps[v->vteps[k]].ip));
+		for (uint16_t k = 0; k < v->n_eps; k++)
+			json_array_append_new(eps, json_string(vx->eps[v->eps[k]].name));
+		json_object_set_new(o, "vni", json_integer(v->vni));
+		json_object_set_new(o, "vteps", vt);
+		json_object_set_new(o, "endpoints", eps);
+		json_array_append_new(a, o);
+	}
+	if (a == NULL)
+		return -ENOMEM;
+	*result = a;
+	return 0;
+}
+LOCKED(vni_show)
+
+static const struct ctl_param p_vni[] = {
+	{.name = "vni",
+	 .type = CTL_P_INT,
+	 .required = true,
+	 .min = 0,
+	 .max = VNI_MAX,
+	 .help = "VxLAN network identifier"},
+	{0},
+};
+
+static int
+vni_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_vni_args a = {.vni = (uint32_t)ctl_param_int(params, "vni", 0)};
+	int rc = dp_vni_add(c->dp, &a);
+
+	if (rc == -EEXIST)
+		return fail(rc, err, errlen, "VNI %u exists", a.vni);
+	if (rc == -ENOSPC)
+		return fail(rc, err, errlen, "no room for another VNI (%u at most)", VX_MAX_VNIS);
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(vni_add)
+
+static int
+vni_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_vni_args a = {.vni = (uint32_t)ctl_param_int(params, "vni", 0)};
+	int rc = dp_vni_del(c->dp, &a);
+
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no VNI %u", a.vni);
+	if (rc == -EBUSY)
+		return fail(rc, err, errlen, "VNI %u has endpoints attached; detach them first",
+			    a.vni);
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(vni_del)
+
+static const struct ctl_param p_vni_opt[] = {
+	{.name = "vni", .type = CTL_P_INT, .min = 0, .max = VNI_MAX, .help = "only this VNI"},
+	{0},
+};
+
+static int
+vtep_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	const struct vx_inst *vx = c->dp->vx;
+	bool filter = ctl_param_has(params, "vni");
+	uint32_t only = (uint32_t)ctl_param_int(params, "vni", 0);
+	json_t *a = json_array();
+
+	if (filter && vx_vni_find(vx, only) < 0) {
+		json_decref(a);
+		return fail(-ENOENT, err, errlen, "no VNI %u", only);
+	}
+	for (uint16_t t = 0; a != NULL && t < vx->n_vteps; t++) {
+		const struct vx_vtep *vt = &vx->vteps[t];
+		json_t *o, *vnis = json_array();
+		bool in = false;
+
+		if (vt->ip.family == 0) {
+			json_decref(vnis);
+			continue;
+		}
+		for (uint16_t i = 0; i < vx->n_vnis; i++)
+			for (uint16_t k = 0; k < vx->vnis[i].n_vteps; k++)
+				if (vx->vnis[i].vteps[k] == t) {
+					json_array_append_new(vnis, json_integer(vx->vnis[i].vni));
+					in = in || vx->vnis[i].vni == only;
+				}
+		if (filter && !in) {
+			json_decref(vnis);
+			continue;
+		}
+		o = json_object();
+		json_object_set_new(o, "ip", ip_json(&vt->ip));
+		json_object_set_new(o, "vnis", vnis);
+		if (vt->nh != VX_NONE && vt->nh < vx->n_neigh) {
+			const struct vx_neigh *nb = &vx->neigh[vt->nh];
+			uint64_t pub = __atomic_load_n(&nb->pub, __ATOMIC_ACQUIRE);
+
+			json_object_set_new(o, "next_hop", ip_json(&nb->ip));
+			json_object_set_new(o, "neigh_state",
+					    json_string(vx_neigh_state_name((uint8_t)(pub >> 48))));
+		} else {
+			json_object_set_new(o, "next_hop", json_null());
+			json_object_set_new(o, "neigh_state", json_string("no route"));
+		}
+		json_array_append_new(a, o);
+	}
+	if (a == NULL)
+		return -ENOMEM;
+	*result = a;
+	return 0;
+}
+LOCKED(vtep_show)
+
+static const struct ctl_param p_vtep[] = {
+	{.name = "vni",
+	 .type = CTL_P_INT,
+	 .required = true,
+	 .min = 0,
+	 .max = VNI_MAX,
+	 .help = "the VNI"},
+	{.name = "ip", .type = CTL_P_IP, .required = true, .help = "the remote VTEP's address"},
+	{0},
+};
+
+static int
+vtep_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_vtep_args a = {.vni = (uint32_t)ctl_param_int(params, "vni", 0)};
+	const char *ip = ctl_param_str(params, "ip", "");
+	int rc;
+
+	ip_param(params, "ip", &a.ip);
+	rc = dp_vtep_add(c->dp, &a);
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no VNI %u", a.vni);
+	if (rc == -EEXIST)
+		return fail(rc, err, errlen, "VTEP %s is already in VNI %u", ip, a.vni);
+	if (rc == -EAFNOSUPPORT)
+		return fail(rc, err, errlen, "no local underlay address of the family of %s", ip);
+	if (rc == -EINVAL)
+		return fail(rc, err, errlen, "%s is not a usable remote VTEP address", ip);
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(vtep_add)
+
+static int
+vtep_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_vtep_args a = {.vni = (uint32_t)ctl_param_int(params, "vni", 0)};
+	int rc;
+
+	ip_param(params, "ip", &a.ip);
+	rc = dp_vtep_del(c->dp, &a);
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no VTEP %s in VNI %u",
+			    ctl_param_str(params, "ip", ""), a.vni);
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(vtep_del)
+
+/* ------------------------------------------------------------------------- */
+/* FDB and neighbours.                                                       */
+
+static int
+fdb_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp *dp = c->dp;
+	const struct vx_inst *vx = dp->vx;
+	bool filter = ctl_param_has(params, "vni");
+	uint32_t only = (uint32_t)ctl_param_int(params, "vni", 0);
+	json_t *a;
+	int rc;
+
+	if (filter && vx_vni_find(vx, only) < 0)
+		return fail(-ENOENT, err, errlen, "no VNI %u", only);
+	rc = dp_snapshot(dp, dp_cmd_timeout_ms(dp));
+	if (rc < 0)
+		return fail(rc, err, errlen, "the dispatch lcore did not answer");
+	a = json_array();
+	for (unsigned int i = 0; a != NULL && i < dp->snap->n_fdb; i++) {
+		const struct vx_fdb_entry *e = &dp->snap->fdb[i];
+		json_t *o;
+
+		if (filter && e->vni != only)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "vni", json_integer(e->vni));
+		json_object_set_new(o, "mac", mac_json(&e->mac));
+		json_object_set_new(o, "kind",
+				    json_string(e->kind == VX_FDB_LOCAL ? "local" : "remote"));
+		if (e->kind == VX_FDB_LOCAL && e->target < vx->n_eps)
+			json_object_set_new(o, "target", json_string(vx->eps[e->target].name));
+		else if (e->kind == VX_FDB_REMOTE && e->target < vx->n_vteps)
+			json_object_set_new(o, "target", ip_json(&vx->vteps[e->target].ip));
+		json_object_set_new(o, "static", json_boolean(e->is_static));
+		json_array_append_new(a, o);
+	}
+	if (a == NULL)
+		return -ENOMEM;
+	*result = a;
+	return 0;
+}
+LOCKED(fdb_show)
+
+static const struct ctl_param p_fdb_add[] = {
+	{.name = "vni",
+	 .type = CTL_P_INT,
+	 .required = true,
+	 .min = 0,
+	 .max = VNI_MAX,
+	 .help = "the VNI"},
+	{.name = "mac", .type = CTL_P_MAC, .required = true, .help = "the MAC"},
+	{.name = "vtep",
+	 .type = CTL_P_IP,
+	 .required = true,
+	 .help = "remote VTEP of the VNI behind which the MAC lives"},
+	{0},
+};
+
+static int
+fdb_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_fdb_args a = {.vni = (uint32_t)ctl_param_int(params, "vni", 0)};
+	int rc;
+
+	mac_param(params, "mac", &a.mac);
+	ip_param(params, "vtep", &a.vtep);
+	rc = dp_fdb_add(c->dp, &a);
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no VNI %u with VTEP %s", a.vni,
+			    ctl_param_str(params, "vtep", ""));
+	if (rc == -EPERM)
+		return fail(rc, err, errlen, "%s is the MAC of a local endpoint",
+			    ctl_param_str(params, "mac", ""));
+	if (rc == -EINVAL)
+		return fail(rc, err, errlen, "mac: %s is not a unicast MAC",
+			    ctl_param_str(params, "mac", ""));
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(fdb_add)
+
+static const struct ctl_param p_fdb_del[] = {
+	{.name = "vni",
+	 .type = CTL_P_INT,
+	 .required = true,
+	 .min = 0,
+	 .max = VNI_MAX,
+	 .help = "the VNI"},
+	{.name = "mac", .type = CTL_P_MAC, .required = true, .help = "the MAC"},
+	{0},
+};
+
+static int
+fdb_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_fdb_args a = {.vni = (uint32_t)ctl_param_int(params, "vni", 0)};
+	int rc;
+
+	mac_param(params, "mac", &a.mac);
+	rc = dp_fdb_del(c->dp, &a);
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no FDB entry for %s in VNI %u",
+			    ctl_param_str(params, "mac", ""), a.vni);
+	if (rc == -EPERM)
+		return fail(rc, err, errlen,
+			    "%s belongs to a local endpoint; detach the endpoint instead",
+			    ctl_param_str(params, "mac", ""));
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(fdb_del)
+
+static const struct ctl_param p_fdb_flush[] = {
+	{.name = "vni",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = VNI_MAX,
+	 .help = "only this VNI (default: all)"},
+	{.name = "static",
+	 .type = CTL_P_BOOL,
+	 .help = "also static entries towards VTEPs (default false)"},
+	{0},
+};
+
+static int
+fdb_flush(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_fdb_flush_args a = {
+		.vni = ctl_param_has(params, "vni") ? (uint32_t)ctl_param_int(params, "vni", 0)
+						    : VX_VNI_ANY,
+		.with_static = ctl_param_bool(params, "static", false),
+	};
+	int rc = dp_fdb_flush(c->dp, &a);
+
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no VNI %u", a.vni);
+	if (rc < 0)
+		return rc;
+	*result = json_pack("{s:I}", "removed", (json_int_t)a.removed);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(fdb_flush)
+
+static int
+neigh_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp *dp = c->dp;
+	json_t *a;
+	int rc;
+
+	(void)params;
+	rc = dp_snapshot(dp, dp_cmd_timeout_ms(dp));
+	if (rc < 0)
+		return fail(rc, err, errlen, "the dispatch lcore did not answer");
+	a = json_array();
+	for (unsigned int i = 0; a != NULL && i < dp->snap->n_neigh; i++) {
+		const struct vx_neigh *nb = &dp->snap->neigh[i];
+		bool has_mac = nb->state == VX_NEIGH_REACHABLE || nb->state == VX_NEIGH_STALE ||
+			       nb->state == VX_NEIGH_STATIC;
+		json_t *o;
+
+		if (nb->ip.family == 0)
+			continue;
+		o = json_object();
+		json_object_set_new(o, "ip", ip_json(&nb->ip));
+		json_object_set_new(o, "mac", has_mac ? mac_json(&nb->mac) : json_null());
+		json_object_set_new(o, "state", json_string(vx_neigh_state_name(nb->state)));
+		json_array_append_new(a, o);
+	}
+	if (a == NULL)
+		return -ENOMEM;
+	*result = a;
+	return 0;
+}
+LOCKED(neigh_show)
+
+static const struct ctl_param p_neigh_add[] = {
+	{.name = "ip", .type = CTL_P_IP, .required = true, .help = "the next hop"},
+	{.name = "mac", .type = CTL_P_MAC, .required = true, .help = "its MAC"},
+	{0},
+};
+
+static int
+neigh_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_neigh_args a;
+	int rc;
+
+	ip_param(params, "ip", &a.ip);
+	mac_param(params, "mac", &a.mac);
+	rc = dp_neigh_add(c->dp, &a);
+	if (rc == -EINVAL)
+		return fail(rc, err, errlen, "%s with %s is not a usable static neighbour",
+			    ctl_param_str(params, "ip", ""), ctl_param_str(params, "mac", ""));
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(neigh_add)
+
+static const struct ctl_param p_neigh_del[] = {
+	{.name = "ip", .type = CTL_P_IP, .required = true, .help = "the next hop"},
+	{0},
+};
+
+static int
+neigh_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_neigh_args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	ip_param(params, "ip", &a.ip);
+	rc = dp_neigh_del(c->dp, &a);
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no static neighbour %s",
+			    ctl_param_str(params, "ip", ""));
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(neigh_del)
+
+/* ------------------------------------------------------------------------- */
+/* Endpoints.                                                                */
+
+static int
+endpoint_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	const struct dp *dp = c->dp;
+	json_t *a = json_array();
+
+	(void)params;
+	(void)err;
+	(void)errlen;
+	for (uint16_t i = 0; a != NULL && i < dp->n_ports; i++) {
+		const struct dp_port *port = &dp->ports[i];
+		const struct vx_endpoint *ep;
+		json_t *o;
+
+		if (port->name[0] == '\0' || port->role != DP_PORT_ENDPOINT || port->ep == VX_NONE)
+			continue;
+		ep = &dp->vx->eps[port->ep];
+		o = json_object();
+		json_object_set_new(o, "port", json_string(port->name));
+		json_object_set_new(o, "vni", json_integer(ep->vni));
+		json_object_set_new(o, "mac", mac_json(&ep->mac));
+		json_object_set_new(o, "mtu", json_integer(ep->mtu));
+		json_object_set_new(o, "any_src_mac", json_boolean(ep->any_src_mac));
+		json_array_append_new(a, o);
+	}
+	if (a == NULL)
+		return -ENOMEM;
+	*result = a;
+	return 0;
+}
+LOCKED(endpoint_show)
+
+static const struct ctl_param p_ep_attach[] = {
+	{.name = "port",
+	 .type = CTL_P_STRING,
+	 .required = true,
+	 .max = VX_NAME_LEN - 1,
+	 .help = "the port to attach"},
+	{.name = "vni",
+	 .type = CTL_P_INT,
+	 .required = true,
+	 .min = 0,
+	 .max = VNI_MAX,
+	 .help = "the VNI"},
+	{.name = "mac",
+	 .type = CTL_P_MAC,
+	 .required = true,
+	 .help = "the container's MAC behind the port"},
+	{.name = "mtu",
+	 .type = CTL_P_INT,
+	 .min = 576,
+	 .max = 9000,
+	 .help = "largest inner IP packet (default: the port's MTU)"},
+	{.name = "any_src_mac",
+	 .type = CTL_P_BOOL,
+	 .help = "accept any source MAC (default false: anti-spoofing)"},
+	{0},
+};
+
+static int
+endpoint_attach(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_ep_attach_args a = {
+		.port = ctl_param_str(params, "port", NULL),
+		.vni = (uint32_t)ctl_param_int(params, "vni", 0),
+		.mtu = (uint16_t)ctl_param_int(params, "mtu", 0),
+		.any_src_mac = ctl_param_bool(params, "any_src_mac", false),
+	};
+	int rc;
+
+	mac_param(params, "mac", &a.mac);
+	rc = dp_ep_attach(c->dp, &a);
+	if (rc == -ENOENT && dp_port_find(c->dp, a.port) < 0)
+		return fail(rc, err, errlen, "no port '%s'", a.port);
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no VNI %u", a.vni);
+	if (rc == -EBUSY)
+		return fail(rc, err, errlen, "port '%s' is already attached", a.port);
+	if (rc == -EPERM)
+		return fail(rc, err, errlen, "the underlay port cannot be attached to a VNI");
+	if (rc == -EEXIST)
+		return fail(rc, err, errlen, "MAC %s is already in use in VNI %u",
+			    ctl_param_str(params, "mac", ""), a.vni);
+	if (rc == -EINVAL)
+		return fail(rc, err, errlen, "mac: %s is not a unicast MAC",
+			    ctl_param_str(params, "mac", ""));
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(endpoint_attach)
+
+static const struct ctl_param p_ep_detach[] = {
+	{.name = "port",
+	 .type = CTL_P_STRING,
+	 .required = true,
+	 .max = VX_NAME_LEN - 1,
+	 .help = "the port to detach"},
+	{0},
+};
+
+static int
+endpoint_detach(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_ep_detach_args a = {.port = ctl_param_str(params, "port", NULL)};
+	int rc = dp_ep_detach(c->dp, &a);
+
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no port '%s'", a.port);
+	if (rc == -EINVAL)
+		return fail(rc, err, errlen, "port '%s' is not attached", a.port);
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(endpoint_detach)
+
+/* ------------------------------------------------------------------------- */
+/* Pipeline settings, flows, counters.                                       */
+
+static int
+mflow_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	(void)params;
+	(void)err;
+	(void)errlen;
+	*result = dp_mflow_json(c->dp);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(mflow_show)
+
+static const char *const mode_choices[] = {"rtc", "pinned", "microflow", NULL};
+static const char *const pick_choices[] = {"rr", "least", NULL};
+
+static const struct ctl_param p_mflow_set[] = {
+	{.name = "mode", .type = CTL_P_ENUM, .choices = mode_choices, .help = "how to spread work"},
+	{.name = "workers",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = DP_MF_MAX_WORKERS,
+	 .help = "active workers, up to the worker lcores"},
+	{.name = "batch_size",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 65536,
+	 .help = "packets per elephant batch"},
+	{.name = "pick",
+	 .type = CTL_P_ENUM,
+	 .choices = pick_choices,
+	 .help = "worker of the next batch"},
+	{.name = "merge_timeout_us",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = 10000000,
+	 .help = "wait for a stalled batch before skipping it (0: never)"},
+	{.name = "window_us",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 10000000,
+	 .help = "elephant detection window"},
+	{.name = "promote_pkts",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = UINT32_MAX,
+	 .help = "packets per window that make an elephant"},
+	{.name = "promote_bytes",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = INT64_MAX,
+	 .help = "bytes per window that make an elephant (0: off)"},
+	{.name = "demote_pkts",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = UINT32_MAX,
+	 .help = "a window below this many packets counts low"},
+	{.name = "demote_bytes",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = INT64_MAX,
+	 .help = "...and below this many bytes (0: off)"},
+	{.name = "promote_windows",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 255,
+	 .help = "high windows in a row before promotion"},
+	{.name = "demote_windows",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 255,
+	 .help = "low windows in a row before demotion"},
+	{0},
+};
+
+static int
+mflow_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_mf_conf m;
+	const char *s;
+	int rc;
+
+	dp_mf_conf_get(c->dp, &m);
+	s = ctl_param_str(params, "mode", NULL);
+	if (s != NULL)
+		m.mode = strcmp(s, "microflow") == 0 ? DP_MODE_MICROFLOW
+			 : strcmp(s, "pinned") == 0  ? DP_MODE_PINNED
+						     : DP_MODE_RTC;
+	s = ctl_param_str(params, "pick", NULL);
+	if (s != NULL)
+		m.pick = strcmp(s, "least") == 0 ? DP_MF_PICK_LEAST : DP_MF_PICK_RR;
+	m.workers = (uint16_t)ctl_param_int(params, "workers", m.workers);
+	m.batch_size = (uint32_t)ctl_param_int(params, "batch_size", m.batch_size);
+	m.merge_timeout_us =
+		(uint32_t)ctl_param_int(params, "merge_timeout_us", m.merge_timeout_us);
+	m.window_us = (uint32_t)ctl_param_int(params, "window_us", m.window_us);
+	m.promote_pkts = (uint64_t)ctl_param_int(params, "promote_pkts", (int64_t)m.promote_pkts);
+	m.promote_bytes =
+		(uint64_t)ctl_param_int(params, "promote_bytes", (int64_t)m.promote_bytes);
+	m.demote_pkts = (uint64_t)ctl_param_int(params, "demote_pkts", (int64_t)m.demote_pkts);
+	m.demote_bytes = (uint64_t)ctl_param_int(params, "demote_bytes", (int64_t)m.demote_bytes);
+	m.promote_windows = (uint8_t)ctl_param_int(params, "promote_windows", m.promote_windows);
+	m.demote_windows = (uint8_t)ctl_param_int(params, "demote_windows", m.demote_windows);
+	if (c->dp->n_workers != 0 && m.workers > c->dp->n_workers)
+		return fail(-EINVAL, err, errlen, "workers: at most %u (the worker lcores)",
+			    c->dp->n_workers);
+	rc = dp_mf_reconfigure(c->dp, &m, dp_mf_reconfigure_wait_ms(c->dp));
+	if (rc < 0)
+		c->dp->mf_refused++;
+	if (rc == -ENOTSUP)
+		return fail(rc, err, errlen,
+			    "mode %s needs worker lcores (mflow.worker_lcores in the config)",
+			    dp_mode_name(m.mode));
+	if (rc == -EINVAL)
+		return fail(rc, err, errlen,
+			    "inconsistent settings (demote thresholds above promote ones?)");
+	if (rc == -ETIMEDOUT)
+		return fail(rc, err, errlen, "the workers did not drain in time; nothing changed");
+	if (rc == -EINPROGRESS)
+		return fail(-ETIMEDOUT, err, errlen,
+			    "the dispatch lcore has not answered; the change may still apply");
+	if (rc < 0)
+		return rc;
+	*result = dp_mflow_json(c->dp);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(mflow_set)
+
+static const struct ctl_param p_flows[] = {
+	{.name = "top",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 256,
+	 .help = "how many flows (default 10)"},
+	{0},
+};
+
+static int
+flows_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_flow_info fl[256];
+	struct dp_flows_args a = {.max = (unsigned int)ctl_param_int(params, "top", 10), .out = fl};
+	json_t *o, *arr;
+	double per_s;
+	int rc;
+
+	rc = dp_flows_top(c->dp, &a);
+	if (rc < 0)
+		return fail(rc, err, errlen, "%s", strerror(-rc));
+	per_s = a.window_us != 0 ? 1e6 / a.window_us : 0;
+	o = json_object();
+	arr = json_array();
+	if (o == NULL || arr == NULL) {
+		json_decref(o);
+		json_decref(arr);
+		return -ENOMEM;
+	}
+	json_object_set_new(o, "tracked", json_boolean(a.tracked));
+	json_object_set_new(o, "window_us", json_integer(a.window_us));
+	for (unsigned int i = 0; i < a.n; i++) {
+		char h[16];
+
+		snprintf(h, sizeof(h), "0x%08x", fl[i].hash);
+		json_array_append_new(arr,
+				      json_pack("{s:s,s:b,s:i,s:I,s:I,s:I}", "flow", h, "elephant",
+						fl[i].elephant, "slot", (int)fl[i].slot, "pps",
+						(json_int_t)((double)fl[i].pkts * per_s), "bps",
+						(json_int_t)((double)fl[i].bytes * 8 * per_s),
+						"idle_us", (json_int_t)fl[i].idle_us));
+	}
+	json_object_set_new(o, "flows", arr);
+	*result = o;
+	return 0;
+}
+LOCKED(flows_show)
+
+static const struct ctl_param p_counters[] = {
+	{.name = "all", .type = CTL_P_BOOL, .help = "include counters that are zero"},
+	{.name = "lcore",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = RTE_MAX_LCORE - 1,
+	 .help = "only this lcore"},
+	{0},
+};
+
+static int
+counters_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	json_t *o = dp_counters_json(c->dp, ctl_param_bool(params, "all", false)), *lcs, *l;
+	size_t i;
+
+	if (o == NULL)
+		return -ENOMEM;
+	if (ctl_param_has(params, "lcore")) {
+		json_int_t want = ctl_param_int(params, "lcore", 0);
+
+		lcs = json_object_get(o, "lcores");
+		json_array_foreach (lcs, i, l)
+			if (json_integer_value(json_object_get(l, "lcore")) == want) {
+				*result = json_incref(l);
+				json_decref(o);
+				return 0;
+			}
+		json_decref(o);
+		return fail(-ENOENT, err, errlen, "lcore %" JSON_INTEGER_FORMAT " has no role",
+			    want);
+	}
+	*result = o;
+	return 0;
+}
+LOCKED(counters_show)
+
+static int
+stats_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	(void)params;
+	(void)err;
+	(void)errlen;
+	*result = dp_stats_json(c->dp);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(stats_show)
+
+/* ------------------------------------------------------------------------- */
+/* Capture.                                                                  */
+
+static const char *const dir_choices[] = {"both", "rx", "tx", NULL};
+
+static const struct ctl_param p_capture_start[] = {
+	{.name = "port",
+	 .type = CTL_P_STRING,
+	 .max = VX_NAME_LEN - 1,
+	 .help = "capture this port (or give vni)"},
+	{.name = "vni",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = VNI_MAX,
+	 .help = "capture the frames entering this VNI (or give port)"},
+	{.name = "file",
+	 .type = CTL_P_STRING,
+	 .required = true,
+	 .max = 4095,
+	 .help = "pcap file to write"},
+	{.name = "count",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = INT64_MAX,
+	 .help = "stop after this many packets"},
+	{.name = "seconds",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 86400,
+	 .help = "stop after this long (default 60 when count is not given)"},
+	{.name = "snaplen",
+	 .type = CTL_P_INT,
+	 .min = 64,
+	 .max = 65535,
+	 .help = "bytes kept per frame (default 65535)"},
+	{.name = "dir",
+	 .type = CTL_P_ENUM,
+	 .choices = dir_choices,
+	 .help = "directions of a port capture (default both)"},
+	{0},
+};
+
+static int
+capture_start(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	const char *dir = ctl_param_str(params, "dir", "both");
+	struct dp_capture_args a = {
+		.port = ctl_param_str(params, "port", NULL),
+		.has_vni = ctl_param_has(params, "vni"),
+		.vni = (uint32_t)ctl_param_int(params, "vni", 0),
+		.file = ctl_param_str(params, "file", NULL),
+		.count = (uint64_t)ctl_param_int(params, "count", 0),
+		.seconds = (uint32_t)ctl_param_int(params, "seconds", 0),
+		.snaplen = (uint32_t)ctl_param_int(params, "snaplen", 0),
+		.dir = strcmp(dir, "rx") == 0	? DP_CAP_RX
+		       : strcmp(dir, "tx") == 0 ? DP_CAP_TX
+						: DP_CAP_RX | DP_CAP_TX,
+	};
+	unsigned int id;
+	int rc;
+
+	if ((a.port == NULL) == !a.has_vni)
+		return fail(-EINVAL, err, errlen, "give either port or vni");
+	if (a.count == 0 && a.seconds == 0)
+		a.seconds = 60;
+	rc = dp_capture_start(c->dp, &a, &id);
+	if (rc == -ENOENT && a.port != NULL && dp_port_find(c->dp, a.port) < 0)
+		return fail(rc, err, errlen, "no port '%s'", a.port);
+	if (rc == -ENOENT && a.has_vni && vx_vni_find(c->dp->vx, a.vni) < 0)
+		return fail(rc, err, errlen, "no VNI %u", a.vni);
+	if (rc == -EBUSY)
+		return fail(rc, err, errlen, "too many captures, or that port is being captured");
+	if (rc < 0)
+		return fail(rc, err, errlen, "cannot capture to '%s': %s", a.file, strerror(-rc));
+	*result = json_pack("{s:i,s:s}", "id", (int)id, "file", a.file);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(capture_start)
+
+static const struct ctl_param p_capture_stop[] = {
+	{.name = "id",
+	 .type = CTL_P_INT,
+	 .required = true,
+	 .min = 1,
+	 .max = INT32_MAX,
+	 .help = "the capture's ID"},
+	{0},
+};
+
+static int
+capture_stop(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	unsigned int id = (unsigned int)ctl_param_int(params, "id", 0);
+	int rc = dp_capture_stop(c->dp, id);
+
+	if (rc == -ENOENT)
+		return fail(rc, err, errlen, "no running capture %u", id);
+	if (rc < 0)
+		return rc;
+	return ok(result);
+}
+LOCKED(capture_stop)
+
+static int
+capture_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	(void)params;
+	(void)err;
+	(void)errlen;
+	*result = dp_capture_json(c->dp);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(capture_show)
+
+/* ------------------------------------------------------------------------- */
+/* Configuration.                                                            */
+
+/* Collect the static entries of the snapshot into the config. */
+static int
+running_fdb_neigh(struct ctl_ctx *c, struct ctl_config *out)
+{
+	const struct dp_snapshot *s = c->dp->snap;
+	const struct vx_inst *vx = c->dp->vx;
+	unsigned int nf = 0, nn = 0;
+
+	out->fdb = calloc(s->n_fdb + 1, sizeof(*out->fdb));
+	out->neigh = calloc(s->n_neigh + 1, sizeof(*out->neigh));
+	if (out->fdb == NULL || out->neigh == NULL)
+		return -ENOMEM;
+	for (unsigned int i = 0; i < s->n_fdb; i++) {
+		const struct vx_fdb_entry *e = &s->fdb[i];
+
+		if (e->kind != VX_FDB_REMOTE || !e->is_static || e->target >= vx->n_vteps)
+			continue;
+		out->fdb[nf].vni = e->vni;
+		out->fdb[nf].mac = e->mac;
+		out->fdb[nf].vtep = vx->vteps[e->target].ip;
+		nf++;
+	}
+	for (unsigned int i = 0; i < s->n_neigh; i++)
+		if (s->neigh[i].ip.family != 0 && s->neigh[i].state == VX_NEIGH_STATIC) {
+			out->neigh[nn].ip = s->neigh[i].ip;
+			out->neigh[nn].mac = s->neigh[i].mac;
+			nn++;
+		}
+	out->n_fdb = nf;
+	out->n_neigh = nn;
+	return 0;
+}
+
+int
+ctl_running_config(struct ctl_ctx *c, struct ctl_config *out)
+{
+	const struct vx_inst *vx = c->dp->vx;
+	const struct dp *dp = c->dp;
+	struct dp_mf_conf m;
+	unsigned int ne = 0, np = 0;
+	int rc;
+
+	/* The scalars and fixed sections as started; the tables as they are now. */
+	*out = *c->boot;
+	out->vnis = NULL;
+	out->eps = NULL;
+	out->fdb = NULL;
+	out->neigh = NULL;
+	out->ports = NULL;
+	out->n_vnis = out->n_eps = out->n_fdb = out->n_neigh = out->n_ports = 0;
+
+	rc = dp_snapshot(c->dp, dp_cmd_timeout_ms(c->dp));
+	if (rc < 0)
+		return rc;
+	out->vnis = calloc(vx->n_vnis + 1u, sizeof(*out->vnis));
+	out->eps = calloc(dp->n_ports + 1u, sizeof(*out->eps));
+	out->ports = calloc(dp->n_ports + 1u, sizeof(*out->ports));
+	if (out->vnis == NULL || out->eps == NULL || out->ports == NULL)
+		goto out_nomem;
+	for (uint16_t i = 0; i < vx->n_vnis; i++) {
+		const struct vx_vni *v = &vx->vnis[i];
+
+		out->vnis[i].vni = v->vni;
+		out->vnis[i].n_vteps = v->n_vteps;
+		for (uint16_t k = 0; k < v->n_vteps; k++)
+			out->vnis[i].vteps[k] = vx->vteps[v->vteps[k]].ip;
+	}
+	out->n_vnis = vx->n_vnis;
+	for (uint16_t i = 0; i < dp->n_ports; i++) {
+		const struct dp_port *port = &dp->ports[i];
+
+		if (port->name[0] == '\0' || port->role != DP_PORT_ENDPOINT)
+			continue;
+		if (port->ep != VX_NONE) {
+			const struct vx_endpoint *ep = &vx->eps[port->ep];
+			struct ctl_ep_cfg *e = &out->eps[ne++];
+
+			snprintf(e->name, sizeof(e->name), "%s", port->name);
+			snprintf(e->port, sizeof(e->port), "%s", port->devargs);
+			e->vni = ep->vni;
+			e->mac = ep->mac;
+			e->mtu = ep->mtu;
+			e->any_src_mac = ep->any_src_mac;
+		} else {
+			struct ctl_port_cfg *p = &out->ports[np++];
+
+			snprintf(p->name, sizeof(p->name), "%s", port->name);
+			snprintf(p->port, sizeof(p->port), "%s", port->devargs);
+			p->mtu = port->mtu;
+		}
+	}
+	out->n_eps = ne;
+	out->n_ports = np;
+	if (running_fdb_neigh(c, out) < 0)
+		goto out_nomem;
+
+	dp_mf_conf_get(c->dp, &m);
+	out->mflow.mode = m.mode == DP_MODE_MICROFLOW ? CTL_MF_MICROFLOW
+			  : m.mode == DP_MODE_PINNED  ? CTL_MF_PINNED
+						      : CTL_MF_RTC;
+	out->mflow.pick = m.pick == DP_MF_PICK_LEAST ? CTL_MF_PICK_LEAST : CTL_MF_PICK_RR;
+	out->mflow.workers = c->dp->n_workers != 0 ? m.workers : 0;
+	out->mflow.batch_size = m.batch_size;
+	out->mflow.merge_timeout_us = m.merge_timeout_us;
+	out->mflow.elephant.window_us = m.window_us;
+	out->mflow.elephant.promote_pkts = m.promote_pkts;
+	out->mflow.elephant.promote_bytes = m.promote_bytes;
+	out->mflow.elephant.demote_pkts = m.demote_pkts;
+	out->mflow.elephant.demote_bytes = m.demote_bytes;
+	out->mflow.elephant.promote_windows = m.promote_windows;
+	out->mflow.elephant.demote_windows = m.demote_windows;
+	return 0;
+
+out_nomem:
+	ctl_config_free(out);
+	return -ENOMEM;
+}
+
+static int
+config_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct ctl_config cfg;
+	int rc;
+
+	(void)params;
+	rc = ctl_running_config(c, &cfg);
+	if (rc < 0)
+		return fail(rc, err, errlen, "cannot build the running config: %s", strerror(-rc));
+	*result = ctl_config_dump(&cfg);
+	ctl_config_free(&cfg);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(config_show)
+
+static const struct ctl_param p_config_save[] = {
+	{.name = "file",
+	 .type = CTL_P_STRING,
+	 .required = true,
+	 .max = 4095,
+	 .help = "where to write the running config (replaced atomically)"},
+	{0},
+};
+
+static int
+config_save(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	const char *file = ctl_param_str(params, "file", NULL);
+	struct ctl_config cfg;
+	int rc;
+
+	rc = ctl_running_config(c, &cfg);
+	if (rc < 0)
+		return fail(rc, err, errlen, "cannot build the running config: %s", strerror(-rc));
+	rc = ctl_config_save(&cfg, file);
+	ctl_config_free(&cfg);
+	if (rc < 0)
+		return fail(rc, err, errlen, "cannot write '%s': %s", file, strerror(-rc));
+	*result = json_pack("{s:s}", "file", file);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(config_save)
+
+static int
+version_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	(void)c;
+	(void)params;
+	(void)err;
+	(void)errlen;
+	*result = json_pack("{s:s,s:s}", "mflowd", MFLOWD_VERSION, "dpdk", rte_version());
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(version_show)
+
+/* ------------------------------------------------------------------------- */
+/* The table.                                                                */
+
+static const struct ctl_method methods[] = {
+	{"version.show", "mflowd and DPDK versions", NULL, version_show_locked, CTL_RPC_READ},
+	{"port.show", "ports: role, device, attachment, state", p_port_name_opt, port_show_locked,
+	 CTL_RPC_READ},
+	{"port.stats", "ports: packet, byte, miss and error counters", p_port_name_opt,
+	 port_stats_locked, CTL_RPC_READ},
+	{"port.add", "hot-plug a port (attached to no VNI)", p_port_add, port_add_locked, 0},
+	{"port.del", "remove a port that is not attached", p_port_name, port_del_locked, 0},
+	{"vni.show", "VNIs with their VTEPs and endpoints", NULL, vni_show_locked, CTL_RPC_READ},
+	{"vni.add", "add a VNI", p_vni, vni_add_locked, 0},
+	{"vni.del", "remove a VNI with its VTEPs and FDB entries", p_vni, vni_del_locked, 0},
+	{"vtep.show", "remote VTEPs with their VNIs and next hop", p_vni_opt, vtep_show_locked,
+	 CTL_RPC_READ},
+	{"vtep.add", "add a remote VTEP to a VNI", p_vtep, vtep_add_locked, 0},
+	{"vtep.del", "remove a remote VTEP from a VNI", p_vtep, vtep_del_locked, 0},
+	{"fdb.show", "MAC table (up to 4096 entries)", p_vni_opt, fdb_show_locked, CTL_RPC_READ},
+	{"fdb.add", "add a static MAC behind a remote VTEP", p_fdb_add, fdb_add_locked, 0},
+	{"fdb.del", "remove a MAC entry", p_fdb_del, fdb_del_locked, 0},
+	{"fdb.flush", "remove learned (and static remote) entries", p_fdb_flush, fdb_flush_locked,
+	 0},
+	{"neigh.show", "underlay next hops and their resolution state", NULL, neigh_show_locked,
+	 CTL_RPC_READ},
+	{"neigh.add", "pin a next hop's MAC", p_neigh_add, neigh_add_locked, 0},
+	{"neigh.del", "unpin a next hop", p_neigh_del, neigh_del_locked, 0},
+	{"endpoint.show", "ports attached to VNIs", NULL, endpoint_show_locked, CTL_RPC_READ},
+	{"endpoint.attach", "attach a port to a VNI as a local endpoint", p_ep_attach,
+	 endpoint_attach_locked, 0},
+	{"endpoint.detach", "detach a port from its VNI", p_ep_detach, endpoint_detach_locked, 0},
+	{"mflow.show", "lcore pipeline: mode, settings and counters", NULL, mflow_show_locked,
+	 CTL_RPC_READ},
+	{"mflow.set", "change mode, workers, batch size or elephant thresholds under traffic",
+	 p_mflow_set, mflow_set_locked, 0},
+	{"flows.show", "the busiest flows, with rate and elephant state", p_flows,
+	 flows_show_locked, CTL_RPC_READ},
+	{"counters.show", "drop reasons and counters, totals and per lcore", p_counters,
+	 counters_show_locked, CTL_RPC_READ},
+	{"stats.show", "everything: counters, lcores, ports, pipeline, tables", NULL,
+	 stats_show_locked, CTL_RPC_READ},
+	{"capture.start", "write a port's or a VNI's frames to a pcap file", p_capture_start,
+	 capture_start_locked, 0},
+	{"capture.stop", "stop a capture", p_capture_stop, capture_stop_locked, 0},
+	{"capture.show", "captures, running and finished", NULL, capture_show_locked, CTL_RPC_READ},
+	{"config.show", "the running configuration", NULL, config_show_locked, CTL_RPC_READ},
+	{"config.save", "write the running configuration as a --config file", p_config_save,
+	 config_save_locked, 0},
+	{NULL, NULL, NULL, NULL, 0},
+};
+
+int
+ctl_methods_register(struct ctl_rpc *rpc)
+{
+	return ctl_rpc_register_all(rpc, methods);
+}
+
+int
+ctl_methods_call_locked(struct ctl_rpc *rpc, struct ctl_ctx *c, const char *method,
+			const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	const struct ctl_method *m = ctl_rpc_find(rpc, method);
+	int rc;
+
+	if (m != NULL && !(m->flags & CTL_RPC_READ))
+		return -EPERM;
+	pthread_mutex_lock(&c->lock);
+	rc = ctl_rpc_call(rpc, method, params, result, err, errlen);
+	pthread_mutex_unlock(&c->lock);
+	return rc;
+}

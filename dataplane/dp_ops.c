@@ -1,0 +1,516 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Run-time operations (dp_ops.h): validation on the control thread, then
+ * the change as a command on the dispatch lcore.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_log.h>
+
+#include "dp_capture.h"
+#include "dp_ops.h"
+#include "dp_pipe_priv.h"
+
+#define DP_LOG(level, fmt, ...) RTE_LOG(level, USER1, "dp: " fmt "\n", ##__VA_ARGS__)
+
+/* ------------------------------------------------------------------------- */
+/* Commands.                                                                 */
+
+static bool
+lcore_runs(const struct dp *dp)
+{
+	return dp->lc != NULL && __atomic_load_n(&dp->lc->launched, __ATOMIC_ACQUIRE) &&
+	       !__atomic_load_n(&dp->lc->stopped, __ATOMIC_ACQUIRE);
+}
+
+int
+dp_cmd_exec(struct dp *dp, dp_cmd_fn_t fn, void *arg, bool drain, unsigned int timeout_ms)
+{
+	uint64_t deadline;
+	uint32_t s;
+	int rc;
+
+	if (!lcore_runs(dp))
+		return fn(dp, arg);
+	dp->cmd.fn = fn;
+	dp->cmd.arg = arg;
+	dp->cmd.drain = drain;
+	dp->cmd.rc = 0;
+	__atomic_store_n(&dp->cmd.state, DP_CMD_POSTED, __ATOMIC_RELEASE);
+	deadline = rte_get_timer_cycles() + rte_get_timer_hz() * timeout_ms / 1000;
+	for (;;) {
+		s = __atomic_load_n(&dp->cmd.state, __ATOMIC_ACQUIRE);
+		if (s == DP_CMD_DONE)
+			break;
+		if (s == DP_CMD_POSTED) {
+			bool stopped = __atomic_load_n(&dp->lc->stopped, __ATOMIC_ACQUIRE);
+
+			if (stopped || rte_get_timer_cycles() > deadline) {
+				uint32_t posted = DP_CMD_POSTED;
+
+				/* Withdraw it; if the lcore took it meanwhile, wait for it. */
+				if (__atomic_compare_exchange_n(&dp->cmd.state, &posted,
+								DP_CMD_IDLE, false,
+								__ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+					return stopped ? fn(dp, arg) : -ETIMEDOUT;
+				continue;
+			}
+		}
+		rte_delay_us_sleep(50);
+	}
+	rc = dp->cmd.rc;
+	__atomic_store_n(&dp->cmd.state, DP_CMD_IDLE, __ATOMIC_RELEASE);
+	return rc;
+}
+
+unsigned int
+dp_cmd_timeout_ms(const struct dp *dp)
+{
+	return dp_mf_reconfigure_wait_ms(dp);
+}
+
+/* A change workers may see: drain the pipeline first. */
+static int
+exec_drained(struct dp *dp, dp_cmd_fn_t fn, void *arg)
+{
+	return dp_cmd_exec(dp, fn, arg, true, dp_cmd_timeout_ms(dp));
+}
+
+/* A change of the tables only the dispatch lcore writes. */
+static int
+exec_owner(struct dp *dp, dp_cmd_fn_t fn, void *arg)
+{
+	return dp_cmd_exec(dp, fn, arg, false, dp_cmd_timeout_ms(dp));
+}
+
+/* ------------------------------------------------------------------------- */
+/* Ports.                                                                    */
+
+static bool
+name_ok(const char *name)
+{
+	size_t len = name != NULL ? strnlen(name, VX_NAME_LEN) : 0;
+
+	return len != 0 && len < VX_NAME_LEN;
+}
+
+int
+dp_port_add(struct dp *dp, const struct dp_port_add_args *a)
+{
+	uint16_t mtu = a->mtu != 0 ? a->mtu : 1500;
+	int idx, rc;
+
+	if (!name_ok(a->name) || a->devargs == NULL || a->devargs[0] == '\0' ||
+	    strlen(a->devargs) >= DP_DEVARGS_LEN || mtu < 576 || mtu > 9000)
+		return -EINVAL;
+	if (dp_port_find(dp, a->name) >= 0)
+		return -EEXIST;
+	idx = dp_port_open(dp, a->name, a->devargs, DP_PORT_ENDPOINT, VX_NONE, mtu);
+	if (idx < 0)
+		return idx;
+	rc = dp_port_start_one(dp, (uint16_t)idx);
+	if (rc < 0) {
+		dp_port_close_one(dp, (uint16_t)idx);
+		return -ENODEV;
+	}
+	DP_LOG(NOTICE, "%s: port added (%s)", a->name, a->devargs);
+	return 0;
+}
+
+/* On the dispatch lcore, drained: stop polling and sending on the port. */
+static int
+port_off(struct dp *dp, void *arg)
+{
+	struct dp_port *port = arg;
+	struct rte_eth_dev_tx_buffer *txb = dp->mlc->txb[port - dp->ports];
+
+	__atomic_store_n(&port->active, false, __ATOMIC_RELEASE);
+	/* When this lcore transmits, nothing can be left for it. */
+	if (dp->mlc == dp->lc)
+		rte_eth_tx_buffer_flush(port->port_id, 0, txb);
+	return 0;
+}
+
+int
+dp_port_del(struct dp *dp, const struct dp_port_del_args *a)
+{
+	int idx = a->name != NULL ? dp_port_find(dp, a->name) : -ENOENT;
+	struct dp_port *port;
+	int rc;
+
+	if (idx < 0)
+		return -ENOENT;
+	port = &dp->ports[idx];
+	if (port->role == DP_PORT_UNDERLAY)
+		return -EPERM;
+	if (port->ep != VX_NONE)
+		return -EBUSY;
+	dp_capture_port_closing(dp, (uint16_t)idx);
+	rc = exec_drained(dp, port_off, port);
+	if (rc < 0)
+		return rc;
+	/* Once every lcore has passed a grace point, none touches the slot. */
+	rc = dp_qsbr_sync(dp, dp_cmd_timeout_ms(dp));
+	if (rc < 0) {
+		/* Keep the slot rather than close a port an lcore may still use. */
+		DP_LOG(ERR, "%s: an lcore did not report; the port stays down", a->name);
+		return rc;
+	}
+	DP_LOG(NOTICE, "%s: port removed", port->name);
+	dp_port_close_one(dp, (uint16_t)idx);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* VNIs and VTEPs.                                                           */
+
+static int
+vni_add_cmd(struct dp *dp, void *arg)
+{
+	const struct dp_vni_args *a = arg;
+	int rc = vx_vni_add(dp->vx, a->vni);
+
+	return rc < 0 ? rc : 0;
+}
+
+int
+dp_vni_add(struct dp *dp, const struct dp_vni_args *a)
+{
+	if (a->vni > VX_VNI_MAX)
+		return -EINVAL;
+	if (vx_vni_find(dp->vx, a->vni) >= 0)
+		return -EEXIST;
+	return exec_drained(dp, vni_add_cmd, (void *)(uintptr_t)a);
+}
+
+static int
+vni_del_cmd(struct dp *dp, void *arg)
+{
+	const struct dp_vni_args *a = arg;
+
+	return vx_vni_del(dp->vx, a->vni);
+}
+
+int
+dp_vni_del(struct dp *dp, const struct dp_vni_args *a)
+{
+	int vi = a->vni <= VX_VNI_MAX ? vx_vni_find(dp->vx, a->vni) : -ENOENT;
+
+	if (vi < 0)
+		return -ENOENT;
+	if (dp->vx->vnis[vi].n_eps != 0)
+		return -EBUSY;
+	return exec_drained(dp, vni_del_cmd, (void *)(uintptr_t)a);
+}
+
+static int
+vtep_add_cmd(struct dp *dp, void *arg)
+{
+	const struct dp_vtep_args *a = arg;
+	int rc = vx_vtep_add(dp->vx, a->vni, &a->ip);
+
+	return rc < 0 ? rc : 0;
+}
+
+int
+dp_vtep_add(struct dp *dp, const struct dp_vtep_args *a)
+{
+	if (a->ip.family != AF_INET && a->ip.family != AF_INET6)
+		return -EINVAL;
+	if (a->vni > VX_VNI_MAX || vx_vni_find(dp->vx, a->vni) < 0)
+		return -ENOENT;
+	return exec_drained(dp, vtep_add_cmd, (void *)(uintptr_t)a);
+}
+
+static int
+vtep_del_cmd(struct dp *dp, void *arg)
+{
+	const struct dp_vtep_args *a = arg;
+
+	return vx_vtep_del(dp->vx, a->vni, &a->ip);
+}
+
+int
+dp_vtep_del(struct dp *dp, const struct dp_vtep_args *a)
+{
+	if (a->vni > VX_VNI_MAX || vx_vni_find(dp->vx, a->vni) < 0 ||
+	    vx_vtep_find(dp->vx, &a->ip) < 0)
+		return -ENOENT;
+	return exec_drained(dp, vtep_del_cmd, (void *)(uintptr_t)a);
+}
+
+/* ------------------------------------------------------------------------- */
+/* FDB and neighbours: the dispatch lcore writes them; workers read lock-free. */
+
+static int
+fdb_add_cmd(struct dp *dp, void *arg)
+{
+	const struct dp_fdb_args *a = arg;
+	const struct vx_fdb_entry *e = vx_fdb_lookup(dp->vx->fdb, a->vni, &a->mac);
+
+	if (e != NULL && e->kind == VX_FDB_LOCAL)
+		return -EPERM;
+	return vx_fdb_static_remote(dp->vx, a->vni, &a->mac, &a->vtep);
+}
+
+int
+dp_fdb_add(struct dp *dp, const struct dp_fdb_args *a)
+{
+	if (a->vni > VX_VNI_MAX || vx_vni_find(dp->vx, a->vni) < 0)
+		return -ENOENT;
+	if (!rte_is_unicast_ether_addr(&a->mac) || rte_is_zero_ether_addr(&a->mac))
+		return -EINVAL;
+	return exec_owner(dp, fdb_add_cmd, (void *)(uintptr_t)a);
+}
+
+static int
+fdb_del_cmd(struct dp *dp, void *arg)
+{
+	const struct dp_fdb_args *a = arg;
+	const struct vx_fdb_entry *e = vx_fdb_lookup(dp->vx->fdb, a->vni, &a->mac);
+
+	if (e == NULL)
+		return -ENOENT;
+	if (e->kind == VX_FDB_LOCAL && e->is_static)
+		return -EPERM;
+	return vx_fdb_del(dp->vx->fdb, a->vni, &a->mac);
+}
+
+int
+dp_fdb_del(struct dp *dp, const struct dp_fdb_args *a)
+{
+	if (a->vni > VX_VNI_MAX)
+		return -ENOENT;
+	return exec_owner(dp, fdb_del_cmd, (void *)(uintptr_t)a);
+}
+
+/* Collects the static entries towards remote VTEPs of a flush. */
+struct flush_keys {
+	uint32_t vni;
+	unsigned int n, cap;
+	struct vx_fdb_entry *keys;
+};
+
+static int
+flush_collect(const struct vx_fdb_entry *e, void *arg)
+{
+	struct flush_keys *k = arg;
+
+	if (e->kind == VX_FDB_REMOTE && e->is_static &&
+	    (k->vni == VX_VNI_ANY || e->vni == k->vni) && k->n < k->cap)
+		k->keys[k->n++] = *e;
+	return 0;
+}
+
+static int
+fdb_flush_cmd(struct dp *dp, void *arg)
+{
+	struct dp_fdb_flush_args *a = arg;
+	struct vx_fdb *fdb = dp->vx->fdb;
+	struct flush_keys k = {.vni = a->vni};
+
+	a->removed = vx_fdb_flush(fdb, a->vni, false);
+	if (!a->with_static)
+		return 0;
+	/* Static entries towards VTEPs; those of local endpoints stay. */
+	k.cap = vx_fdb_count(fdb);
+	if (k.cap == 0)
+		return 0;
+	k.keys = malloc(sizeof(*k.keys) * k.cap);
+	if (k.keys == NULL)
+		return -ENOMEM;
+	vx_fdb_walk(fdb, flush_collect, &k);
+	for (unsigned int i = 0; i < k.n; i++)
+		if (vx_fdb_del(fdb, k.keys[i].vni, &k.keys[i].mac) == 0)
+			a->removed++;
+	free(k.keys);
+	return 0;
+}
+
+int
+dp_fdb_flush(struct dp *dp, struct dp_fdb_flush_args *a)
+{
+	a->removed = 0;
+	if (a->vni != VX_VNI_ANY && (a->vni > VX_VNI_MAX || vx_vni_find(dp->vx, a->vni) < 0))
+		return -ENOENT;
+	return exec_owner(dp, fdb_flush_cmd, a);
+}
+
+static int
+neigh_add_cmd(struct dp *dp, void *arg)
+{
+	const struct dp_neigh_args *a = arg;
+
+	return vx_neigh_add_static(dp->vx, &a->ip, &a->mac);
+}
+
+int
+dp_neigh_add(struct dp *dp, const struct dp_neigh_args *a)
+{
+	if ((a->ip.family != AF_INET && a->ip.family != AF_INET6) ||
+	    !rte_is_unicast_ether_addr(&a->mac) || rte_is_zero_ether_addr(&a->mac))
+		return -EINVAL;
+	return exec_owner(dp, neigh_add_cmd, (void *)(uintptr_t)a);
+}
+
+static int
+neigh_del_cmd(struct dp *dp, void *arg)
+{
+	const struct dp_neigh_args *a = arg;
+
+	return vx_neigh_del_static(dp->vx, &a->ip);
+}
+
+int
+dp_neigh_del(struct dp *dp, const struct dp_neigh_args *a)
+{
+	if (a->ip.family != AF_INET && a->ip.family != AF_INET6)
+		return -ENOENT;
+	return exec_owner(dp, neigh_del_cmd, (void *)(uintptr_t)a);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Endpoints.                                                                */
+
+struct attach_cmd {
+	struct vx_endpoint ep;
+	struct dp_port *port;
+};
+
+static int
+attach_cmd(struct dp *dp, void *arg)
+{
+	struct attach_cmd *c = arg;
+	int rc = vx_endpoint_add(dp->vx, &c->ep);
+
+	if (rc < 0)
+		return rc;
+	c->port->ep = (uint16_t)rc;
+	return 0;
+}
+
+int
+dp_ep_attach(struct dp *dp, const struct dp_ep_attach_args *a)
+{
+	int idx = a->port != NULL ? dp_port_find(dp, a->port) : -ENOENT;
+	struct attach_cmd c;
+
+	if (idx < 0 || a->vni > VX_VNI_MAX || vx_vni_find(dp->vx, a->vni) < 0)
+		return -ENOENT;
+	c.port = &dp->ports[idx];
+	if (c.port->role == DP_PORT_UNDERLAY)
+		return -EPERM;
+	if (c.port->ep != VX_NONE)
+		return -EBUSY;
+	if (!rte_is_unicast_ether_addr(&a->mac) || rte_is_zero_ether_addr(&a->mac) ||
+	    (a->mtu != 0 && (a->mtu < 576 || a->mtu > 9000)))
+		return -EINVAL;
+	memset(&c.ep, 0, sizeof(c.ep));
+	snprintf(c.ep.name, sizeof(c.ep.name), "%s", c.port->name);
+	c.ep.mac = a->mac;
+	c.ep.vni = a->vni;
+	c.ep.port = (uint16_t)idx;
+	c.ep.mtu = a->mtu != 0 ? a->mtu : c.port->mtu;
+	c.ep.any_src_mac = a->any_src_mac;
+	return exec_drained(dp, attach_cmd, &c);
+}
+
+static int
+detach_cmd(struct dp *dp, void *arg)
+{
+	struct dp_port *port = arg;
+	uint16_t ep = port->ep;
+
+	port->ep = VX_NONE;
+	return vx_endpoint_del(dp->vx, ep);
+}
+
+int
+dp_ep_detach(struct dp *dp, const struct dp_ep_detach_args *a)
+{
+	int idx = a->port != NULL ? dp_port_find(dp, a->port) : -ENOENT;
+
+	if (idx < 0)
+		return -ENOENT;
+	if (dp->ports[idx].role != DP_PORT_ENDPOINT || dp->ports[idx].ep == VX_NONE)
+		return -EINVAL;
+	return exec_drained(dp, detach_cmd, &dp->ports[idx]);
+}
+
+/* ------------------------------------------------------------------------- */
+/* Flows.                                                                    */
+
+static int
+flow_rate_cmp(const void *x, const void *y)
+{
+	const struct dp_flow_info *a = x, *b = y;
+
+	if (a->pkts != b->pkts)
+		return a->pkts < b->pkts ? 1 : -1;
+	return a->bytes < b->bytes ? 1 : a->bytes > b->bytes ? -1 : 0;
+}
+
+struct flows_walk {
+	struct dp_flows_args *a;
+	uint64_t now;
+	uint64_t window;
+};
+
+/* Keep the busiest flows in a->out: a small array, sorted once full. */
+static void
+flow_offer(const struct dp_fl_entry *e, void *arg)
+{
+	struct flows_walk *w = arg;
+	struct dp_flows_args *a = w->a;
+	/* A flow silent for a whole window has no rate any more. */
+	bool fresh = w->now - e->win_start < 2 * w->window;
+	struct dp_flow_info f = {
+		.hash = e->hash,
+		.elephant = e->elephant,
+		.slot = e->slot,
+		.pkts = fresh ? e->last_pkts : 0,
+		.bytes = fresh ? e->last_bytes : 0,
+		.idle_us = (w->now - e->last_seen) * 1000000 / rte_get_tsc_hz(),
+	};
+
+	if (a->n < a->max) {
+		a->out[a->n++] = f;
+		if (a->n == a->max)
+			qsort(a->out, a->n, sizeof(*a->out), flow_rate_cmp);
+		return;
+	}
+	if (flow_rate_cmp(&f, &a->out[a->n - 1]) >= 0)
+		return;
+	a->out[a->n - 1] = f;
+	qsort(a->out, a->n, sizeof(*a->out), flow_rate_cmp);
+}
+
+static int
+flows_cmd(struct dp *dp, void *arg)
+{
+	struct dp_flows_args *a = arg;
+	struct dp_pipe *pp = dp->pipe;
+	struct flows_walk w = {.a = a, .now = rte_rdtsc()};
+
+	a->n = 0;
+	a->tracked = pp != NULL && pp->fl != NULL && pp->conf.mode == DP_MODE_MICROFLOW;
+	a->window_us = pp != NULL ? pp->conf.window_us : dp->p.mf.window_us;
+	if (!a->tracked)
+		return 0;
+	w.window = dp_fl_window(pp->fl);
+	dp_fl_walk(pp->fl, flow_offer, &w);
+	qsort(a->out, a->n, sizeof(*a->out), flow_rate_cmp);
+	return 0;
+}
+
+int
+dp_flows_top(struct dp *dp, struct dp_flows_args *a)
+{
+	if (a->max == 0 || a->max > 256 || a->out == NULL)
+		return -EINVAL;
+	return exec_owner(dp, flows_cmd, a);
+}

@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Run-time operations on the dataplane: the core functions behind every
+ * control-plane method. There is one function per operation; it takes an
+ * args struct and returns 0 or -errno, and the control socket, CoAP, the
+ * CLI (through the socket) and the tests all call it.
+ *
+ * Threading. These functions run on the control thread, one at a time
+ * (the caller serialises them). The dispatch lcore owns the VxLAN tables,
+ * so a change is handed to it as a command (dp_cmd_exec()) and applied
+ * between two polls. Changes that worker lcores could observe half-done
+ * (VNIs, VTEPs, endpoints, ports) are applied with the pipeline drained:
+ * the dispatch lcore stops taking packets, waits until nothing is in
+ * flight, applies, and goes on, as for dp_mf_reconfigure(). The frames
+ * that arrive meanwhile wait in the RX rings, so nothing is lost. FDB and
+ * neighbour changes need no drain: workers read those tables lock-free.
+ * Before the lcores are launched and after they stop, commands run on the
+ * calling thread.
+ *
+ * Reading. Between commands the VNI, VTEP, endpoint and port tables do not
+ * change, so the control thread reads them directly; the FDB and
+ * neighbour tables change all the time and are read through snapshots
+ * (dp_snapshot()).
+ */
+#ifndef DP_OPS_H
+#define DP_OPS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "dp.h"
+
+/**
+ * A command: runs on the dispatch lcore (or the caller when no lcore runs).
+ *
+ * @param dp
+ *   The dataplane.
+ * @param arg
+ *   The caller's argument; it stays valid until the command is done.
+ * @return
+ *   0 or -errno, returned by dp_cmd_exec().
+ */
+typedef int (*dp_cmd_fn_t)(struct dp *dp, void *arg);
+
+/**
+ * Run @p fn on the dispatch lcore between two polls and wait for it.
+ *
+ * @param drain
+ *   Drain the pipeline first (no packet in a worker or ring) when there
+ *   are worker lcores.
+ * @param timeout_ms
+ *   How long to wait for the lcore to take the command.
+ * @return
+ *   The command's return value; -ETIMEDOUT if the lcore did not take it in
+ *   time (it then never runs) or could not drain the pipeline.
+ */
+int dp_cmd_exec(struct dp *dp, dp_cmd_fn_t fn, void *arg, bool drain, unsigned int timeout_ms);
+
+/** @return a timeout for dp_cmd_exec() long enough for a drain. */
+unsigned int dp_cmd_timeout_ms(const struct dp *dp);
+
+/** Arguments of dp_port_add(). */
+struct dp_port_add_args {
+	const char *name;    /**< Unique port name, 1..VX_NAME_LEN-1 bytes. */
+	const char *devargs; /**< DPDK devargs, e.g. "net_af_xdp9,iface=veth9". */
+	uint16_t mtu;	     /**< 576..9000; 0 = 1500. */
+};
+
+/**
+ * Probe, configure and start a port and have the dispatch lcore poll it.
+ * The port is attached to no VNI: its frames are dropped (port_unattached)
+ * until dp_ep_attach().
+ *
+ * @return
+ *   0; -EINVAL for a bad name, devargs or MTU; -EEXIST for a name in use;
+ *   -ENOSPC when every port slot is taken; -ENODEV when the device cannot
+ *   be probed or started; -ENOMEM.
+ */
+int dp_port_add(struct dp *dp, const struct dp_port_add_args *a);
+
+/** Arguments of dp_port_del(). */
+struct dp_port_del_args {
+	const char *name; /**< The port. */
+};
+
+/**
+ * Stop polling a port, send what its TX buffer holds, stop, close and
+ * unplug it. Captures of the port end first.
+ *
+ * @return
+ *   0; -ENOENT for an unknown port; -EBUSY while it is attached to a VNI;
+ *   -EPERM for the underlay port; -ETIMEDOUT.
+ */
+int dp_port_del(struct dp *dp, const struct dp_port_del_args *a);
+
+/** Arguments of dp_vni_add() and dp_vni_del(). */
+struct dp_vni_args {
+	uint32_t vni; /**< 0 .. 2^24-1. */
+};
+
+/**
+ * Add a VNI.
+ *
+ * @return
+ *   0, -EINVAL for a VNI above 2^24-1, -EEXIST, -ENOSPC, -ETIMEDOUT.
+ */
+int dp_vni_add(struct dp *dp, const struct dp_vni_args *a);
+
+/**
+ * Remove a VNI with its VTEPs and FDB entries.
+ *
+ * @return
+ *   0, -ENOENT, -EBUSY while endpoints are attached, -ETIMEDOUT.
+ */
+int dp_vni_del(struct dp *dp, const struct dp_vni_args *a);
+
+/** Arguments of dp_vtep_add() and dp_vtep_del(). */
+struct dp_vtep_args {
+	uint32_t vni;	 /**< The VNI. */
+	struct vx_ip ip; /**< The remote VTEP's underlay address. */
+};
+
+/**
+ * Add a remote VTEP to a VNI (head-end replication and learning).
+ *
+ * @return
+ *   0; -ENOENT for an unknown VNI; -EEXIST; -EAFNOSUPPORT when there is no
+ *   local address of its family; -EINVAL for our own address; -ENOSPC;
+ *   -ETIMEDOUT.
+ */
+int dp_vtep_add(struct dp *dp, const struct dp_vtep_args *a);
+
+/**
+ * Remove a remote VTEP from a VNI, with the VNI's FDB entries behind it.
+ *
+ * @return
+ *   0, -ENOENT, -ETIMEDOUT.
+ */
+int dp_vtep_del(struct dp *dp, const struct dp_vtep_args *a);
+
+/** Arguments of dp_fdb_add() and dp_fdb_del(). */
+struct dp_fdb_args {
+	uint32_t vni;		   /**< The VNI. */
+	struct rte_ether_addr mac; /**< The MAC. */
+	struct vx_ip vtep;	   /**< dp_fdb_add(): the VTEP behind which the MAC lives. */
+};
+
+/**
+ * Add or replace a static FDB entry pointing at a remote VTEP of the VNI.
+ *
+ * @return
+ *   0; -ENOENT when the VNI is unknown or the VTEP is not in it; -EINVAL
+ *   for a multicast MAC; -EPERM for the MAC of a local endpoint; -ENOSPC;
+ *   -ETIMEDOUT.
+ */
+int dp_fdb_add(struct dp *dp, const struct dp_fdb_args *a);
+
+/**
+ * Remove an FDB entry, static or learned.
+ *
+ * @return
+ *   0; -ENOENT; -EPERM for the entry of a local endpoint (detach it
+ *   instead); -ETIMEDOUT.
+ */
+int dp_fdb_del(struct dp *dp, const struct dp_fdb_args *a);
+
+/** Arguments of dp_fdb_flush(). */
+struct dp_fdb_flush_args {
+	uint32_t vni;	      /**< A VNI, or VX_VNI_ANY. */
+	bool with_static;     /**< Remove static entries towards VTEPs too. */
+	unsigned int removed; /**< Out: entries removed. */
+};
+
+/**
+ * Remove learned entries (and, with_static, static ones towards remote
+ * VTEPs); the entries of local endpoints stay.
+ *
+ * @return
+ *   0, -ENOENT for an unknown VNI, -ENOMEM, -ETIMEDOUT.
+ */
+int dp_fdb_flush(struct dp *dp, struct dp_fdb_flush_args *a);
+
+/** Arguments of dp_neigh_add() and dp_neigh_del(). */
+struct dp_neigh_args {
+	struct vx_ip ip;	   /**< The next hop. */
+	struct rte_ether_addr mac; /**< dp_neigh_add(): its MAC. */
+};
+
+/**
+ * Pin a next hop's MAC.
+ *
+ * @return
+ *   0, -EINVAL, -ENOSPC, -ETIMEDOUT.
+ */
+int dp_neigh_add(struct dp *dp, const struct dp_neigh_args *a);
+
+/**
+ * Unpin a next hop; it is resolved again when still in use.
+ *
+ * @return
+ *   0, -ENOENT when it is not static, -ETIMEDOUT.
+ */
+int dp_neigh_del(struct dp *dp, const struct dp_neigh_args *a);
+
+/** Arguments of dp_ep_attach(). */
+struct dp_ep_attach_args {
+	const char *port;	   /**< The port to attach. */
+	uint32_t vni;		   /**< The VNI. */
+	struct rte_ether_addr mac; /**< The container's MAC behind the port. */
+	uint16_t mtu;		   /**< Largest inner IP packet; 0 = the port's MTU. */
+	bool any_src_mac;	   /**< Accept any source MAC. */
+};
+
+/**
+ * Attach a port to a VNI as a local endpoint.
+ *
+ * @return
+ *   0; -ENOENT for an unknown port or VNI; -EBUSY when the port is already
+ *   attached; -EPERM for the underlay; -EEXIST for a MAC in use in the
+ *   VNI; -EINVAL for a bad MAC or MTU; -ENOSPC; -ETIMEDOUT.
+ */
+int dp_ep_attach(struct dp *dp, const struct dp_ep_attach_args *a);
+
+/** Arguments of dp_ep_detach(). */
+struct dp_ep_detach_args {
+	const char *port; /**< The port to detach. */
+};
+
+/**
+ * Detach a port from its VNI; its FDB entries go, the port stays.
+ *
+ * @return
+ *   0, -ENOENT for an unknown port, -EINVAL when it is not attached,
+ *   -ETIMEDOUT.
+ */
+int dp_ep_detach(struct dp *dp, const struct dp_ep_detach_args *a);
+
+/** One flow of dp_flows_top(). */
+struct dp_flow_info {
+	uint32_t hash;	  /**< The flow's hash. */
+	bool elephant;	  /**< Being split. */
+	int32_t slot;	  /**< Split slot, or -1. */
+	uint64_t pkts;	  /**< Packets in the last full window. */
+	uint64_t bytes;	  /**< Bytes in the last full window. */
+	uint64_t idle_us; /**< Time since its last packet. */
+};
+
+/** Arguments of dp_flows_top(). */
+struct dp_flows_args {
+	unsigned int max;	  /**< Most flows to return, 1..256. */
+	struct dp_flow_info *out; /**< Room for @p max flows. */
+	unsigned int n;		  /**< Out: flows returned, by rate, highest first. */
+	uint32_t window_us;	  /**< Out: the detection window. */
+	bool tracked;		  /**< Out: false when no flow table runs (not microflow). */
+};
+
+/**
+ * The busiest tracked flows (mode microflow keeps the table).
+ *
+ * @return
+ *   0, -EINVAL, -ETIMEDOUT.
+ */
+int dp_flows_top(struct dp *dp, struct dp_flows_args *a);
+
+/**
+ * Drop reasons and counters, totals and per lcore.
+ *
+ * @param all
+ *   Include counters that are zero.
+ * @return
+ *   A new reference {"totals": {"drops": {...}, "stats": {...}},
+ *   "lcores": [{"lcore", "role", "drops", "stats"}, ...]}, or NULL.
+ */
+json_t *dp_counters_json(struct dp *dp, bool all);
+
+/** @return a new reference: the pipeline's settings and counters (as in the stats), or NULL. */
+json_t *dp_mflow_json(const struct dp *dp);
+
+/** @return a new reference: the ports with their role, attachment and ethdev counters, or NULL. */
+json_t *dp_ports_json(struct dp *dp);
+
+#endif /* DP_OPS_H */
