@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <grp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,8 +23,14 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include "ctl_coap.h"
 #include "ctl_config.h"
+#include "ctl_methods.h"
+#include "ctl_rpc.h"
+#include "ctl_server.h"
+#include "ctl_telemetry.h"
 #include "dp.h"
+#include "dp_capture.h"
 
 #define LOG(level, fmt, ...) RTE_LOG(level, USER1, "mflowd: " fmt "\n", ##__VA_ARGS__)
 
@@ -39,6 +47,12 @@ struct app {
 	bool check_only;
 	struct ctl_config cfg;
 	struct dp dp;
+	struct ctl_ctx ctx;		/**< What the control methods work on. */
+	struct ctl_rpc *rpc;		/**< The method table. */
+	struct ctl_server *srv;		/**< The control socket, NULL when disabled. */
+	struct ctl_coap *coap;		/**< The CoAP endpoint, NULL when disabled. */
+	char socket_path[CTL_PATH_LEN]; /**< --socket, overriding control.socket. */
+	bool has_socket_path;
 };
 
 static void
@@ -55,14 +69,16 @@ on_signal(int sig)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: mflowd <EAL arguments> -- --config FILE [--stats-file PATH]\n"
-		   "              [--stats-interval SEC] [--check]\n"
-		   "  --config FILE         JSON configuration (docs/config.md)\n"
-		   "  --stats-file PATH     write counters as JSON there (overrides stats.file)\n"
-		   "  --stats-interval SEC  rewrite the stats file every SEC seconds\n"
-		   "  --check               validate the configuration and exit\n"
-		   "Signals: SIGINT/SIGTERM stop, SIGUSR1 writes the stats file, SIGHUP\n"
-		   "re-reads the config file and applies the run-time part of \"mflow\".\n");
+	fprintf(f,
+		"usage: mflowd <EAL arguments> -- --config FILE [--stats-file PATH]\n"
+		"              [--stats-interval SEC] [--socket PATH] [--check]\n"
+		"  --config FILE         JSON configuration (docs/config.md)\n"
+		"  --socket PATH         control socket (overrides control.socket; \"\" = none)\n"
+		"  --stats-file PATH     write counters as JSON there (overrides stats.file)\n"
+		"  --stats-interval SEC  rewrite the stats file every SEC seconds\n"
+		"  --check               validate the configuration and exit\n"
+		"Signals: SIGINT/SIGTERM stop, SIGUSR1 writes the stats file, SIGHUP\n"
+		"re-reads the config file and applies the run-time part of \"mflow\".\n");
 }
 
 /* Parse the arguments after "--". Returns 0, or an exit code. */
@@ -74,6 +90,7 @@ parse_app_args(struct app *app, int argc, char **argv)
 		{"stats-file", required_argument, NULL, 's'},
 		{"stats-interval", required_argument, NULL, 'i'},
 		{"check", no_argument, NULL, 'k'},
+		{"socket", required_argument, NULL, 'S'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -107,6 +124,14 @@ parse_app_args(struct app *app, int argc, char **argv)
 			break;
 		case 'k':
 			app->check_only = true;
+			break;
+		case 'S':
+			if (strlen(optarg) >= sizeof(app->socket_path)) {
+				fprintf(stderr, "mflowd: --socket: path too long\n");
+				return EXIT_CONFIG;
+			}
+			snprintf(app->socket_path, sizeof(app->socket_path), "%s", optarg);
+			app->has_socket_path = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -292,6 +317,111 @@ setup(struct app *app)
 	return 0;
 }
 
+/* The CoAP endpoint has work (its descriptor is readable). */
+static void
+coap_ready(int fd, void *arg)
+{
+	(void)fd;
+	ctl_coap_process(arg);
+}
+
+/*
+ * Start the control plane: the method table, the control socket, CoAP and
+ * telemetry. Returns 0, or -errno after logging why.
+ */
+static int
+control_start(struct app *app)
+{
+	const struct ctl_config *cfg = &app->cfg;
+	const char *path = app->has_socket_path ? app->socket_path : cfg->control.socket;
+	pthread_mutexattr_t ma;
+	int rc;
+
+	app->ctx.dp = &app->dp;
+	app->ctx.boot = &app->cfg;
+	pthread_mutexattr_init(&ma);
+	/* Handlers may call each other's core functions under the lock. */
+	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+	pthread_mutex_init(&app->ctx.lock, &ma);
+	pthread_mutexattr_destroy(&ma);
+	app->rpc = ctl_rpc_create(&app->ctx);
+	if (app->rpc == NULL)
+		return -ENOMEM;
+	rc = ctl_methods_register(app->rpc);
+	if (rc < 0) {
+		LOG(ERR, "cannot register the control methods: %s", strerror(-rc));
+		return rc;
+	}
+	if (path[0] != '\0') {
+		struct ctl_server_params sp = {
+			.path = path,
+			.max_clients = cfg->control.max_clients,
+			.max_request = cfg->control.max_request,
+			.max_output = 64u << 20,
+		};
+
+		if (cfg->control.group[0] != '\0') {
+			struct group *g = getgrnam(cfg->control.group);
+
+			if (g == NULL) {
+				LOG(ERR, "control.group: no group '%s'", cfg->control.group);
+				return -ENOENT;
+			}
+			sp.has_group = true;
+			sp.group = g->gr_gid;
+		}
+		app->srv = ctl_server_create(&sp, app->rpc);
+		if (app->srv == NULL) {
+			rc = -errno;
+			LOG(ERR, "control socket %s: %s%s", path, strerror(-rc),
+			    rc == -EADDRINUSE ? " (is another mflowd running?)" : "");
+			return rc;
+		}
+		LOG(INFO, "control socket %s", path);
+	}
+	if (cfg->coap.enabled) {
+		struct ctl_coap_params cp = {
+			.address = cfg->coap.address,
+			.port = cfg->coap.port,
+			.dtls_port = cfg->coap.dtls_port,
+			.psk_identity = cfg->coap.psk_identity,
+			.psk_key = cfg->coap.psk_key,
+			.psk_len = cfg->coap.psk_len,
+			.observe_interval_ms = cfg->coap.observe_interval_ms,
+			.max_payload = cfg->coap.max_payload,
+		};
+
+		app->coap = ctl_coap_create(&cp, app->rpc);
+		if (app->coap == NULL) {
+			rc = -errno;
+			LOG(ERR, "coap: cannot serve on %s port %u/%u: %s", cp.address, cp.port,
+			    cp.dtls_port, strerror(-rc));
+			return rc;
+		}
+		if (app->srv != NULL)
+			ctl_server_watch_fd(app->srv, ctl_coap_fd(app->coap), coap_ready,
+					    app->coap);
+		LOG(INFO, "coap on %s port %u (DTLS port %u)", cp.address, cp.port, cp.dtls_port);
+	}
+	rc = ctl_telemetry_start(app->rpc, &app->ctx);
+	if (rc < 0)
+		LOG(WARNING, "telemetry commands not registered: %s", strerror(-rc));
+	return 0;
+}
+
+/* Stop the control plane; safe on a partly started one. */
+static void
+control_stop(struct app *app)
+{
+	ctl_telemetry_stop();
+	ctl_coap_destroy(app->coap);
+	app->coap = NULL;
+	ctl_server_destroy(app->srv);
+	app->srv = NULL;
+	ctl_rpc_destroy(app->rpc);
+	app->rpc = NULL;
+}
+
 static void
 write_stats(struct app *app)
 {
@@ -340,8 +470,10 @@ reload(struct app *app)
 		goto out_free;
 	}
 	/* The new file is now the reference for the next reload. */
+	pthread_mutex_lock(&app->ctx.lock);
 	ctl_config_free(&app->cfg);
 	app->cfg = next;
+	pthread_mutex_unlock(&app->ctx.lock);
 	LOG(NOTICE, "reconfigured: mode %s workers %u batch %u pick %s", dp_mode_name(c.mode),
 	    c.workers, c.batch_size, c.pick == DP_MF_PICK_LEAST ? "least" : "rr");
 	return;
@@ -352,7 +484,29 @@ out_count:
 	app->dp.mf_refused++;
 }
 
-/* Serve signals and the stats timer until asked to stop. */
+/*
+ * Wait up to 20 ms for control traffic and serve it: the socket's clients,
+ * and CoAP through the socket's poll or on its own.
+ */
+static void
+control_wait(struct app *app)
+{
+	if (app->srv != NULL) {
+		ctl_server_poll(app->srv, 20);
+	} else if (app->coap != NULL) {
+		struct pollfd pfd = {.fd = ctl_coap_fd(app->coap), .events = POLLIN};
+
+		poll(&pfd, 1, 20);
+	} else {
+		rte_delay_us_sleep(20 * 1000);
+	}
+	/* Timers (retransmissions, observe) are due even without traffic. */
+	if (app->coap != NULL)
+		ctl_coap_process(app->coap);
+	dp_capture_poll(&app->dp);
+}
+
+/* Serve signals, control clients and the stats timer until asked to stop. */
 static void *
 control_loop(void *arg)
 {
@@ -368,13 +522,17 @@ control_loop(void *arg)
 		}
 		if (sig_dump) {
 			sig_dump = 0;
+			pthread_mutex_lock(&app->ctx.lock);
 			write_stats(app);
+			pthread_mutex_unlock(&app->ctx.lock);
 		}
 		if (app->stats_interval != 0 && now >= next) {
+			pthread_mutex_lock(&app->ctx.lock);
 			write_stats(app);
+			pthread_mutex_unlock(&app->ctx.lock);
 			next = now + hz * app->stats_interval;
 		}
-		rte_delay_us_sleep(20 * 1000);
+		control_wait(app);
 	}
 	__atomic_store_n(&app->dp.quit, true, __ATOMIC_RELEASE);
 	return NULL;
@@ -442,9 +600,12 @@ main(int argc, char **argv)
 		    dp_mode_name(c.mode), app.dp.n_workers, app.dp.n_workers != 0 ? c.workers : 0,
 		    c.batch_size);
 	}
+	rc = control_start(&app);
+	if (rc < 0)
+		goto out_control;
 	rc = dp_launch(&app.dp);
 	if (rc < 0)
-		goto out_ports;
+		goto out_control;
 	if (dp_main_has_role(&app.dp)) {
 		pthread_t tid;
 
@@ -453,7 +614,7 @@ main(int argc, char **argv)
 			LOG(ERR, "cannot start the control thread: %s", strerror(rc));
 			__atomic_store_n(&app.dp.quit, true, __ATOMIC_RELEASE);
 			dp_wait(&app.dp);
-			goto out_ports;
+			goto out_control;
 		}
 		dp_run_main(&app.dp);
 		pthread_join(tid, NULL);
@@ -467,6 +628,9 @@ main(int argc, char **argv)
 	fflush(stdout);
 	ret = 0;
 
+out_control:
+	control_stop(&app);
+	dp_capture_fini(&app.dp);
 out_ports:
 	dp_pipe_destroy(&app.dp);
 	dp_ports_close(&app.dp);
