@@ -288,17 +288,33 @@ vni_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, siz
 }
 LOCKED(vni_add)
 
+static const struct ctl_param p_vni_del[] = {
+	{.name = "vni",
+	 .type = CTL_P_INT,
+	 .required = true,
+	 .min = 0,
+	 .max = VNI_MAX,
+	 .help = "VxLAN network identifier"},
+	{.name = "force",
+	 .type = CTL_P_BOOL,
+	 .help = "detach its endpoints first (default false: refuse while attached)"},
+	{0},
+};
+
 static int
 vni_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
 {
-	struct dp_vni_args a = {.vni = (uint32_t)ctl_param_int(params, "vni", 0)};
+	struct dp_vni_args a = {
+		.vni = (uint32_t)ctl_param_int(params, "vni", 0),
+		.force = ctl_param_bool(params, "force", false),
+	};
 	int rc = dp_vni_del(c->dp, &a);
 
 	if (rc == -ENOENT)
 		return fail(rc, err, errlen, "no VNI %u", a.vni);
 	if (rc == -EBUSY)
-		return fail(rc, err, errlen, "VNI %u has endpoints attached; detach them first",
-			    a.vni);
+		return fail(rc, err, errlen,
+			    "VNI %u has endpoints attached; detach them first (or force)", a.vni);
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -1290,7 +1306,7 @@ static const struct ctl_method methods[] = {
 	{"port.del", "remove a port that is not attached", p_port_name, port_del_locked, 0},
 	{"vni.show", "VNIs with their VTEPs and endpoints", NULL, vni_show_locked, CTL_RPC_READ},
 	{"vni.add", "add a VNI", p_vni, vni_add_locked, 0},
-	{"vni.del", "remove a VNI with its VTEPs and FDB entries", p_vni, vni_del_locked, 0},
+	{"vni.del", "remove a VNI with its VTEPs and FDB entries", p_vni_del, vni_del_locked, 0},
 	{"vtep.show", "remote VTEPs with their VNIs and next hop", p_vni_opt, vtep_show_locked,
 	 CTL_RPC_READ},
 	{"vtep.add", "add a remote VTEP to a VNI", p_vtep, vtep_add_locked, 0},

@@ -192,6 +192,17 @@ vni_del_cmd(struct dp *dp, void *arg)
 {
 	const struct dp_vni_args *a = arg;
 
+	if (a->force)
+		for (uint16_t i = 0; i < dp->n_ports; i++) {
+			struct dp_port *port = &dp->ports[i];
+			uint16_t ep = port->ep;
+
+			if (port->name[0] == '\0' || port->role != DP_PORT_ENDPOINT ||
+			    ep == VX_NONE || dp->vx->eps[ep].vni != a->vni)
+				continue;
+			port->ep = VX_NONE;
+			vx_endpoint_del(dp->vx, ep);
+		}
 	return vx_vni_del(dp->vx, a->vni);
 }
 
@@ -202,7 +213,7 @@ dp_vni_del(struct dp *dp, const struct dp_vni_args *a)
 
 	if (vi < 0)
 		return -ENOENT;
-	if (dp->vx->vnis[vi].n_eps != 0)
+	if (dp->vx->vnis[vi].n_eps != 0 && !a->force)
 		return -EBUSY;
 	return exec_drained(dp, vni_del_cmd, (void *)(uintptr_t)a);
 }

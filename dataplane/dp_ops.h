@@ -99,6 +99,7 @@ int dp_port_del(struct dp *dp, const struct dp_port_del_args *a);
 /** Arguments of dp_vni_add() and dp_vni_del(). */
 struct dp_vni_args {
 	uint32_t vni; /**< 0 .. 2^24-1. */
+	bool force;   /**< dp_vni_del(): detach its endpoints first (the ports stay). */
 };
 
 /**
@@ -110,10 +111,12 @@ struct dp_vni_args {
 int dp_vni_add(struct dp *dp, const struct dp_vni_args *a);
 
 /**
- * Remove a VNI with its VTEPs and FDB entries.
+ * Remove a VNI with its VTEPs and FDB entries; with force, its endpoints
+ * are detached in the same change.
  *
  * @return
- *   0, -ENOENT, -EBUSY while endpoints are attached, -ETIMEDOUT.
+ *   0, -ENOENT, -EBUSY while endpoints are attached (without force),
+ *   -ETIMEDOUT.
  */
 int dp_vni_del(struct dp *dp, const struct dp_vni_args *a);
 
