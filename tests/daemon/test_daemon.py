@@ -150,7 +150,8 @@ def checks(mflowd, tmp):
     # The first periodic write comes at start, the next an hour later: any
     # file after that is SIGUSR1's.
     p = subprocess.Popen([mflowd] + eal("d4") + ["--", "--config", path,
-                                                   "--stats-interval", "3600"],
+                                                   "--stats-interval", "3600",
+                                                   "--socket", os.path.join(tmp, "d4.sock")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         up = wait_for(lambda: os.path.exists(stats), 20)
@@ -199,7 +200,8 @@ def tap_and_memif(mflowd, tmp):
     }
     path = write(tmp, "tap.json", cfg)
     p = subprocess.Popen([mflowd] + eal("d5") + ["--", "--config", path, "--stats-file", stats,
-                                                   "--stats-interval", "3600"],
+                                                   "--stats-interval", "3600",
+                                                   "--socket", os.path.join(tmp, "d5.sock")],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         up = wait_for(lambda: os.path.exists(stats), 20)

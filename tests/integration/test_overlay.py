@@ -97,6 +97,8 @@ class Mflowd:
         self.cfg_path = os.path.join(workdir, 'mflowd.json')
         self.stats_path = os.path.join(workdir, 'stats.json')
         self.log_path = os.path.join(workdir, 'mflowd.log')
+        # A control socket of our own, never the system-wide default.
+        self.sock_path = os.path.join(workdir, 'ctl.sock')
         self.lcores = lcores
         self.log_level = log_level
         self.proc = None
@@ -109,7 +111,8 @@ class Mflowd:
                 + topo.eal_memory_args(512, prefix)
                 + ['-l', self.lcores, f'--log-level={self.log_level}', '--',
                    '--config', self.cfg_path, '--stats-file',
-                   self.stats_path, '--stats-interval', '3600'])
+                   self.stats_path, '--stats-interval', '3600',
+                   '--socket', self.sock_path])
 
     def write_initial_config(self):
         """Write the config mflowd starts with (subclasses choose another)."""

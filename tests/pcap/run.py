@@ -168,7 +168,8 @@ def run_mflowd(args, gen, scn, tmp):
     prefix = "mflowd-pcap-%d-%s" % (os.getpid(), scn.name)
     cmd = [args.mflowd, "--no-pci", "--no-huge", "--no-shconf", "--no-telemetry", "-m", "512"]
     cmd += ["--file-prefix", prefix, "-l", args.lcores]
-    cmd += ["--", "--config", cfg_path, "--stats-file", stats_path, "--stats-interval", "1"]
+    cmd += ["--", "--config", cfg_path, "--stats-file", stats_path, "--stats-interval", "1",
+            "--socket", os.path.join(tmp, scn.name + ".sock")]
     want = {p: len(scn.inputs[p]) for p in order}
     errors = []
     with open(log_path, "wb") as log:
