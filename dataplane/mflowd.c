@@ -205,7 +205,7 @@ setup(struct app *app)
 		.rxd = cfg->dp.rxd,
 		.txd = cfg->dp.txd,
 		.mbufs = cfg->dp.mbufs,
-		.n_ports = (uint16_t)(cfg->n_eps + 1),
+		.n_ports = (uint16_t)(cfg->n_eps + cfg->n_ports + 1),
 	};
 	struct vx_params vp = {0};
 	uint64_t hz = rte_get_tsc_hz();
@@ -290,6 +290,17 @@ setup(struct app *app)
 		idx = dp_port_open(dp, e->name, e->port, DP_PORT_ENDPOINT, (uint16_t)rc, e->mtu);
 		if (idx < 0) {
 			LOG(ERR, "endpoints[%u] '%s': port '%s': %s", i, e->name, e->port,
+			    strerror(-idx));
+			return idx;
+		}
+	}
+	/* Ports attached to nothing yet: the control plane attaches them. */
+	for (unsigned int i = 0; i < cfg->n_ports; i++) {
+		const struct ctl_port_cfg *pc = &cfg->ports[i];
+
+		idx = dp_port_open(dp, pc->name, pc->port, DP_PORT_ENDPOINT, VX_NONE, pc->mtu);
+		if (idx < 0) {
+			LOG(ERR, "ports[%u] '%s': port '%s': %s", i, pc->name, pc->port,
 			    strerror(-idx));
 			return idx;
 		}
