@@ -1003,6 +1003,136 @@ stats_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, 
 LOCKED(stats_show)
 
 /* ------------------------------------------------------------------------- */
+/* Dataplane tunables.                                                       */
+
+/* Parameter name, field bit, and where the value lives in the args. */
+static const struct {
+	const char *name;
+	unsigned int bit;
+} tune_fields[] = {
+	{"burst", DP_TUNE_BURST},
+	{"drain_us", DP_TUNE_DRAIN_US},
+	{"idle_polls", DP_TUNE_IDLE_POLLS},
+	{"idle_sleep_us", DP_TUNE_IDLE_SLEEP_US},
+	{"idle_sleep_max_us", DP_TUNE_IDLE_SLEEP_MAX_US},
+	{"fdb_age_s", DP_TUNE_FDB_AGE_S},
+	{"neigh_reachable_s", DP_TUNE_NEIGH_REACHABLE_S},
+	{"neigh_retrans_ms", DP_TUNE_NEIGH_RETRANS_MS},
+	{"neigh_failed_s", DP_TUNE_NEIGH_FAILED_S},
+	{"neigh_probes", DP_TUNE_NEIGH_PROBES},
+};
+
+static json_t *
+tune_json(const struct dp_tune_args *a)
+{
+	return json_pack("{s:i,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:i}", "burst", a->burst, "drain_us",
+			 (json_int_t)a->drain_us, "idle_polls", (json_int_t)a->idle_polls,
+			 "idle_sleep_us", (json_int_t)a->idle_sleep_us, "idle_sleep_max_us",
+			 (json_int_t)a->idle_sleep_max_us, "fdb_age_s", (json_int_t)a->fdb_age_s,
+			 "neigh_reachable_s", (json_int_t)a->neigh_reachable_s, "neigh_retrans_ms",
+			 (json_int_t)a->neigh_retrans_ms, "neigh_failed_s",
+			 (json_int_t)a->neigh_failed_s, "neigh_probes", a->neigh_probes);
+}
+
+static int
+dataplane_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_tune_args a;
+
+	(void)params;
+	(void)err;
+	(void)errlen;
+	dp_tune_get(c->dp, &a);
+	*result = tune_json(&a);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(dataplane_show)
+
+static const struct ctl_param p_dataplane_set[] = {
+	{.name = "burst", .type = CTL_P_INT, .min = 1, .max = DP_BURST_MAX, .help = "RX burst"},
+	{.name = "drain_us",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 100000,
+	 .help = "TX drain and timer period"},
+	{.name = "idle_polls",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = UINT32_MAX,
+	 .help = "empty polls before sleeping (0: never sleep)"},
+	{.name = "idle_sleep_us",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 100000,
+	 .help = "first idle sleep"},
+	{.name = "idle_sleep_max_us",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 1000000,
+	 .help = "cap of the doubling idle sleep"},
+	{.name = "fdb_age_s",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = 31536000,
+	 .help = "learned FDB entry lifetime (0: never)"},
+	{.name = "neigh_reachable_s",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 86400,
+	 .help = "how long a resolved next hop stays reachable"},
+	{.name = "neigh_retrans_ms",
+	 .type = CTL_P_INT,
+	 .min = 10,
+	 .max = 60000,
+	 .help = "time between resolution probes"},
+	{.name = "neigh_failed_s",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 3600,
+	 .help = "hold-down after failed resolution"},
+	{.name = "neigh_probes",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 10,
+	 .help = "probes per resolution round"},
+	{0},
+};
+
+static int
+dataplane_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct dp_tune_args a;
+	uint32_t v[RTE_DIM(tune_fields)];
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	for (unsigned int i = 0; i < RTE_DIM(tune_fields); i++)
+		if (ctl_param_has(params, tune_fields[i].name)) {
+			a.set |= tune_fields[i].bit;
+			v[i] = (uint32_t)ctl_param_int(params, tune_fields[i].name, 0);
+		} else {
+			v[i] = 0;
+		}
+	a.burst = (uint16_t)v[0];
+	a.drain_us = v[1];
+	a.idle_polls = v[2];
+	a.idle_sleep_us = v[3];
+	a.idle_sleep_max_us = v[4];
+	a.fdb_age_s = v[5];
+	a.neigh_reachable_s = v[6];
+	a.neigh_retrans_ms = v[7];
+	a.neigh_failed_s = v[8];
+	a.neigh_probes = (uint8_t)v[9];
+	rc = dp_tune(c->dp, &a);
+	if (rc < 0)
+		return fail(rc, err, errlen, "%s", strerror(-rc));
+	dp_tune_get(c->dp, &a);
+	*result = tune_json(&a);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(dataplane_set)
+
+/* ------------------------------------------------------------------------- */
 /* Capture.                                                                  */
 
 static const char *const dir_choices[] = {"both", "rx", "tx", NULL};
@@ -1215,6 +1345,21 @@ ctl_running_config(struct ctl_ctx *c, struct ctl_config *out)
 	if (running_fdb_neigh(c, out) < 0)
 		goto out_nomem;
 
+	{
+		struct dp_tune_args t;
+
+		dp_tune_get(c->dp, &t);
+		out->dp.burst = t.burst;
+		out->dp.drain_us = t.drain_us;
+		out->dp.idle_polls = t.idle_polls;
+		out->dp.idle_sleep_us = t.idle_sleep_us;
+		out->dp.idle_sleep_max_us = t.idle_sleep_max_us;
+		out->dp.fdb_age_s = t.fdb_age_s;
+		out->dp.neigh_reachable_s = t.neigh_reachable_s;
+		out->dp.neigh_retrans_ms = t.neigh_retrans_ms;
+		out->dp.neigh_failed_s = t.neigh_failed_s;
+		out->dp.neigh_probes = t.neigh_probes;
+	}
 	dp_mf_conf_get(c->dp, &m);
 	out->mflow.mode = m.mode == DP_MODE_MICROFLOW ? CTL_MF_MICROFLOW
 			  : m.mode == DP_MODE_PINNED  ? CTL_MF_PINNED
@@ -1334,6 +1479,10 @@ static const struct ctl_method methods[] = {
 	 counters_show_locked, CTL_RPC_READ},
 	{"stats.show", "everything: counters, lcores, ports, pipeline, tables", NULL,
 	 stats_show_locked, CTL_RPC_READ},
+	{"dataplane.show", "dataplane tunables in force", NULL, dataplane_show_locked,
+	 CTL_RPC_READ},
+	{"dataplane.set", "change burst, drain, idle back-off, FDB aging or neighbour timers",
+	 p_dataplane_set, dataplane_set_locked, 0},
 	{"capture.start", "write a port's or a VNI's frames to a pcap file", p_capture_start,
 	 capture_start_locked, 0},
 	{"capture.stop", "stop a capture", p_capture_stop, capture_stop_locked, 0},

@@ -177,6 +177,7 @@ struct dp {
 	struct dp_cap *cap;	   /**< Packet captures (dp_capture.h), NULL until the first. */
 	struct rte_rcu_qsbr *qsbr; /**< Quiescent-state reports of every datapath lcore. */
 	volatile bool quit;	   /**< Set to stop the loop. */
+	uint64_t drain_tsc;	   /**< drain_us in TSC ticks (written by the dispatch lcore). */
 	/** The command the control thread hands the dispatch lcore (dp_ops.h). */
 	struct {
 		int (*fn)(struct dp *dp, void *arg); /**< What to run. */

@@ -119,12 +119,13 @@ void
 dp_idle_sleep(const struct dp *dp, struct dp_lcore *lc, struct dp_idle *s)
 {
 	const uint32_t us = s->sleep_us,
-		       cap = RTE_MAX(dp->p.idle_sleep_max_us, dp->p.idle_sleep_us);
+		       cap = RTE_MAX(__atomic_load_n(&dp->p.idle_sleep_max_us, __ATOMIC_RELAXED),
+				     __atomic_load_n(&dp->p.idle_sleep_us, __ATOMIC_RELAXED));
 	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
 
 	nanosleep(&ts, NULL);
 	s->sleep_us = RTE_MIN(us * 2, cap);
-	s->polls = dp->p.idle_polls;
+	s->polls = __atomic_load_n(&dp->p.idle_polls, __ATOMIC_RELAXED);
 	lc->idle_sleeps++;
 }
 
@@ -170,8 +171,6 @@ dp_loop(void *arg)
 	struct vx_inst *vx = dp->vx;
 	struct rte_mbuf *pkts[DP_BURST_MAX];
 	struct vx_out out;
-	const uint64_t drain = rte_get_tsc_hz() * dp->p.drain_us / 1000000;
-	const uint16_t burst = dp->p.burst;
 	const bool merge_here = dp->mlc == lc;
 	uint64_t last_drain, now;
 	struct dp_idle idle;
@@ -184,6 +183,9 @@ dp_loop(void *arg)
 	last_drain = lc->start_tsc;
 
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
+		/* Both may change at run time (dp_tune(), applied on this lcore). */
+		const uint64_t drain = dp->drain_tsc;
+		const uint16_t burst = dp->p.burst;
 		unsigned int got = 0, merged = 0;
 		uint16_t n_ports;
 		bool hold_rx = false;

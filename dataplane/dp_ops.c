@@ -525,3 +525,91 @@ dp_flows_top(struct dp *dp, struct dp_flows_args *a)
 		return -EINVAL;
 	return exec_owner(dp, flows_cmd, a);
 }
+
+/* ------------------------------------------------------------------------- */
+/* Tunables.                                                                 */
+
+#define TUNE_ALL ((1u << 10) - 1)
+
+static bool
+tune_ok(const struct dp_tune_args *a)
+{
+	const unsigned int m = a->set;
+
+	return !((m & DP_TUNE_BURST && (a->burst == 0 || a->burst > DP_BURST_MAX)) ||
+		 (m & DP_TUNE_DRAIN_US && (a->drain_us == 0 || a->drain_us > 100000)) ||
+		 (m & DP_TUNE_IDLE_SLEEP_US &&
+		  (a->idle_sleep_us == 0 || a->idle_sleep_us > 100000)) ||
+		 (m & DP_TUNE_IDLE_SLEEP_MAX_US &&
+		  (a->idle_sleep_max_us == 0 || a->idle_sleep_max_us > 1000000)) ||
+		 (m & DP_TUNE_NEIGH_REACHABLE_S &&
+		  (a->neigh_reachable_s == 0 || a->neigh_reachable_s > 86400)) ||
+		 (m & DP_TUNE_NEIGH_RETRANS_MS &&
+		  (a->neigh_retrans_ms < 10 || a->neigh_retrans_ms > 60000)) ||
+		 (m & DP_TUNE_NEIGH_FAILED_S &&
+		  (a->neigh_failed_s == 0 || a->neigh_failed_s > 3600)) ||
+		 (m & DP_TUNE_NEIGH_PROBES && (a->neigh_probes == 0 || a->neigh_probes > 10)) ||
+		 (m & ~TUNE_ALL));
+}
+
+static int
+tune_cmd(struct dp *dp, void *arg)
+{
+	const struct dp_tune_args *a = arg;
+	struct vx_params *vp = &dp->vx->p;
+	const uint64_t hz = rte_get_tsc_hz();
+
+	if (a->set & DP_TUNE_BURST)
+		__atomic_store_n(&dp->p.burst, a->burst, __ATOMIC_RELAXED);
+	if (a->set & DP_TUNE_DRAIN_US) {
+		dp->p.drain_us = a->drain_us;
+		__atomic_store_n(&dp->drain_tsc, hz * a->drain_us / 1000000, __ATOMIC_RELAXED);
+	}
+	if (a->set & DP_TUNE_IDLE_POLLS)
+		__atomic_store_n(&dp->p.idle_polls, a->idle_polls, __ATOMIC_RELAXED);
+	if (a->set & DP_TUNE_IDLE_SLEEP_US)
+		__atomic_store_n(&dp->p.idle_sleep_us, a->idle_sleep_us, __ATOMIC_RELAXED);
+	if (a->set & DP_TUNE_IDLE_SLEEP_MAX_US)
+		__atomic_store_n(&dp->p.idle_sleep_max_us, a->idle_sleep_max_us, __ATOMIC_RELAXED);
+	/* The VxLAN timers run on this lcore only. */
+	if (a->set & DP_TUNE_FDB_AGE_S)
+		vp->fdb_age = hz * a->fdb_age_s;
+	if (a->set & DP_TUNE_NEIGH_REACHABLE_S)
+		vp->neigh.reachable = hz * a->neigh_reachable_s;
+	if (a->set & DP_TUNE_NEIGH_RETRANS_MS)
+		vp->neigh.retrans = hz * a->neigh_retrans_ms / 1000;
+	if (a->set & DP_TUNE_NEIGH_FAILED_S)
+		vp->neigh.failed = hz * a->neigh_failed_s;
+	if (a->set & DP_TUNE_NEIGH_PROBES)
+		vp->neigh.max_probes = a->neigh_probes;
+	return 0;
+}
+
+int
+dp_tune(struct dp *dp, const struct dp_tune_args *a)
+{
+	if (!tune_ok(a))
+		return -EINVAL;
+	if (a->set == 0)
+		return 0;
+	return exec_owner(dp, tune_cmd, (void *)(uintptr_t)a);
+}
+
+void
+dp_tune_get(const struct dp *dp, struct dp_tune_args *a)
+{
+	const struct vx_params *vp = &dp->vx->p;
+	const uint64_t hz = rte_get_tsc_hz();
+
+	a->set = TUNE_ALL;
+	a->burst = dp->p.burst;
+	a->drain_us = dp->p.drain_us;
+	a->idle_polls = dp->p.idle_polls;
+	a->idle_sleep_us = dp->p.idle_sleep_us;
+	a->idle_sleep_max_us = dp->p.idle_sleep_max_us;
+	a->fdb_age_s = (uint32_t)((vp->fdb_age + hz / 2) / hz);
+	a->neigh_reachable_s = (uint32_t)((vp->neigh.reachable + hz / 2) / hz);
+	a->neigh_retrans_ms = (uint32_t)((vp->neigh.retrans * 1000 + hz / 2) / hz);
+	a->neigh_failed_s = (uint32_t)((vp->neigh.failed + hz / 2) / hz);
+	a->neigh_probes = vp->neigh.max_probes;
+}

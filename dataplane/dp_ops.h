@@ -241,6 +241,48 @@ struct dp_ep_detach_args {
  */
 int dp_ep_detach(struct dp *dp, const struct dp_ep_detach_args *a);
 
+/** Fields of struct dp_tune_args, for its @c set mask. */
+enum dp_tune_field {
+	DP_TUNE_BURST = 1u << 0,
+	DP_TUNE_DRAIN_US = 1u << 1,
+	DP_TUNE_IDLE_POLLS = 1u << 2,
+	DP_TUNE_IDLE_SLEEP_US = 1u << 3,
+	DP_TUNE_IDLE_SLEEP_MAX_US = 1u << 4,
+	DP_TUNE_FDB_AGE_S = 1u << 5,
+	DP_TUNE_NEIGH_REACHABLE_S = 1u << 6,
+	DP_TUNE_NEIGH_RETRANS_MS = 1u << 7,
+	DP_TUNE_NEIGH_FAILED_S = 1u << 8,
+	DP_TUNE_NEIGH_PROBES = 1u << 9,
+};
+
+/** Dataplane tunables that may change at run time (the config's "dataplane" section). */
+struct dp_tune_args {
+	unsigned int set;	    /**< enum dp_tune_field bits of the fields given. */
+	uint16_t burst;		    /**< RX burst, 1..512. */
+	uint32_t drain_us;	    /**< TX drain and timer period, 1..100000. */
+	uint32_t idle_polls;	    /**< Empty polls before sleeping, 0 = never. */
+	uint32_t idle_sleep_us;	    /**< First idle sleep, 1..100000. */
+	uint32_t idle_sleep_max_us; /**< Cap of the idle sleep, 1..1000000. */
+	uint32_t fdb_age_s;	    /**< Learned FDB entry lifetime, 0 = never. */
+	uint32_t neigh_reachable_s; /**< Neighbour lifetime, 1..86400. */
+	uint32_t neigh_retrans_ms;  /**< Probe interval, 10..60000. */
+	uint32_t neigh_failed_s;    /**< Hold-down after failed resolution, 1..3600. */
+	uint8_t neigh_probes;	    /**< Probes per round, 1..10. */
+};
+
+/**
+ * Change dataplane tunables; the dispatch lcore applies them between two
+ * polls (the other lcores read them with relaxed loads). The TX buffers
+ * keep the burst they were made with.
+ *
+ * @return
+ *   0, -EINVAL for a value out of range (nothing changes), -ETIMEDOUT.
+ */
+int dp_tune(struct dp *dp, const struct dp_tune_args *a);
+
+/** Read the tunables in force into @p a (every field, set = all). */
+void dp_tune_get(const struct dp *dp, struct dp_tune_args *a);
+
 /** One flow of dp_flows_top(). */
 struct dp_flow_info {
 	uint32_t hash;	  /**< The flow's hash. */

@@ -388,7 +388,6 @@ dp_merge_loop(void *arg)
 {
 	struct dp *dp = arg;
 	struct dp_lcore *lc = dp->mlc;
-	const uint64_t drain = rte_get_tsc_hz() * dp->p.drain_us / 1000000;
 	struct dp_idle idle;
 	uint64_t last_drain, now;
 
@@ -398,11 +397,13 @@ dp_merge_loop(void *arg)
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
 		unsigned int got;
 
+		const uint64_t drain = __atomic_load_n(&dp->drain_tsc, __ATOMIC_RELAXED);
+
 		rte_rcu_qsbr_quiescent(dp->qsbr, lc->qsbr_id);
 		now = rte_rdtsc();
 		got = dp_pipe_merge_tx(dp, lc, now);
 		lc->pkts += got;
-		if (got != 0 && got < dp->p.burst)
+		if (got != 0 && got < __atomic_load_n(&dp->p.burst, __ATOMIC_RELAXED))
 			dp_tx_flush_all(dp, lc);
 		if (now - last_drain >= drain) {
 			dp_tx_flush_all(dp, lc);

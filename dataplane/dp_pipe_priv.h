@@ -139,14 +139,16 @@ static inline void
 dp_idle_busy(const struct dp *dp, struct dp_idle *s)
 {
 	s->polls = 0;
-	s->sleep_us = dp->p.idle_sleep_us;
+	s->sleep_us = __atomic_load_n(&dp->p.idle_sleep_us, __ATOMIC_RELAXED);
 }
 
 /** An empty poll: @return true once the loop should sleep (see dp_idle_sleep()). */
 static inline bool
 dp_idle_due(const struct dp *dp, struct dp_idle *s)
 {
-	return dp->p.idle_polls != 0 && ++s->polls >= dp->p.idle_polls;
+	const uint32_t polls = __atomic_load_n(&dp->p.idle_polls, __ATOMIC_RELAXED);
+
+	return polls != 0 && ++s->polls >= polls;
 }
 
 /**

@@ -103,6 +103,7 @@ dp_init(struct dp *dp, const struct dp_params *p)
 	    p->txd == 0 || p->mbufs == 0 || map->n_workers > DP_MF_MAX_WORKERS)
 		return -EINVAL;
 	dp->p = *p;
+	dp->drain_tsc = rte_get_tsc_hz() * p->drain_us / 1000000;
 	lcore = map->dispatch;
 	if (!map->has_dispatch) {
 		/* The first worker lcore no other role takes, or the main lcore alone. */
