@@ -16,4 +16,7 @@ int ctl_test_server(void);
 /** The CoAP endpoint (ctl_coap.c), with the real coap-client. */
 int ctl_test_coap(void);
 
+/** Validation of every mflowd method (ctl_methods.c). */
+int ctl_test_methods(void);
+
 #endif /* CTL_TEST_H */

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Unit tests of the control module: the config parser.
+ * Unit tests of the control module: the config parser, and writing a
+ * config back (ctl_config_dump(), ctl_config_save()).
  *
  * Inline JSON documents are written with single quotes to keep them
  * readable; parse_sq() turns them into double quotes before parsing, so
  * test documents must not contain a real single quote.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -83,6 +85,8 @@ assert_empty(const struct ctl_config *cfg)
 	assert_int_equal(cfg->n_fdb, 0);
 	assert_null(cfg->neigh);
 	assert_int_equal(cfg->n_neigh, 0);
+	assert_null(cfg->ports);
+	assert_int_equal(cfg->n_ports, 0);
 }
 
 /**
@@ -179,6 +183,32 @@ assert_mflow(const struct ctl_mflow_cfg *got, const struct ctl_mflow_cfg *want)
 	assert_int_equal(got->elephant.demote_windows, want->elephant.demote_windows);
 }
 
+/* Compare a control section field by field. */
+static void
+assert_control(const struct ctl_control_cfg *got, const struct ctl_control_cfg *want)
+{
+	assert_string_equal(got->socket, want->socket);
+	assert_string_equal(got->group, want->group);
+	assert_int_equal(got->max_clients, want->max_clients);
+	assert_int_equal(got->max_request, want->max_request);
+}
+
+/* Compare a coap section field by field; the key byte by byte. */
+static void
+assert_coap(const struct ctl_coap_cfg *got, const struct ctl_coap_cfg *want)
+{
+	assert_int_equal(got->enabled, want->enabled);
+	assert_string_equal(got->address, want->address);
+	assert_int_equal(got->port, want->port);
+	assert_int_equal(got->dtls_port, want->dtls_port);
+	assert_string_equal(got->psk_identity, want->psk_identity);
+	assert_int_equal(got->psk_len, want->psk_len);
+	for (unsigned int i = 0; i < want->psk_len; i++)
+		assert_int_equal(got->psk_key[i], want->psk_key[i]);
+	assert_int_equal(got->observe_interval_ms, want->observe_interval_ms);
+	assert_int_equal(got->max_payload, want->max_payload);
+}
+
 static void
 test_full_example(void **state)
 {
@@ -245,6 +275,15 @@ test_full_example(void **state)
 	assert_int_equal(cfg.eps[2].mtu, 9000);
 	assert_false(cfg.eps[2].any_src_mac);
 
+	assert_int_equal(cfg.n_ports, 2);
+	assert_non_null(cfg.ports);
+	assert_string_equal(cfg.ports[0].name, "spare0");
+	assert_string_equal(cfg.ports[0].port, "net_tap1,iface=mfspare0");
+	assert_int_equal(cfg.ports[0].mtu, 9000);
+	assert_string_equal(cfg.ports[1].name, "spare-1");
+	assert_string_equal(cfg.ports[1].port, "net_null7");
+	assert_int_equal(cfg.ports[1].mtu, 1500);
+
 	assert_int_equal(cfg.n_fdb, 3);
 	assert_non_null(cfg.fdb);
 	assert_int_equal(cfg.fdb[0].vni, 100);
@@ -295,6 +334,20 @@ test_full_example(void **state)
 					 .ring_size = 1024,
 					 .elephant = {8192, 2000, 200, 300000, 50, 75000, 3, 10}});
 
+	assert_control(&cfg.control, &(struct ctl_control_cfg){.socket = "/run/mflowd/ctl.sock",
+							       .group = "mflow",
+							       .max_clients = 32,
+							       .max_request = 1048576});
+	assert_coap(&cfg.coap, &(struct ctl_coap_cfg){.enabled = true,
+						      .address = "::1",
+						      .port = 5683,
+						      .dtls_port = 5684,
+						      .psk_identity = "mflowctl",
+						      .psk_key = "0123456789abcdef",
+						      .psk_len = 16,
+						      .observe_interval_ms = 500,
+						      .max_payload = 8192});
+
 	ctl_config_free(&cfg);
 	assert_empty(&cfg);
 }
@@ -336,6 +389,19 @@ assert_defaults(const struct ctl_config *cfg)
 					     .merge_timeout_us = 1000,
 					     .ring_size = 4096,
 					     .elephant = {4096, 1000, 100, 0, 25, 0, 2, 8}});
+	assert_string_equal(CTL_SOCKET_PATH, "/run/mflowd/mflowd.sock");
+	assert_control(&cfg->control, &(struct ctl_control_cfg){.socket = CTL_SOCKET_PATH,
+								.group = "",
+								.max_clients = 16,
+								.max_request = 65536});
+	assert_coap(&cfg->coap, &(struct ctl_coap_cfg){.enabled = false,
+						       .address = "127.0.0.1",
+						       .port = 5683,
+						       .dtls_port = 0,
+						       .psk_identity = "",
+						       .psk_len = 0,
+						       .observe_interval_ms = 1000,
+						       .max_payload = 4096});
 }
 
 static void
@@ -377,7 +443,8 @@ test_defaults_absent_keys(void **state)
 		       "'endpoints':[{'name':'e','port':'net_null1','vni':7,"
 		       "'mac':'02:AB:cd:00:00:07'}],"
 		       "'fdb':[],'neighbours':[],'dataplane':{},'stats':{},"
-		       "'mflow':{'worker_lcores':[],'elephant':{}}}",
+		       "'mflow':{'worker_lcores':[],'elephant':{}},"
+		       "'ports':[{'name':'p','port':'net_null2'}],'control':{},'coap':{}}",
 		       &cfg, err, sizeof(err));
 	if (ret != 0)
 		fail_msg("%d: %s", ret, err);
@@ -393,6 +460,8 @@ test_defaults_absent_keys(void **state)
 	assert_mac(&cfg.eps[0].mac, "02:ab:cd:00:00:07");
 	assert_int_equal(cfg.n_fdb, 0);
 	assert_int_equal(cfg.n_neigh, 0);
+	assert_int_equal(cfg.n_ports, 1);
+	assert_int_equal(cfg.ports[0].mtu, 1500);
 	ctl_config_free(&cfg);
 }
 
@@ -503,6 +572,14 @@ struct bad_case {
 #define MF(x)  "{" UL ",'mflow':{" x "}}"
 /* An mflow section in microflow mode with two workers, plus x in elephant. */
 #define ME(x) MF("'mode':'microflow','worker_lcores':[1,2],'elephant':{" x "}")
+/* The base document with a ports array of x. */
+#define PT(x) DOC("'ports':[" x "]")
+/* One port with the given name and devargs. */
+#define PORT(name, port) "{'name':'" name "','port':'" port "'}"
+/* A control section of x. */
+#define CT(x) "{" UL ",'control':{" x "}}"
+/* A coap section of x. */
+#define CO(x) "{" UL ",'coap':{" x "}}"
 
 static const struct bad_case bad_cases[] = {
 	/* Not JSON, or JSON that jansson refuses: loaded from a file. */
@@ -840,6 +917,145 @@ static const struct bad_case bad_cases[] = {
 	{ME("'demote_windows':256"), "mflow.elephant.demote_windows", "out of range 1..255: 256"},
 	{ME("'demote_windows':false"), "mflow.elephant.demote_windows",
 	 "expected an integer, got boolean false"},
+	/* Ports: shape, unknown and required keys, types. */
+	{DOC("'ports':{}"), "ports", "expected an array, got object {}"},
+	{DOC("'ports':null"), "ports", "expected an array, got null"},
+	{PT("5"), "ports[0]", "expected an object, got integer 5"},
+	{PT(PORT("p1", "net_null5") ",[]"), "ports[1]", "expected an object, got array []"},
+	{PT("{'name':'p1','port':'net_null5','vni':100}"), "ports[0].vni", "unknown key"},
+	{PT("{'port':'net_null5'}"), "ports[0].name", "required key is missing"},
+	{PT("{'name':'p1'}"), "ports[0].port", "required key is missing"},
+	{PT("{'name':1,'port':'net_null5'}"), "ports[0].name", "expected a string, got integer 1"},
+	{PT("{'name':'p1','port':['net_null5']}"), "ports[0].port",
+	 "expected a string, got array [\"net_null5\"]"},
+	/* Port names: syntax, and unique across endpoints and ports. */
+	{PT(PORT("", "net_null5")), "ports[0].name", "name must have 1..31 characters ''"},
+	{PT(PORT("abcdefghijklmnopqrstuvwxyz012345", "net_null5")), "ports[0].name",
+	 "name must have 1..31 characters 'abcdefghijklmnopqrstuvwxyz012345'"},
+	{PT(PORT("p 1", "net_null5")), "ports[0].name",
+	 "name may only use A-Z a-z 0-9 _ . - 'p 1'"},
+	{PT(PORT("underlay", "net_null5")), "ports[0].name", "reserved name 'underlay'"},
+	{PT(PORT("c1", "net_null5")), "ports[0].name",
+	 "duplicate name, also used by endpoints[0].name 'c1'"},
+	{PT(PORT("p1", "net_null5") "," PORT("p1", "net_null6")), "ports[1].name",
+	 "duplicate name, also used by ports[0].name 'p1'"},
+	{PT(PORT("p1", "net_null5") "," PORT("p2", "net_null6") "," PORT("c1", "net_null7")),
+	 "ports[2].name", "duplicate name, also used by endpoints[0].name 'c1'"},
+	/* Port devargs: syntax, and unique across the underlay, endpoints and ports. */
+	{PT(PORT("p1", "")), "ports[0].port", "empty device arguments ''"},
+	{PT(PORT("p1", ",iface=x")), "ports[0].port", "empty device name ',iface=x'"},
+	{PT(PORT("p1", "net_null5\\t")), "ports[0].port",
+	 "control character in device arguments 'net_null5\\x09'"},
+	{PT(PORT("p1", "net_null0")), "ports[0].port",
+	 "duplicate port, also used by underlay.port 'net_null0'"},
+	{PT(PORT("p1", "net_null1")), "ports[0].port",
+	 "duplicate port, also used by endpoints[0].port 'net_null1'"},
+	{PT(PORT("p1", "net_null1,x=1")), "ports[0].port",
+	 "duplicate device name, also used by endpoints[0].port 'net_null1'"},
+	{PT(PORT("p1", "net_null5") "," PORT("p2", "net_null5")), "ports[1].port",
+	 "duplicate port, also used by ports[0].port 'net_null5'"},
+	{PT(PORT("p1", "net_tap5,iface=a") "," PORT("p2", "net_tap5,iface=b")), "ports[1].port",
+	 "duplicate device name, also used by ports[0].port 'net_tap5'"},
+	/* Port MTU. */
+	{PT("{'name':'p1','port':'net_null5','mtu':575}"), "ports[0].mtu",
+	 "out of range 576..9000: 575"},
+	{PT("{'name':'p1','port':'net_null5','mtu':9001}"), "ports[0].mtu",
+	 "out of range 576..9000: 9001"},
+	{PT("{'name':'p1','port':'net_null5','mtu':'1500'}"), "ports[0].mtu",
+	 "expected an integer, got string '1500'"},
+	{PT("{'name':'p1','port':'net_null5','mtu':1500.5}"), "ports[0].mtu",
+	 "expected an integer, got real 1500.5"},
+	/* The control section. */
+	{"{" UL ",'control':[]}", "control", "expected an object, got array []"},
+	{"{" UL ",'control':'/run/x.sock'}", "control", "expected an object, got string"},
+	{CT("'sock':'/x'"), "control.sock", "unknown key"},
+	{CT("'max_clients':0,'zz':1"), "control.zz", "unknown key"},
+	{CT("'socket':5"), "control.socket", "expected a string, got integer 5"},
+	{CT("'socket':null"), "control.socket", "expected a string, got null"},
+	{CT("'socket':false"), "control.socket", "expected a string, got boolean false"},
+	{CT("'group':0"), "control.group", "expected a string, got integer 0"},
+	{CT("'group':'1mflow'"), "control.group",
+	 "invalid group name, expected a letter or _ then A-Z a-z 0-9 _ . - '1mflow'"},
+	{CT("'group':'-mflow'"), "control.group", "invalid group name"},
+	{CT("'group':'.mflow'"), "control.group", "invalid group name"},
+	{CT("'group':'mf low'"), "control.group", "invalid group name"},
+	{CT("'group':'mf:low'"), "control.group", "invalid group name"},
+	{CT("'group':'mf$low'"), "control.group", "invalid group name"},
+	{CT("'group':'$'"), "control.group", "invalid group name"},
+	{CT("'group':'mf/low'"), "control.group", "invalid group name"},
+	{CT("'group':'gr\\u00fcppe'"), "control.group", "invalid group name"},
+	{CT("'group':'abcdefghijklmnopqrstuvwxyz0123456'"), "control.group",
+	 "group name must have 1..32 characters 'abcdefghijklmnopqrstuvwxyz0123456'"},
+	{CT("'max_clients':0"), "control.max_clients", "out of range 1..1024: 0"},
+	{CT("'max_clients':1025"), "control.max_clients", "out of range 1..1024: 1025"},
+	{CT("'max_clients':-1"), "control.max_clients", "out of range 1..1024: -1"},
+	{CT("'max_clients':'16'"), "control.max_clients", "expected an integer, got string '16'"},
+	{CT("'max_request':63"), "control.max_request", "out of range 64..16777216: 63"},
+	{CT("'max_request':16777217"), "control.max_request",
+	 "out of range 64..16777216: 16777217"},
+	{CT("'max_request':65536.0"), "control.max_request", "expected an integer, got real 65536"},
+	/* The coap section: shape, unknown keys and types. */
+	{"{" UL ",'coap':true}", "coap", "expected an object, got boolean true"},
+	{"{" UL ",'coap':[]}", "coap", "expected an object, got array []"},
+	{CO("'enable':true"), "coap.enable", "unknown key"},
+	{CO("'port':-1,'zz':1"), "coap.zz", "unknown key"},
+	{CO("'enabled':1"), "coap.enabled", "expected a boolean, got integer 1"},
+	{CO("'enabled':'true'"), "coap.enabled", "expected a boolean, got string 'true'"},
+	{CO("'enabled':null"), "coap.enabled", "expected a boolean, got null"},
+	/* coap.address. */
+	{CO("'address':'localhost'"), "coap.address", "invalid IP address 'localhost'"},
+	{CO("'address':''"), "coap.address", "invalid IP address ''"},
+	{CO("'address':'127.0.0.1:5683'"), "coap.address", "invalid IP address '127.0.0.1:5683'"},
+	{CO("'address':'127.0.0.1/8'"), "coap.address", "invalid IP address '127.0.0.1/8'"},
+	{CO("'address':'[::1]'"), "coap.address", "invalid IP address '[::1]'"},
+	{CO("'address':'fe80::1%eth0'"), "coap.address", "invalid IP address 'fe80::1%eth0'"},
+	{CO("'address':' 127.0.0.1'"), "coap.address", "invalid IP address ' 127.0.0.1'"},
+	{CO("'address':2130706433"), "coap.address", "expected a string, got integer 2130706433"},
+	/* coap ports. */
+	{CO("'port':65536"), "coap.port", "out of range 0..65535: 65536"},
+	{CO("'port':-1"), "coap.port", "out of range 0..65535: -1"},
+	{CO("'port':'5683'"), "coap.port", "expected an integer, got string '5683'"},
+	{CO("'dtls_port':65536"), "coap.dtls_port", "out of range 0..65535: 65536"},
+	{CO("'dtls_port':-5684"), "coap.dtls_port", "out of range 0..65535: -5684"},
+	{CO("'dtls_port':true"), "coap.dtls_port", "expected an integer, got boolean true"},
+	/* coap PSK. */
+	{CO("'psk_identity':''"), "coap.psk_identity", "identity must have 1..127 bytes ''"},
+	{CO("'psk_identity':7"), "coap.psk_identity", "expected a string, got integer 7"},
+	{CO("'psk_key':''"), "coap.psk_key", "key must have 1..64 bytes: 0"},
+	{CO("'psk_key':12345"), "coap.psk_key", "expected a string, got integer"},
+	{CO("'psk_key':['secret']"), "coap.psk_key", "expected a string, got array"},
+	/* coap intervals and sizes. */
+	{CO("'observe_interval_ms':99"), "coap.observe_interval_ms",
+	 "out of range 100..3600000: 99"},
+	{CO("'observe_interval_ms':3600001"), "coap.observe_interval_ms",
+	 "out of range 100..3600000: 3600001"},
+	{CO("'observe_interval_ms':1e3"), "coap.observe_interval_ms",
+	 "expected an integer, got real 1000"},
+	{CO("'max_payload':63"), "coap.max_payload", "out of range 64..65536: 63"},
+	{CO("'max_payload':65537"), "coap.max_payload", "out of range 64..65536: 65537"},
+	{CO("'max_payload':'4k'"), "coap.max_payload", "expected an integer, got string '4k'"},
+	/* Relations between the coap keys. */
+	{CO("'enabled':true,'port':0"), "coap.port",
+	 "coap.enabled needs a non-zero port or dtls_port: 0"},
+	{CO("'enabled':true,'port':0,'dtls_port':0"), "coap.port",
+	 "coap.enabled needs a non-zero port or dtls_port: 0"},
+	{CO("'port':5684,'dtls_port':5684,'psk_identity':'id','psk_key':'key'"), "coap.dtls_port",
+	 "same port as coap.port: 5684"},
+	{CO("'dtls_port':5683,'psk_identity':'id','psk_key':'key'"), "coap.dtls_port",
+	 "same port as coap.port: 5683"},
+	{CO("'enabled':true,'dtls_port':5684,'psk_key':'key'"), "coap.psk_identity",
+	 "required key is missing (coap.dtls_port is 5684)"},
+	{CO("'enabled':true,'dtls_port':5684,'psk_identity':'id'"), "coap.psk_key",
+	 "required key is missing (coap.dtls_port is 5684)"},
+	{CO("'enabled':false,'port':0,'dtls_port':5684"), "coap.psk_identity",
+	 "required key is missing (coap.dtls_port is 5684)"},
+	/* The new sections come after mflow, in the order control, coap. */
+	{"{" UL ",'mflow':{'batch_size':0},'control':{'max_clients':0},'coap':{'port':-1}}",
+	 "mflow.batch_size", "out of range"},
+	{"{" UL ",'control':{'max_clients':0},'coap':{'port':-1}}", "control.max_clients",
+	 "out of range"},
+	{DOC("'ports':[" PORT("c1", "net_null5") "],'fdb':[{'vni':300}]"), "ports[0].name",
+	 "duplicate name"},
 };
 
 #define N_BAD (sizeof(bad_cases) / sizeof(bad_cases[0]))
@@ -909,6 +1125,25 @@ test_exact_messages(void **state)
 		 "mflow.worker_lcores: needs at least one lcore in mode 'pinned'"},
 		{ME("'demote_pkts':200"),
 		 "mflow.elephant.demote_pkts: above promote_pkts (100): 200"},
+		{PT(PORT("c1", "net_null5")),
+		 "ports[0].name: duplicate name, also used by endpoints[0].name 'c1'"},
+		{PT(PORT("p1", "net_null5") "," PORT("p2", "net_null5,x=1")),
+		 "ports[1].port: duplicate device name, also used by ports[0].port 'net_null5'"},
+		{CT("'group':'1x'"), "control.group: invalid group name, expected a letter or _ "
+				     "then A-Z a-z 0-9 _ . - '1x'"},
+		{CT("'max_request':63"), "control.max_request: out of range 64..16777216: 63"},
+		{CO("'address':'::g'"), "coap.address: invalid IP address '::g'"},
+		{CO("'enabled':true,'port':0"),
+		 "coap.port: coap.enabled needs a non-zero port or dtls_port: 0"},
+		{CO("'port':5684,'dtls_port':5684,'psk_identity':'i','psk_key':'k'"),
+		 "coap.dtls_port: same port as coap.port: 5684"},
+		{CO("'dtls_port':5684,'psk_key':'k'"),
+		 "coap.psk_identity: required key is missing (coap.dtls_port is 5684)"},
+		{CO("'dtls_port':5684,'psk_identity':'i'"),
+		 "coap.psk_key: required key is missing (coap.dtls_port is 5684)"},
+		/* The key itself never appears in a message. */
+		{CO("'psk_key':12345"), "coap.psk_key: expected a string, got integer"},
+		{CO("'psk_key':''"), "coap.psk_key: key must have 1..64 bytes: 0"},
 	};
 	struct ctl_config cfg;
 	char err[CTL_ERR_LEN];
@@ -1234,6 +1469,262 @@ test_limit_strings(void **state)
 }
 
 /* ------------------------------------------------------------------------- */
+/* The ports, control and coap sections.                                     */
+
+/** Accepted values at the edges of the new sections' ranges, and their relations. */
+static void
+test_sections_accepted(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	int ret;
+
+	(void)state;
+	/* Minimums; the socket is off; the wildcard address; DTLS alone. */
+	ret = parse_sq(DOC("'ports':[{'name':'p','port':'net_null5','mtu':576}],"
+			   "'control':{'socket':'','group':'_','max_clients':1,'max_request':64},"
+			   "'coap':{'enabled':true,'address':'0.0.0.0','port':0,'dtls_port':1,"
+			   "'psk_identity':'i','psk_key':'k','observe_interval_ms':100,"
+			   "'max_payload':64}"),
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("minimums: %d: %s", ret, err);
+	assert_int_equal(cfg.n_ports, 1);
+	assert_string_equal(cfg.ports[0].name, "p");
+	assert_string_equal(cfg.ports[0].port, "net_null5");
+	assert_int_equal(cfg.ports[0].mtu, 576);
+	assert_control(&cfg.control,
+		       &(struct ctl_control_cfg){
+			       .socket = "", .group = "_", .max_clients = 1, .max_request = 64});
+	assert_coap(&cfg.coap, &(struct ctl_coap_cfg){.enabled = true,
+						      .address = "0.0.0.0",
+						      .port = 0,
+						      .dtls_port = 1,
+						      .psk_identity = "i",
+						      .psk_key = "k",
+						      .psk_len = 1,
+						      .observe_interval_ms = 100,
+						      .max_payload = 64});
+	ctl_config_free(&cfg);
+
+	/* Maximums; an IPv6 address is kept in canonical text. */
+	ret = parse_sq(DOC("'ports':[{'name':'p1','port':'net_null5','mtu':9000},"
+			   "{'name':'p2','port':'net_null6'}],"
+			   "'control':{'socket':'/s','group':'Ab9_.-$','max_clients':1024,"
+			   "'max_request':16777216},"
+			   "'coap':{'enabled':true,'address':'2001:DB8:0:0::1','port':65535,"
+			   "'dtls_port':65534,'psk_identity':'id','psk_key':'key',"
+			   "'observe_interval_ms':3600000,'max_payload':65536}"),
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("maximums: %d: %s", ret, err);
+	assert_int_equal(cfg.n_ports, 2);
+	assert_int_equal(cfg.ports[0].mtu, 9000);
+	assert_int_equal(cfg.ports[1].mtu, 1500);
+	assert_control(&cfg.control, &(struct ctl_control_cfg){.socket = "/s",
+							       .group = "Ab9_.-$",
+							       .max_clients = 1024,
+							       .max_request = 16777216});
+	assert_coap(&cfg.coap, &(struct ctl_coap_cfg){.enabled = true,
+						      .address = "2001:db8::1",
+						      .port = 65535,
+						      .dtls_port = 65534,
+						      .psk_identity = "id",
+						      .psk_key = "key",
+						      .psk_len = 3,
+						      .observe_interval_ms = 3600000,
+						      .max_payload = 65536});
+	ctl_config_free(&cfg);
+
+	/*
+	 * A disabled endpoint may have no port at all; a PSK without a DTLS
+	 * port is kept; an empty group is no group.
+	 */
+	ret = parse_sq(DOC("'control':{'group':''},"
+			   "'coap':{'enabled':false,'port':0,'psk_identity':'id','psk_key':'k',"
+			   "'address':'::'}"),
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("disabled: %d: %s", ret, err);
+	assert_false(cfg.coap.enabled);
+	assert_int_equal(cfg.coap.port, 0);
+	assert_int_equal(cfg.coap.psk_len, 1);
+	assert_string_equal(cfg.coap.address, "::");
+	assert_string_equal(cfg.control.group, "");
+	assert_string_equal(cfg.control.socket, CTL_SOCKET_PATH);
+	assert_int_equal(cfg.n_ports, 0);
+	ctl_config_free(&cfg);
+
+	/* Enabled with the default plain port only. */
+	ret = parse_sq(CO("'enabled':true,'address':'::FFFF:127.0.0.1'"), &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("enabled: %d: %s", ret, err);
+	assert_true(cfg.coap.enabled);
+	assert_int_equal(cfg.coap.port, 5683);
+	assert_int_equal(cfg.coap.dtls_port, 0);
+	assert_string_equal(cfg.coap.address, "::ffff:127.0.0.1");
+	ctl_config_free(&cfg);
+
+	/* Ports alone, without VNIs or endpoints. */
+	ret = parse_sq("{" UL ",'ports':[" PORT("a", "net_null1") "," PORT("b", "net_null2") "]}",
+		       &cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("ports alone: %d: %s", ret, err);
+	assert_int_equal(cfg.n_ports, 2);
+	assert_int_equal(cfg.n_eps, 0);
+	ctl_config_free(&cfg);
+}
+
+/** A document with @p n_eps endpoints (see eps_doc()) and @p n_ports ports. */
+static json_t *
+ports_doc(unsigned int n_eps, unsigned int n_ports)
+{
+	json_t *doc = n_eps > 0 ? eps_doc(n_eps, VX_VNI_MAX_EPS, 0, 65536) : base_doc();
+	json_t *ports = add_array(doc, "ports");
+	char name[32], port[32];
+
+	for (unsigned int i = 0; i < n_ports; i++) {
+		snprintf(name, sizeof(name), "p%u", i);
+		snprintf(port, sizeof(port), "net_ring%u", i);
+		json_array_append_new(ports, json_pack("{s:s,s:s}", "name", name, "port", port));
+	}
+	return doc;
+}
+
+/** Ports and endpoints share VX_MAX_ENDPOINTS. */
+static void
+test_limit_ports(void **state)
+{
+	(void)state;
+	expect_doc_ok(ports_doc(0, VX_MAX_ENDPOINTS));
+	expect_doc_error(ports_doc(0, VX_MAX_ENDPOINTS + 1), "ports",
+			 "too many ports (max 256): 257");
+	expect_doc_ok(ports_doc(200, VX_MAX_ENDPOINTS - 200));
+	expect_doc_error(ports_doc(200, VX_MAX_ENDPOINTS - 199), "ports",
+			 "too many ports and endpoints (max 256): 257");
+	expect_doc_error(ports_doc(VX_MAX_ENDPOINTS, 1), "ports",
+			 "too many ports and endpoints (max 256): 257");
+}
+
+/** A document with the base underlay and one section @p sec holding @p key: @p val. */
+static json_t *
+section_doc(const char *sec, const char *key, json_t *val)
+{
+	json_t *doc = base_doc();
+
+	assert_int_equal(json_object_set_new(doc, sec, json_pack("{s:o}", key, val)), 0);
+	return doc;
+}
+
+/** Length limits of the new string keys, at the edge. */
+static void
+test_limit_section_strings(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	char *s;
+
+	(void)state;
+	/* 107 characters fit sun_path with its NUL; 108 do not. */
+	s = long_string("/run/", 107);
+	assert_int_equal(
+		parse_doc(section_doc("control", "socket", json_string(s)), &cfg, err, sizeof(err)),
+		0);
+	assert_string_equal(cfg.control.socket, s);
+	ctl_config_free(&cfg);
+	free(s);
+	s = long_string("/run/", 108);
+	expect_doc_error(section_doc("control", "socket", json_string(s)), "control.socket",
+			 "path too long for a unix socket (max 107 characters): '/run/aaa");
+	free(s);
+
+	s = long_string("g", 32);
+	assert_int_equal(
+		parse_doc(section_doc("control", "group", json_string(s)), &cfg, err, sizeof(err)),
+		0);
+	assert_string_equal(cfg.control.group, s);
+	ctl_config_free(&cfg);
+	free(s);
+	s = long_string("g", 33);
+	expect_doc_error(section_doc("control", "group", json_string(s)), "control.group",
+			 "group name must have 1..32 characters");
+	free(s);
+
+	s = long_string("id", 127);
+	assert_int_equal(parse_doc(section_doc("coap", "psk_identity", json_string(s)), &cfg, err,
+				   sizeof(err)),
+			 0);
+	assert_string_equal(cfg.coap.psk_identity, s);
+	ctl_config_free(&cfg);
+	free(s);
+	s = long_string("id", 128);
+	expect_doc_error(section_doc("coap", "psk_identity", json_string(s)), "coap.psk_identity",
+			 "identity must have 1..127 bytes 'idaaa");
+	free(s);
+
+	s = long_string("key", 64);
+	assert_int_equal(
+		parse_doc(section_doc("coap", "psk_key", json_string(s)), &cfg, err, sizeof(err)),
+		0);
+	assert_int_equal(cfg.coap.psk_len, 64);
+	for (unsigned int i = 0; i < 64; i++)
+		assert_int_equal(cfg.coap.psk_key[i], (uint8_t)s[i]);
+	ctl_config_free(&cfg);
+	free(s);
+}
+
+/** Errors about coap.psk_key give its length or type, never its bytes. */
+static void
+test_coap_psk_secret(void **state)
+{
+	static const char secret[] = "TopSecretKey";
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN], *s;
+	json_t *doc;
+
+	(void)state;
+	/* 65 bytes. */
+	s = long_string(secret, 65);
+	assert_int_equal(
+		parse_doc(section_doc("coap", "psk_key", json_string(s)), &cfg, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "coap.psk_key: key must have 1..64 bytes: 65");
+	free(s);
+
+	/* The limit is in bytes: 32 two-byte characters fit, 33 do not. */
+	s = malloc(67);
+	assert_non_null(s);
+	for (unsigned int i = 0; i < 33; i++)
+		memcpy(s + 2 * i, "\xc3\xa9", 2);
+	s[66] = '\0';
+	assert_int_equal(
+		parse_doc(section_doc("coap", "psk_key", json_string(s)), &cfg, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "coap.psk_key: key must have 1..64 bytes: 66");
+	s[64] = '\0';
+	assert_int_equal(
+		parse_doc(section_doc("coap", "psk_key", json_string(s)), &cfg, err, sizeof(err)),
+		0);
+	assert_int_equal(cfg.coap.psk_len, 64);
+	ctl_config_free(&cfg);
+	free(s);
+
+	/* Not a string: the type only. */
+	doc = section_doc("coap", "psk_key", json_pack("[s]", secret));
+	assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "coap.psk_key: expected a string, got array");
+	doc = section_doc("coap", "psk_key", json_pack("{s:s}", secret, secret));
+	assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "coap.psk_key: expected a string, got object");
+
+	/* An embedded NUL cannot come from a file, but is refused from a caller. */
+	doc = section_doc("coap", "psk_key", json_stringn("Top\0Secret", 10));
+	assert_int_equal(parse_doc(doc, &cfg, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "coap.psk_key: string contains a NUL character");
+	assert_empty(&cfg);
+}
+
+/* ------------------------------------------------------------------------- */
 /* The mflow section.                                                        */
 
 /** Mode and pick names round-trip, and anything else is refused. */
@@ -1405,7 +1896,9 @@ test_mflow_limit_workers(void **state)
 	    "'neighbours':[{'ip':'198.18.0.2','mac':'02:00:00:00:00:02'}],"                    \
 	    "'dataplane':{'burst':64},'stats':{'file':'/tmp/s.json','interval_s':2},"          \
 	    "'mflow':{'mode':'pinned','dispatch_lcore':0,'worker_lcores':[1,2,3],'workers':2," \
-	    "'elephant':{'promote_bytes':100000,'demote_bytes':1000}}")
+	    "'elephant':{'promote_bytes':100000,'demote_bytes':1000}},"                        \
+	    "'ports':[{'name':'p1','port':'net_null5'}],'control':{'group':'mflow'},"          \
+	    "'coap':{'enabled':true,'dtls_port':5684,'psk_identity':'id','psk_key':'key'}")
 
 /** Duplicate an array of @p n elements of @p size bytes; NULL when empty. */
 static void *
@@ -1432,6 +1925,7 @@ clone_config(const struct ctl_config *src, struct ctl_config *dst)
 	dst->eps = dup_array(src->eps, src->n_eps, sizeof(*src->eps));
 	dst->fdb = dup_array(src->fdb, src->n_fdb, sizeof(*src->fdb));
 	dst->neigh = dup_array(src->neigh, src->n_neigh, sizeof(*src->neigh));
+	dst->ports = dup_array(src->ports, src->n_ports, sizeof(*src->ports));
 }
 
 /** Parse the reload base document. */
@@ -1447,6 +1941,8 @@ reload_base(struct ctl_config *cfg)
 	assert_int_equal(cfg->n_fdb, 1);
 	assert_int_equal(cfg->n_neigh, 1);
 	assert_int_equal(cfg->mflow.n_worker_lcores, 3);
+	assert_int_equal(cfg->n_ports, 1);
+	assert_int_equal(cfg->coap.psk_len, 3);
 }
 
 /** Unchanged configs, and changes of run-time keys, are accepted. */
@@ -1685,6 +2181,92 @@ test_reload_fixed(void **state)
 			next.dp.burst = 1;
 			next.underlay.port[1] = 'Y';
 			break;
+		case 31:
+			path = "ports";
+			next.n_ports = 0;
+			break;
+		case 32:
+			path = "ports[0].name";
+			strcpy(next.ports[0].name, "p9");
+			break;
+		case 33:
+			path = "ports[0].port";
+			next.ports[0].port[0] = 'X';
+			break;
+		case 34:
+			path = "ports[0].mtu";
+			next.ports[0].mtu = 9000;
+			break;
+		case 35:
+			path = "control.socket";
+			next.control.socket[0] = '\0';
+			break;
+		case 36:
+			path = "control.group";
+			strcpy(next.control.group, "mflox");
+			break;
+		case 37:
+			path = "control.max_clients";
+			next.control.max_clients = 17;
+			break;
+		case 38:
+			path = "control.max_request";
+			next.control.max_request = 1024;
+			break;
+		case 39:
+			path = "coap.enabled";
+			next.coap.enabled = false;
+			break;
+		case 40:
+			path = "coap.address";
+			strcpy(next.coap.address, "::1");
+			break;
+		case 41:
+			path = "coap.port";
+			next.coap.port = 0;
+			break;
+		case 42:
+			path = "coap.dtls_port";
+			next.coap.dtls_port = 5685;
+			break;
+		case 43:
+			path = "coap.psk_identity";
+			strcpy(next.coap.psk_identity, "id2");
+			break;
+		case 44:
+			path = "coap.psk_key";
+			next.coap.psk_key[2] ^= 1;
+			break;
+		case 45:
+			path = "coap.psk_key";
+			next.coap.psk_len = 2;
+			break;
+		case 46:
+			path = "coap.observe_interval_ms";
+			next.coap.observe_interval_ms = 2000;
+			break;
+		case 47:
+			path = "coap.max_payload";
+			next.coap.max_payload = 1024;
+			break;
+		case 48:
+			/* ports come before fdb ... */
+			path = "ports[0].mtu";
+			next.fdb[0].mac.addr_bytes[5] ^= 1;
+			next.ports[0].mtu = 1400;
+			break;
+		case 49:
+			/* ... control after mflow ... */
+			path = "mflow.ring_size";
+			strcpy(next.control.group, "other");
+			next.mflow.ring_size = 8192;
+			break;
+		case 50:
+			/* ... and coap after control. */
+			path = "control.max_clients";
+			next.coap.port = 1;
+			next.control.max_clients = 1;
+			break;
 		default:
 			ctl_config_free(&next);
 			ctl_config_free(&cur);
@@ -1731,6 +2313,18 @@ test_reload_parsed(void **state)
 	next.mflow.dispatch_lcore = 1;
 	assert_int_equal(ctl_config_reload_check(&cur, &next, small, sizeof(small)), -EINVAL);
 	assert_string_equal(small, "mflow.d");
+	ctl_config_free(&next);
+	ctl_config_free(&cur);
+
+	/* Bind addresses are compared as addresses, whatever their spelling. */
+	ret = parse_sq(CO("'address':'::1'"), &cur, err, sizeof(err));
+	assert_int_equal(ret, 0);
+	clone_config(&cur, &next);
+	strcpy(next.coap.address, "0:0:0::1");
+	assert_int_equal(ctl_config_reload_check(&cur, &next, err, sizeof(err)), 0);
+	strcpy(next.coap.address, "::2");
+	assert_int_equal(ctl_config_reload_check(&cur, &next, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "coap.address: cannot change at run time");
 	ctl_config_free(&next);
 	ctl_config_free(&cur);
 
@@ -1837,6 +2431,585 @@ test_free_null(void **state)
 	assert_empty(&cfg);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Writing configs back: ctl_config_dump() and ctl_config_save().            */
+
+/** Two optional addresses are both unset, or of one family and equal. */
+static void
+assert_ip_same(const struct vx_ip *got, const struct vx_ip *want)
+{
+	assert_int_equal(got->family, want->family);
+	if (want->family == AF_INET)
+		assert_int_equal(got->v4, want->v4);
+	else if (want->family == AF_INET6)
+		for (unsigned int i = 0; i < 16; i++)
+			assert_int_equal(got->v6[i], want->v6[i]);
+}
+
+static void
+assert_mac_same(const struct rte_ether_addr *got, const struct rte_ether_addr *want)
+{
+	for (unsigned int i = 0; i < RTE_ETHER_ADDR_LEN; i++)
+		assert_int_equal(got->addr_bytes[i], want->addr_bytes[i]);
+}
+
+/**
+ * Compare two configs field by field, every section (no memcmp of
+ * structs, so padding does not matter), then with ctl_config_reload_check()
+ * both ways.
+ */
+static void
+assert_config_equal(const struct ctl_config *got, const struct ctl_config *want)
+{
+	char err[CTL_ERR_LEN];
+
+	assert_string_equal(got->underlay.port, want->underlay.port);
+	assert_ip_same(&got->underlay.ip4, &want->underlay.ip4);
+	if (want->underlay.ip4.family != 0)
+		assert_int_equal(got->underlay.plen4, want->underlay.plen4);
+	assert_ip_same(&got->underlay.ip6, &want->underlay.ip6);
+	if (want->underlay.ip6.family != 0)
+		assert_int_equal(got->underlay.plen6, want->underlay.plen6);
+	assert_ip_same(&got->underlay.gw4, &want->underlay.gw4);
+	assert_ip_same(&got->underlay.gw6, &want->underlay.gw6);
+	assert_int_equal(got->underlay.has_mac, want->underlay.has_mac);
+	if (want->underlay.has_mac)
+		assert_mac_same(&got->underlay.mac, &want->underlay.mac);
+	assert_int_equal(got->underlay.mtu, want->underlay.mtu);
+	assert_int_equal(got->underlay.udp_port, want->underlay.udp_port);
+	assert_int_equal(got->underlay.udp6_zero_csum_tx, want->underlay.udp6_zero_csum_tx);
+	assert_int_equal(got->underlay.udp6_zero_csum_rx, want->underlay.udp6_zero_csum_rx);
+	assert_int_equal(got->underlay.strict_reserved, want->underlay.strict_reserved);
+
+	assert_int_equal(got->n_vnis, want->n_vnis);
+	for (unsigned int i = 0; i < want->n_vnis; i++) {
+		assert_int_equal(got->vnis[i].vni, want->vnis[i].vni);
+		assert_int_equal(got->vnis[i].n_vteps, want->vnis[i].n_vteps);
+		for (unsigned int j = 0; j < want->vnis[i].n_vteps; j++)
+			assert_ip_same(&got->vnis[i].vteps[j], &want->vnis[i].vteps[j]);
+	}
+	assert_int_equal(got->n_eps, want->n_eps);
+	for (unsigned int i = 0; i < want->n_eps; i++) {
+		assert_string_equal(got->eps[i].name, want->eps[i].name);
+		assert_string_equal(got->eps[i].port, want->eps[i].port);
+		assert_int_equal(got->eps[i].vni, want->eps[i].vni);
+		assert_mac_same(&got->eps[i].mac, &want->eps[i].mac);
+		assert_int_equal(got->eps[i].mtu, want->eps[i].mtu);
+		assert_int_equal(got->eps[i].any_src_mac, want->eps[i].any_src_mac);
+	}
+	assert_int_equal(got->n_ports, want->n_ports);
+	for (unsigned int i = 0; i < want->n_ports; i++) {
+		assert_string_equal(got->ports[i].name, want->ports[i].name);
+		assert_string_equal(got->ports[i].port, want->ports[i].port);
+		assert_int_equal(got->ports[i].mtu, want->ports[i].mtu);
+	}
+	assert_int_equal(got->n_fdb, want->n_fdb);
+	for (unsigned int i = 0; i < want->n_fdb; i++) {
+		assert_int_equal(got->fdb[i].vni, want->fdb[i].vni);
+		assert_mac_same(&got->fdb[i].mac, &want->fdb[i].mac);
+		assert_ip_same(&got->fdb[i].vtep, &want->fdb[i].vtep);
+	}
+	assert_int_equal(got->n_neigh, want->n_neigh);
+	for (unsigned int i = 0; i < want->n_neigh; i++) {
+		assert_ip_same(&got->neigh[i].ip, &want->neigh[i].ip);
+		assert_mac_same(&got->neigh[i].mac, &want->neigh[i].mac);
+	}
+
+	assert_int_equal(got->dp.burst, want->dp.burst);
+	assert_int_equal(got->dp.drain_us, want->dp.drain_us);
+	assert_int_equal(got->dp.idle_polls, want->dp.idle_polls);
+	assert_int_equal(got->dp.idle_sleep_us, want->dp.idle_sleep_us);
+	assert_int_equal(got->dp.idle_sleep_max_us, want->dp.idle_sleep_max_us);
+	assert_int_equal(got->dp.rxd, want->dp.rxd);
+	assert_int_equal(got->dp.txd, want->dp.txd);
+	assert_int_equal(got->dp.mbufs, want->dp.mbufs);
+	assert_int_equal(got->dp.fdb_size, want->dp.fdb_size);
+	assert_int_equal(got->dp.fdb_age_s, want->dp.fdb_age_s);
+	assert_int_equal(got->dp.neigh_reachable_s, want->dp.neigh_reachable_s);
+	assert_int_equal(got->dp.neigh_retrans_ms, want->dp.neigh_retrans_ms);
+	assert_int_equal(got->dp.neigh_failed_s, want->dp.neigh_failed_s);
+	assert_int_equal(got->dp.neigh_probes, want->dp.neigh_probes);
+	assert_string_equal(got->stats_file, want->stats_file);
+	assert_int_equal(got->stats_interval_s, want->stats_interval_s);
+
+	assert_mflow(&got->mflow, &want->mflow);
+	assert_control(&got->control, &want->control);
+	assert_coap(&got->coap, &want->coap);
+
+	if (ctl_config_reload_check(want, got, err, sizeof(err)) != 0)
+		fail_msg("reload check: %s", err);
+	if (ctl_config_reload_check(got, want, err, sizeof(err)) != 0)
+		fail_msg("reload check (reversed): %s", err);
+}
+
+/** Parse a dump; it must be accepted. The document is borrowed. */
+static void
+parse_dump(const json_t *doc, struct ctl_config *cfg)
+{
+	char err[CTL_ERR_LEN];
+	char *text;
+
+	if (ctl_config_parse(doc, cfg, err, sizeof(err)) != 0) {
+		text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fail_msg("dump refused: %s\n%s", err, text != NULL ? text : "");
+	}
+}
+
+/**
+ * parse -> dump -> parse gives an equal config, both from the document and
+ * from its text, and dump(parse(dump(x))) equals dump(x), as JSON and as
+ * text.
+ *
+ * @return
+ *   The dump of @p cfg; the caller releases it.
+ */
+static json_t *
+roundtrip(const struct ctl_config *cfg)
+{
+	struct ctl_config back, back_text;
+	json_t *d1, *d2, *reread;
+	char *t1, *t2;
+
+	d1 = ctl_config_dump(cfg);
+	assert_non_null(d1);
+	parse_dump(d1, &back);
+	assert_config_equal(&back, cfg);
+
+	d2 = ctl_config_dump(&back);
+	assert_non_null(d2);
+	assert_true(json_equal(d1, d2));
+	t1 = json_dumps(d1, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	t2 = json_dumps(d2, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	assert_non_null(t1);
+	assert_non_null(t2);
+	assert_string_equal(t1, t2);
+
+	/* Through text, as a saved file would be read. */
+	reread = json_loads(t1, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(reread);
+	parse_dump(reread, &back_text);
+	assert_config_equal(&back_text, cfg);
+
+	free(t1);
+	free(t2);
+	json_decref(reread);
+	json_decref(d2);
+	ctl_config_free(&back_text);
+	ctl_config_free(&back);
+	return d1;
+}
+
+/** Keys of an object, in order, must be exactly @p keys (NULL-terminated). */
+static void
+assert_keys(const json_t *obj, const char *const *keys)
+{
+	const char *key;
+	json_t *v;
+	size_t i = 0;
+
+	assert_true(json_is_object(obj));
+	json_object_foreach ((json_t *)(uintptr_t)obj, key, v) {
+		(void)v;
+		if (keys[i] == NULL)
+			fail_msg("unexpected key %s", key);
+		assert_string_equal(key, keys[i]);
+		i++;
+	}
+	if (keys[i] != NULL)
+		fail_msg("missing key %s", keys[i]);
+}
+
+/** The full example survives a round trip, with every section and key written. */
+static void
+test_roundtrip_full(void **state)
+{
+	static const char *const top[] = {"underlay", "vnis",	    "endpoints", "ports",
+					  "fdb",      "neighbours", "dataplane", "stats",
+					  "mflow",    "control",    "coap",	 NULL};
+	static const char *const underlay[] = {"port",
+					       "ip4",
+					       "ip6",
+					       "gateway4",
+					       "gateway6",
+					       "mac",
+					       "mtu",
+					       "udp_port",
+					       "udp6_zero_csum_tx",
+					       "udp6_zero_csum_rx",
+					       "strict_reserved",
+					       NULL};
+	static const char *const mflow[] = {
+		"mode", "dispatch_lcore",   "merge_lcore", "worker_lcores", "workers", "batch_size",
+		"pick", "merge_timeout_us", "ring_size",   "elephant",	    NULL};
+	static const char *const elephant[] = {
+		"table_size",	   "window_us",	     "promote_pkts",
+		"promote_bytes",   "demote_pkts",    "demote_bytes",
+		"promote_windows", "demote_windows", NULL,
+	};
+	static const char *const ports[] = {"name", "port", "mtu", NULL};
+	static const char *const endpoint[] = {"name", "port",	      "vni", "mac",
+					       "mtu",  "any_src_mac", NULL};
+	static const char *const control[] = {"socket", "group", "max_clients", "max_request",
+					      NULL};
+	static const char *const coap[] = {"enabled",
+					   "address",
+					   "port",
+					   "dtls_port",
+					   "psk_identity",
+					   "psk_key",
+					   "observe_interval_ms",
+					   "max_payload",
+					   NULL};
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	json_t *d;
+
+	(void)state;
+	if (ctl_config_load(CTL_TEST_DATA "/full.json", &cfg, err, sizeof(err)) != 0)
+		fail_msg("full.json: %s", err);
+	d = roundtrip(&cfg);
+
+	assert_keys(d, top);
+	assert_keys(json_object_get(d, "underlay"), underlay);
+	assert_keys(json_object_get(d, "mflow"), mflow);
+	assert_keys(json_object_get(json_object_get(d, "mflow"), "elephant"), elephant);
+	assert_keys(json_object_get(d, "control"), control);
+	assert_keys(json_object_get(d, "coap"), coap);
+	assert_int_equal(json_array_size(json_object_get(d, "ports")), 2);
+	assert_keys(json_array_get(json_object_get(d, "ports"), 1), ports);
+	/* Defaults are written out: c2 has no mtu in the file. */
+	assert_keys(json_array_get(json_object_get(d, "endpoints"), 1), endpoint);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(d, "endpoints"), 1), "mtu")),
+			 1500);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(d, "ports"), 1), "mtu")),
+			 1500);
+	/* So are empty lists: the third VNI has no VTEPs. */
+	assert_int_equal(json_array_size(json_object_get(
+				 json_array_get(json_object_get(d, "vnis"), 2), "vteps")),
+			 0);
+	/* Canonical text and the key as it was. */
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "underlay"), "ip6")),
+		"2001:2::1/64");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "coap"), "address")), "::1");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "coap"), "psk_key")),
+		"0123456789abcdef");
+	json_decref(d);
+	ctl_config_free(&cfg);
+}
+
+/** The dump of a config of defaults, compared with the whole expected document. */
+static void
+test_roundtrip_defaults(void **state)
+{
+	static const char expected[] =
+		"{'underlay':{'port':'net_null0','ip4':'198.18.0.1/24','mtu':1500,'udp_port':4789,"
+		"'udp6_zero_csum_tx':false,'udp6_zero_csum_rx':false,'strict_reserved':true},"
+		"'vnis':[],'endpoints':[],'ports':[],'fdb':[],'neighbours':[],"
+		"'dataplane':{'burst':32,'drain_us':100,'idle_polls':1000,'idle_sleep_us':100,"
+		"'idle_sleep_max_us':1000,'rx_desc':4096,'tx_desc':4096,'mbufs':16383,"
+		"'fdb_size':65536,'fdb_age_s':300,'neigh_reachable_s':30,'neigh_retrans_ms':1000,"
+		"'neigh_failed_s':5,'neigh_probes':3},"
+		"'stats':{'interval_s':0},"
+		"'mflow':{'mode':'rtc','worker_lcores':[],'batch_size':256,'pick':'rr',"
+		"'merge_timeout_us':1000,'ring_size':4096,'elephant':{'table_size':4096,"
+		"'window_us':1000,'promote_pkts':100,'promote_bytes':0,'demote_pkts':25,"
+		"'demote_bytes':0,'promote_windows':2,'demote_windows':8}},"
+		"'control':{'socket':'/run/mflowd/mflowd.sock','group':'','max_clients':16,"
+		"'max_request':65536},"
+		"'coap':{'enabled':false,'address':'127.0.0.1','port':5683,'dtls_port':0,"
+		"'observe_interval_ms':1000,'max_payload':4096}}";
+	struct ctl_config cfg, built;
+	char err[CTL_ERR_LEN], *text;
+	json_t *d, *want;
+
+	(void)state;
+	if (ctl_config_load(CTL_TEST_DATA "/minimal.json", &cfg, err, sizeof(err)) != 0)
+		fail_msg("minimal.json: %s", err);
+	d = roundtrip(&cfg);
+	text = sq_to_dq(expected);
+	want = json_loads(text, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(want);
+	if (!json_equal(d, want)) {
+		char *got = json_dumps(d, JSON_COMPACT | JSON_PRESERVE_ORDER);
+
+		fail_msg("dump of defaults:\n got  %s\n want %s", got, text);
+	}
+	free(text);
+	json_decref(want);
+	json_decref(d);
+
+	/* A config built from ctl_config_defaults() dumps the same way. */
+	ctl_config_defaults(&built);
+	strcpy(built.underlay.port, "net_null0");
+	assert_int_equal(
+		vx_prefix_parse("198.18.0.1/24", &built.underlay.ip4, &built.underlay.plen4), 0);
+	assert_config_equal(&built, &cfg);
+	d = roundtrip(&built);
+	json_decref(d);
+	ctl_config_free(&cfg);
+	assert_null(ctl_config_dump(NULL));
+}
+
+/**
+ * IPv6 only, gateways, static FDB entries and neighbours, mflow settings,
+ * written with non-canonical addresses and upper-case MACs: the dump is in
+ * canonical form and parses back to the same config.
+ */
+static void
+test_roundtrip_ipv6(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN];
+	json_t *d;
+	int ret;
+
+	(void)state;
+	ret = parse_sq(
+		"{'underlay':{'port':'net_af_packet0,iface=eth1','ip6':'2001:DB8:0:0:0:0:0:1/64',"
+		"'gateway6':'2001:db8::FE','mac':'02:AB:CD:EF:00:01','mtu':9000,"
+		"'udp_port':8472,'udp6_zero_csum_tx':true},"
+		"'vnis':[{'vni':5,'vteps':['2001:db8:0::2','2001:DB8:1::2']},"
+		"{'vni':6,'vteps':['2001:db8::2']}],"
+		"'endpoints':[{'name':'a','port':'net_null1','vni':5,'mac':'0A:00:00:00:00:0A',"
+		"'any_src_mac':true}],"
+		"'ports':[{'name':'b','port':'net_null2','mtu':1280}],"
+		"'fdb':[{'vni':5,'mac':'02:00:00:00:00:BB','vtep':'2001:DB8:1::2'},"
+		"{'vni':6,'mac':'02:00:00:00:00:cc','vtep':'2001:db8:0:0::2'}],"
+		"'neighbours':[{'ip':'2001:db8::fe','mac':'02:00:00:00:00:FE'},"
+		"{'ip':'2001:DB8::2','mac':'02:00:00:00:00:02'}],"
+		"'dataplane':{'idle_sleep_us':2000,'fdb_size':16},"
+		"'stats':{'file':'/tmp/x.json','interval_s':1},"
+		"'mflow':{'mode':'pinned','dispatch_lcore':3,'merge_lcore':3,'worker_lcores':[5,4],"
+		"'workers':1,'pick':'least','elephant':{'promote_pkts':10,'promote_bytes':1000}},"
+		"'control':{'socket':'','group':'netadm'},"
+		"'coap':{'address':'0:0:0:0:0:0:0:0','port':0,'dtls_port':5684,'psk_identity':'id',"
+		"'psk_key':'k\\u00e9y'}}",
+		&cfg, err, sizeof(err));
+	if (ret != 0)
+		fail_msg("%d: %s", ret, err);
+	/* Defaults that follow other keys. */
+	assert_int_equal(cfg.dp.idle_sleep_max_us, 2000);
+	assert_int_equal(cfg.mflow.elephant.demote_pkts, 10);
+	assert_int_equal(cfg.coap.psk_len, 4);
+
+	d = roundtrip(&cfg);
+	assert_null(json_object_get(json_object_get(d, "underlay"), "ip4"));
+	assert_null(json_object_get(json_object_get(d, "underlay"), "gateway4"));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "underlay"), "ip6")),
+		"2001:db8::1/64");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "underlay"), "gateway6")),
+		"2001:db8::fe");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "underlay"), "mac")),
+		"02:ab:cd:ef:00:01");
+	assert_string_equal(
+		json_string_value(json_array_get(
+			json_object_get(json_array_get(json_object_get(d, "vnis"), 0), "vteps"),
+			1)),
+		"2001:db8:1::2");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(d, "endpoints"), 0), "mac")),
+			    "0a:00:00:00:00:0a");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(d, "fdb"), 0), "mac")),
+			    "02:00:00:00:00:bb");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(d, "fdb"), 1), "vtep")),
+			    "2001:db8::2");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(d, "neighbours"), 1), "ip")),
+			    "2001:db8::2");
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(d, "neighbours"), 0), "mac")),
+			    "02:00:00:00:00:fe");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(d, "stats"), "file")),
+			    "/tmp/x.json");
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(d, "mflow"), "dispatch_lcore")),
+		3);
+	assert_int_equal(
+		json_integer_value(json_object_get(json_object_get(d, "mflow"), "workers")), 1);
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "control"), "socket")), "");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "coap"), "address")), "::");
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "coap"), "psk_key")),
+		"k\xc3\xa9y");
+	json_decref(d);
+	ctl_config_free(&cfg);
+
+	/* IPv4 only, no gateways, no MAC: the IPv6 keys are left out. */
+	ret = parse_sq("{" UL ",'mflow':{'dispatch_lcore':2},"
+		       "'coap':{'psk_identity':'only-id'}}",
+		       &cfg, err, sizeof(err));
+	assert_int_equal(ret, 0);
+	d = roundtrip(&cfg);
+	assert_null(json_object_get(json_object_get(d, "underlay"), "mac"));
+	assert_null(json_object_get(json_object_get(d, "underlay"), "gateway6"));
+	assert_null(json_object_get(json_object_get(d, "mflow"), "merge_lcore"));
+	assert_null(json_object_get(json_object_get(d, "mflow"), "workers"));
+	assert_null(json_object_get(json_object_get(d, "coap"), "psk_key"));
+	assert_string_equal(
+		json_string_value(json_object_get(json_object_get(d, "coap"), "psk_identity")),
+		"only-id");
+	json_decref(d);
+	ctl_config_free(&cfg);
+}
+
+/** Read a whole file into a new string. */
+static char *
+read_file(const char *path)
+{
+	struct stat st;
+	char *buf;
+	FILE *f;
+
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_int_equal(fstat(fileno(f), &st), 0);
+	buf = malloc((size_t)st.st_size + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)st.st_size, f), (size_t)st.st_size);
+	buf[st.st_size] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/** Count the entries of the test directory whose name starts with @p prefix. */
+static unsigned int
+count_entries(const char *prefix)
+{
+	unsigned int n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	d = opendir(tmp_dir);
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, prefix, strlen(prefix)) == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/** Saved files load back equal, pretty-printed, mode 0640, with no temporary file left. */
+static void
+test_save(void **state)
+{
+	struct ctl_config cfg, back, small;
+	char err[CTL_ERR_LEN], path[128];
+	char *text, *want;
+	struct stat st;
+	mode_t old;
+	json_t *d;
+
+	(void)state;
+	if (ctl_config_load(CTL_TEST_DATA "/full.json", &cfg, err, sizeof(err)) != 0)
+		fail_msg("full.json: %s", err);
+	snprintf(path, sizeof(path), "%s/saved.json", tmp_dir);
+
+	/* The mode does not depend on the umask. */
+	old = umask(0077);
+	assert_int_equal(ctl_config_save(&cfg, path), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(count_entries("saved.json"), 1);
+
+	if (ctl_config_load(path, &back, err, sizeof(err)) != 0)
+		fail_msg("saved file: %s", err);
+	assert_config_equal(&back, &cfg);
+	ctl_config_free(&back);
+
+	/* Exactly the dump, indented by two, keys in order, one trailing newline. */
+	text = read_file(path);
+	d = ctl_config_dump(&cfg);
+	assert_non_null(d);
+	want = json_dumps(d, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	assert_non_null(want);
+	assert_int_equal(strlen(text), strlen(want) + 1);
+	assert_memory_equal(text, want, strlen(want));
+	assert_string_equal(text + strlen(want), "\n");
+	assert_int_equal(strncmp(text, "{\n  \"underlay\": {\n    \"port\": ", 30), 0);
+	free(want);
+	free(text);
+	json_decref(d);
+
+	/* Replacing a file gives a new one with mode 0640, whatever the old mode. */
+	assert_int_equal(chmod(path, 0600), 0);
+	assert_int_equal(ctl_config_load(CTL_TEST_DATA "/minimal.json", &small, err, sizeof(err)),
+			 0);
+	old = umask(0);
+	assert_int_equal(ctl_config_save(&small, path), 0);
+	umask(old);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0640);
+	assert_int_equal(ctl_config_load(path, &back, err, sizeof(err)), 0);
+	assert_config_equal(&back, &small);
+	ctl_config_free(&back);
+	assert_int_equal(count_entries("saved.json"), 1);
+	assert_int_equal(unlink(path), 0);
+	ctl_config_free(&small);
+	ctl_config_free(&cfg);
+}
+
+/** Failures return -errno and leave nothing behind. */
+static void
+test_save_errors(void **state)
+{
+	struct ctl_config cfg;
+	char err[CTL_ERR_LEN], path[160];
+	struct stat st;
+
+	(void)state;
+	if (ctl_config_load(CTL_TEST_DATA "/full.json", &cfg, err, sizeof(err)) != 0)
+		fail_msg("full.json: %s", err);
+
+	/* A missing directory: nothing is created, neither it nor a file. */
+	snprintf(path, sizeof(path), "%s/nodir/x.json", tmp_dir);
+	assert_int_equal(ctl_config_save(&cfg, path), -ENOENT);
+	snprintf(path, sizeof(path), "%s/nodir", tmp_dir);
+	assert_int_equal(stat(path, &st), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(count_entries("nodir"), 0);
+
+	/* A directory in the way: the temporary file is removed again. */
+	snprintf(path, sizeof(path), "%s/adir", tmp_dir);
+	assert_int_equal(mkdir(path, 0700), 0);
+	assert_int_equal(ctl_config_save(&cfg, path), -EISDIR);
+	assert_int_equal(count_entries("adir"), 1);
+	assert_int_equal(rmdir(path), 0);
+
+	/* A path through a regular file. */
+	snprintf(path, sizeof(path), "%s/plain", tmp_dir);
+	write_tmp("plain", "x");
+	snprintf(path, sizeof(path), "%s/plain/x.json", tmp_dir);
+	assert_int_equal(ctl_config_save(&cfg, path), -ENOTDIR);
+	assert_int_equal(count_entries("plain"), 1);
+
+	/* Bad arguments. */
+	assert_int_equal(ctl_config_save(NULL, path), -EINVAL);
+	assert_int_equal(ctl_config_save(&cfg, NULL), -EINVAL);
+	assert_int_equal(ctl_config_save(&cfg, ""), -EINVAL);
+
+	/* A key that is not UTF-8 cannot be written; no file appears. */
+	cfg.coap.psk_key[0] = 0xff;
+	assert_null(ctl_config_dump(&cfg));
+	snprintf(path, sizeof(path), "%s/bad-key.json", tmp_dir);
+	assert_int_equal(ctl_config_save(&cfg, path), -ENOMEM);
+	assert_int_equal(count_entries("bad-key"), 0);
+	ctl_config_free(&cfg);
+}
+
 static int
 setup_tmp(void **state)
 {
@@ -1845,18 +3018,26 @@ setup_tmp(void **state)
 	return mkdtemp(tmp_dir) == NULL ? -1 : 0;
 }
 
+/** Remove the test directory and whatever the tests left in it. */
 static int
 teardown_tmp(void **state)
 {
-	static const char *const files[] = {"syntax.json", "dup.json", "empty.json",
-					    "trailing.json", "bad.json"};
-	char path[128];
+	char path[384];
+	struct dirent *de;
+	DIR *d;
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", tmp_dir, files[i]);
-		unlink(path);
+	d = opendir(tmp_dir);
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmp_dir, de->d_name);
+		if (unlink(path) < 0)
+			rmdir(path);
 	}
+	closedir(d);
 	return rmdir(tmp_dir);
 }
 
@@ -1879,6 +3060,10 @@ main(void)
 		cmocka_unit_test(test_limit_fdb),
 		cmocka_unit_test(test_limit_neighbours),
 		cmocka_unit_test(test_limit_strings),
+		cmocka_unit_test(test_sections_accepted),
+		cmocka_unit_test(test_limit_ports),
+		cmocka_unit_test(test_limit_section_strings),
+		cmocka_unit_test(test_coap_psk_secret),
 		cmocka_unit_test(test_mflow_names),
 		cmocka_unit_test(test_mflow_accepted),
 		cmocka_unit_test(test_mflow_limit_workers),
@@ -1889,6 +3074,11 @@ main(void)
 		cmocka_unit_test(test_load_syntax_error),
 		cmocka_unit_test(test_load_semantic_error),
 		cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_roundtrip_full),
+		cmocka_unit_test(test_roundtrip_defaults),
+		cmocka_unit_test(test_roundtrip_ipv6),
+		cmocka_unit_test(test_save),
+		cmocka_unit_test(test_save_errors),
 	};
 	static struct CMUnitTest bad[N_BAD];
 	static char names[N_BAD][96];
@@ -1911,5 +3101,6 @@ main(void)
 	failed += ctl_test_rpc();
 	failed += ctl_test_server();
 	failed += ctl_test_coap();
+	failed += ctl_test_methods();
 	return failed == 0 ? 0 : 1;
 }
