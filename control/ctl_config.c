@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -65,6 +66,29 @@
 #define MF_DEMOTE_PKTS	 25
 /* Byte thresholds take any non-negative JSON integer. */
 #define MF_BYTES_MAX ((uint64_t)INT64_MAX)
+
+/* Defaults and bounds of the control and coap sections. */
+#define CTL_CLIENTS_MIN	     1
+#define CTL_CLIENTS_MAX	     1024
+#define CTL_CLIENTS_DEFAULT  16
+#define CTL_REQUEST_MIN	     64
+#define CTL_REQUEST_MAX	     16777216
+#define CTL_REQUEST_DEFAULT  65536
+#define COAP_ADDRESS_DEFAULT "127.0.0.1"
+#define COAP_PORT_DEFAULT    5683
+#define COAP_OBSERVE_MIN     100
+#define COAP_OBSERVE_MAX     3600000
+#define COAP_OBSERVE_DEFAULT 1000
+#define COAP_PAYLOAD_MIN     64
+#define COAP_PAYLOAD_MAX     65536
+#define COAP_PAYLOAD_DEFAULT 4096
+/* The longest group name: shadow-utils' default limit. */
+#define CTL_GROUP_MAX 32
+/* The longest socket path: sun_path less its terminating NUL. */
+#define CTL_SOCKET_MAX (sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+/* The longest PSK identity (less its NUL) and key, from the struct. */
+#define COAP_PSK_ID_MAX	 (sizeof(((struct ctl_coap_cfg *)0)->psk_identity) - 1)
+#define COAP_PSK_KEY_MAX (sizeof(((struct ctl_coap_cfg *)0)->psk_key))
 
 /** State of one parse: where the first error message goes. */
 struct ctl_parse {
@@ -1335,25 +1359,30 @@ check_name(struct ctl_parse *c, const char *path, const char *s)
 }
 
 /**
- * Check that the devargs of endpoints[i] and their device name (the part
- * before the first comma) are not used by the underlay or an earlier
- * endpoint.
+ * Check that devargs and their device name (the part before the first
+ * comma) are not used by the underlay, by the first @p n_eps endpoints or by
+ * the first @p n_ports ports, in that order.
  */
 static int
 check_port_unique(struct ctl_parse *c, const char *path, const struct ctl_config *cfg,
-		  unsigned int i)
+		  const char *mine, unsigned int n_eps, unsigned int n_ports)
 {
-	const char *mine = cfg->eps[i].port;
 	size_t mlen = strcspn(mine, ",");
 	char other[PATH_LEN], vb[VAL_LEN], nb[VAL_LEN];
 
-	for (unsigned int k = 0; k <= i; k++) {
-		const char *s = k == 0 ? cfg->underlay.port : cfg->eps[k - 1].port;
+	for (unsigned int k = 0; k < 1 + n_eps + n_ports; k++) {
+		const char *s;
 
-		if (k == 0)
+		if (k == 0) {
+			s = cfg->underlay.port;
 			pathf(other, sizeof(other), "underlay.port");
-		else
+		} else if (k <= n_eps) {
+			s = cfg->eps[k - 1].port;
 			pathf(other, sizeof(other), "endpoints[%u].port", k - 1);
+		} else {
+			s = cfg->ports[k - 1 - n_eps].port;
+			pathf(other, sizeof(other), "ports[%u].port", k - 1 - n_eps);
+		}
 		if (strcmp(s, mine) == 0)
 			return fail(c, path, "duplicate port, also used by %s '%s'", other,
 				    esc(mine, vb, sizeof(vb)));
@@ -1405,7 +1434,7 @@ parse_endpoint(struct ctl_parse *c, json_t *eo, const char *opath, struct ctl_co
 	ret = parse_devargs(c, path, s, ep->port);
 	if (ret < 0)
 		return ret;
-	ret = check_port_unique(c, path, cfg, i);
+	ret = check_port_unique(c, path, cfg, ep->port, i, 0);
 	if (ret < 0)
 		return ret;
 
@@ -1464,6 +1493,93 @@ parse_endpoints(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 		cfg->eps[i].mtu = MTU_DEFAULT;
 		pathf(opath, sizeof(opath), "endpoints[%zu]", i);
 		ret = parse_endpoint(c, eo, opath, cfg, (unsigned int)i);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+static const char *const port_keys[] = {"name", "port", "mtu", NULL};
+
+/** Parse ports[i], after the endpoints whose names and devargs it must not reuse. */
+static int
+parse_port(struct ctl_parse *c, json_t *po, const char *opath, struct ctl_config *cfg,
+	   unsigned int i)
+{
+	struct ctl_port_cfg *p = &cfg->ports[i];
+	char path[PATH_LEN], vb[VAL_LEN];
+	const char *s;
+	uint32_t v;
+	int ret;
+
+	if (!json_is_object(po))
+		return type_error(c, opath, "an object", po);
+	ret = check_keys(c, po, opath, port_keys);
+	if (ret < 0)
+		return ret;
+
+	ret = get_str(c, po, opath, "name", true, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	ret = check_name(c, path, s);
+	if (ret < 0)
+		return ret;
+	for (unsigned int k = 0; k < cfg->n_eps; k++)
+		if (strcmp(cfg->eps[k].name, s) == 0)
+			return fail(c, path, "duplicate name, also used by endpoints[%u].name '%s'",
+				    k, esc(s, vb, sizeof(vb)));
+	for (unsigned int k = 0; k < i; k++)
+		if (strcmp(cfg->ports[k].name, s) == 0)
+			return fail(c, path, "duplicate name, also used by ports[%u].name '%s'", k,
+				    esc(s, vb, sizeof(vb)));
+	memcpy(p->name, s, strlen(s) + 1);
+
+	ret = get_str(c, po, opath, "port", true, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	ret = parse_devargs(c, path, s, p->port);
+	if (ret < 0)
+		return ret;
+	ret = check_port_unique(c, path, cfg, p->port, cfg->n_eps, i);
+	if (ret < 0)
+		return ret;
+
+	v = p->mtu;
+	ret = get_uint(c, po, opath, "mtu", false, MTU_MIN, MTU_MAX, &v);
+	if (ret < 0)
+		return ret;
+	p->mtu = (uint16_t)v;
+	return 0;
+}
+
+/** Parse the ports array: ports opened at start but attached to no VNI. */
+static int
+parse_ports(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	char path[PATH_LEN], opath[PATH_LEN];
+	json_t *arr, *po;
+	size_t i, n;
+	int ret;
+
+	ret = get_array(c, root, "", "ports", VX_MAX_ENDPOINTS, "ports", path, sizeof(path), &arr);
+	if (ret < 0 || arr == NULL)
+		return ret;
+	n = json_array_size(arr);
+	if (n == 0)
+		return 0;
+	/* Ports and endpoints share the datapath's port table. */
+	if (n + cfg->n_eps > VX_MAX_ENDPOINTS)
+		return fail(c, "ports", "too many ports and endpoints (max %d): %zu",
+			    VX_MAX_ENDPOINTS, n + cfg->n_eps);
+	cfg->ports = calloc(n, sizeof(*cfg->ports));
+	if (cfg->ports == NULL)
+		return fail(c, "ports", "out of memory");
+	json_array_foreach (arr, i, po) {
+		/* Count the entry first so that a partly filled one is freed too. */
+		cfg->n_ports = (unsigned int)(i + 1);
+		cfg->ports[i].mtu = MTU_DEFAULT;
+		pathf(opath, sizeof(opath), "ports[%zu]", i);
+		ret = parse_port(c, po, opath, cfg, (unsigned int)i);
 		if (ret < 0)
 			return ret;
 	}
@@ -1700,8 +1816,241 @@ parse_neighbours(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 	return check_nexthops(c, cfg);
 }
 
+/**
+ * Check a group name: 1..CTL_GROUP_MAX characters, a letter or '_' first,
+ * then letters, digits, '_', '.' or '-', and an optional final '$' (the
+ * portable subset that useradd and systemd accept).
+ */
+static int
+check_group(struct ctl_parse *c, const char *path, const char *s)
+{
+	size_t len = strlen(s), end = len;
+	char vb[VAL_LEN];
+	bool ok;
+
+	if (len == 0 || len > CTL_GROUP_MAX)
+		return fail(c, path, "group name must have 1..%d characters '%s'", CTL_GROUP_MAX,
+			    esc(s, vb, sizeof(vb)));
+	if (s[len - 1] == '$')
+		end--;
+	ok = end > 0;
+	for (size_t i = 0; ok && i < end; i++) {
+		char ch = s[i];
+
+		ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || ch == '_' ||
+		     (i > 0 && ((ch >= '0' && ch <= '9') || ch == '.' || ch == '-'));
+	}
+	if (!ok)
+		return fail(
+			c, path,
+			"invalid group name, expected a letter or _ then A-Z a-z 0-9 _ . - '%s'",
+			esc(s, vb, sizeof(vb)));
+	return 0;
+}
+
+static const char *const control_keys[] = {"socket", "group", "max_clients", "max_request", NULL};
+
+/** Parse the control object: the control socket. */
+static int
+parse_control(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	static const char *const sec = "control";
+	struct ctl_control_cfg *ct = &cfg->control;
+	char path[PATH_LEN], vb[VAL_LEN];
+	const char *s;
+	json_t *co;
+	size_t len;
+	uint32_t v;
+	int ret;
+
+	ret = get_object(c, root, "", sec, false, path, sizeof(path), &co);
+	if (ret < 0 || co == NULL)
+		return ret;
+	ret = check_keys(c, co, sec, control_keys);
+	if (ret < 0)
+		return ret;
+
+	/* An empty path is allowed: it turns the socket off. */
+	ret = get_str(c, co, sec, "socket", false, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	if (s != NULL) {
+		len = strlen(s);
+		if (len > CTL_SOCKET_MAX)
+			return fail(c, path,
+				    "path too long for a unix socket (max %zu characters): '%s'",
+				    CTL_SOCKET_MAX, esc(s, vb, sizeof(vb)));
+		memcpy(ct->socket, s, len + 1);
+	}
+
+	/* The group need not exist yet; the server looks it up when it starts. */
+	ret = get_str(c, co, sec, "group", false, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	if (s != NULL) {
+		if (s[0] != '\0') {
+			ret = check_group(c, path, s);
+			if (ret < 0)
+				return ret;
+		}
+		memcpy(ct->group, s, strlen(s) + 1);
+	}
+
+	v = ct->max_clients;
+	ret = get_uint(c, co, sec, "max_clients", false, CTL_CLIENTS_MIN, CTL_CLIENTS_MAX, &v);
+	if (ret < 0)
+		return ret;
+	ct->max_clients = (uint16_t)v;
+	return get_uint(c, co, sec, "max_request", false, CTL_REQUEST_MIN, CTL_REQUEST_MAX,
+			&ct->max_request);
+}
+
+/** JSON type name of a value, for messages that must not show the value. */
+static const char *
+type_name(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return "object";
+	case JSON_ARRAY:
+		return "array";
+	case JSON_STRING:
+		return "string";
+	case JSON_INTEGER:
+		return "integer";
+	case JSON_REAL:
+		return "real";
+	case JSON_TRUE:
+	case JSON_FALSE:
+		return "boolean";
+	case JSON_NULL:
+		return "null";
+	default:
+		return "unknown value";
+	}
+}
+
+/** Parse coap.psk_key; messages give its length but never its bytes. */
+static int
+parse_psk_key(struct ctl_parse *c, json_t *co, struct ctl_coap_cfg *cp)
+{
+	char path[PATH_LEN];
+	json_t *v;
+	size_t len;
+
+	lookup(c, co, "coap", "psk_key", false, path, sizeof(path), &v);
+	if (v == NULL)
+		return 0;
+	if (!json_is_string(v))
+		return fail(c, path, "expected a string, got %s", type_name(v));
+	len = json_string_length(v);
+	if (strlen(json_string_value(v)) != len)
+		return fail(c, path, "string contains a NUL character");
+	if (len == 0 || len > COAP_PSK_KEY_MAX)
+		return fail(c, path, "key must have 1..%zu bytes: %zu", COAP_PSK_KEY_MAX, len);
+	memcpy(cp->psk_key, json_string_value(v), len);
+	cp->psk_len = (uint8_t)len;
+	return 0;
+}
+
+static const char *const coap_keys[] = {
+	"enabled",
+	"address",
+	"port",
+	"dtls_port",
+	"psk_identity",
+	"psk_key",
+	"observe_interval_ms",
+	"max_payload",
+	NULL,
+};
+
+/** Parse the coap object: the CoAP endpoint. */
+static int
+parse_coap(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	static const char *const sec = "coap";
+	struct ctl_coap_cfg *cp = &cfg->coap;
+	char path[PATH_LEN], vb[VAL_LEN];
+	struct vx_ip ip;
+	const char *s;
+	json_t *co;
+	size_t len;
+	uint32_t v;
+	int ret;
+
+	ret = get_object(c, root, "", sec, false, path, sizeof(path), &co);
+	if (ret < 0 || co == NULL)
+		return ret;
+	ret = check_keys(c, co, sec, coap_keys);
+	if (ret < 0)
+		return ret;
+
+	ret = get_bool(c, co, sec, "enabled", &cp->enabled);
+	if (ret < 0)
+		return ret;
+
+	/* Any literal may be bound, the wildcards too; it is kept in canonical text. */
+	ret = get_str(c, co, sec, "address", false, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	if (s != NULL) {
+		if (vx_ip_parse(s, &ip) < 0)
+			return fail(c, path, "invalid IP address '%s'", esc(s, vb, sizeof(vb)));
+		vx_ip_fmt(&ip, cp->address, sizeof(cp->address));
+	}
+
+	v = cp->port;
+	ret = get_uint(c, co, sec, "port", false, 0, 65535, &v);
+	if (ret < 0)
+		return ret;
+	cp->port = (uint16_t)v;
+	v = cp->dtls_port;
+	ret = get_uint(c, co, sec, "dtls_port", false, 0, 65535, &v);
+	if (ret < 0)
+		return ret;
+	cp->dtls_port = (uint16_t)v;
+
+	ret = get_str(c, co, sec, "psk_identity", false, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	if (s != NULL) {
+		len = strlen(s);
+		if (len == 0 || len > COAP_PSK_ID_MAX)
+			return fail(c, path, "identity must have 1..%zu bytes '%s'",
+				    COAP_PSK_ID_MAX, esc(s, vb, sizeof(vb)));
+		memcpy(cp->psk_identity, s, len + 1);
+	}
+	ret = parse_psk_key(c, co, cp);
+	if (ret < 0)
+		return ret;
+
+	ret = get_uint(c, co, sec, "observe_interval_ms", false, COAP_OBSERVE_MIN, COAP_OBSERVE_MAX,
+		       &cp->observe_interval_ms);
+	if (ret < 0)
+		return ret;
+	ret = get_uint(c, co, sec, "max_payload", false, COAP_PAYLOAD_MIN, COAP_PAYLOAD_MAX,
+		       &cp->max_payload);
+	if (ret < 0)
+		return ret;
+
+	/* The relations between the keys hold whether or not the endpoint is enabled. */
+	if (cp->dtls_port != 0 && cp->dtls_port == cp->port)
+		return fail(c, "coap.dtls_port", "same port as coap.port: %u", cp->dtls_port);
+	if (cp->dtls_port != 0 && cp->psk_identity[0] == '\0')
+		return fail(c, "coap.psk_identity",
+			    "required key is missing (coap.dtls_port is %u)", cp->dtls_port);
+	if (cp->dtls_port != 0 && cp->psk_len == 0)
+		return fail(c, "coap.psk_key", "required key is missing (coap.dtls_port is %u)",
+			    cp->dtls_port);
+	if (cp->enabled && cp->port == 0 && cp->dtls_port == 0)
+		return fail(c, "coap.port", "coap.enabled needs a non-zero port or dtls_port: 0");
+	return 0;
+}
+
 static const char *const top_keys[] = {
-	"underlay", "vnis", "endpoints", "fdb", "neighbours", "dataplane", "stats", "mflow", NULL,
+	"underlay",  "vnis",  "endpoints", "ports",   "fdb",  "neighbours",
+	"dataplane", "stats", "mflow",	   "control", "coap", NULL,
 };
 
 /** Parses one section of the document into @p cfg; 0 or -EINVAL. */
@@ -1709,8 +2058,8 @@ typedef int (*ctl_section_parse_t)(struct ctl_parse *c, json_t *root, struct ctl
 
 /** Every section, in the order they are parsed. */
 static const ctl_section_parse_t sections[] = {
-	parse_underlay,	 parse_dataplane, parse_stats,	    parse_vnis,
-	parse_endpoints, parse_fdb,	  parse_neighbours, parse_mflow,
+	parse_underlay, parse_dataplane,  parse_stats, parse_vnis,    parse_endpoints, parse_ports,
+	parse_fdb,	parse_neighbours, parse_mflow, parse_control, parse_coap,
 };
 
 /** Parse a whole document into @p cfg, which holds the defaults. */
@@ -1777,6 +2126,18 @@ ctl_config_defaults(struct ctl_config *cfg)
 	cfg->mflow.elephant.demote_bytes = 0;
 	cfg->mflow.elephant.promote_windows = 2;
 	cfg->mflow.elephant.demote_windows = 8;
+	snprintf(cfg->control.socket, sizeof(cfg->control.socket), "%s", CTL_SOCKET_PATH);
+	cfg->control.group[0] = '\0';
+	cfg->control.max_clients = CTL_CLIENTS_DEFAULT;
+	cfg->control.max_request = CTL_REQUEST_DEFAULT;
+	cfg->coap.enabled = false;
+	snprintf(cfg->coap.address, sizeof(cfg->coap.address), "%s", COAP_ADDRESS_DEFAULT);
+	cfg->coap.port = COAP_PORT_DEFAULT;
+	cfg->coap.dtls_port = 0;
+	cfg->coap.psk_identity[0] = '\0';
+	cfg->coap.psk_len = 0;
+	cfg->coap.observe_interval_ms = COAP_OBSERVE_DEFAULT;
+	cfg->coap.max_payload = COAP_PAYLOAD_DEFAULT;
 }
 
 int
@@ -1877,6 +2238,433 @@ ctl_config_free(struct ctl_config *cfg)
 	free(cfg->neigh);
 	cfg->neigh = NULL;
 	cfg->n_neigh = 0;
+	free(cfg->ports);
+	cfg->ports = NULL;
+	cfg->n_ports = 0;
+}
+
+/*
+ * Writing a config back. Each dump_*() function builds one section and
+ * returns it, or NULL when jansson runs out of memory; put() and append()
+ * take a value that may be NULL and record the failure in *bad, so that a
+ * section is built in one pass and checked once at its end.
+ */
+
+/** Add @p v (stolen, may be NULL) to @p obj under @p key; a failure sets *bad. */
+static void
+put(json_t *obj, const char *key, json_t *v, bool *bad)
+{
+	/* jansson releases v itself when it cannot insert it. */
+	if (json_object_set_new(obj, key, v) < 0)
+		*bad = true;
+}
+
+/** Append @p v (stolen, may be NULL) to @p arr; a failure sets *bad. */
+static void
+append(json_t *arr, json_t *v, bool *bad)
+{
+	if (json_array_append_new(arr, v) < 0)
+		*bad = true;
+}
+
+/** Return @p v, or release it and return NULL when *bad is set. */
+static json_t *
+done(json_t *v, bool bad)
+{
+	if (bad) {
+		json_decref(v);
+		return NULL;
+	}
+	return v;
+}
+
+/** An address in canonical text, or NULL on allocation failure. */
+static json_t *
+ip_json(const struct vx_ip *ip)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	return json_string(vx_ip_fmt(ip, buf, sizeof(buf)));
+}
+
+/** A prefix "address/length" in canonical text. */
+static json_t *
+prefix_json(const struct vx_ip *ip, uint8_t plen)
+{
+	char buf[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN + 8];
+
+	snprintf(out, sizeof(out), "%s/%u", vx_ip_fmt(ip, buf, sizeof(buf)), plen);
+	return json_string(out);
+}
+
+/** A MAC address in lower case. */
+static json_t *
+mac_json(const struct rte_ether_addr *mac)
+{
+	char buf[RTE_ETHER_ADDR_FMT_SIZE];
+
+	return json_string(mac_fmt(mac, buf, sizeof(buf)));
+}
+
+static json_t *
+dump_underlay(const struct ctl_config *cfg)
+{
+	json_t *o = json_object();
+	bool bad = o == NULL;
+
+	put(o, "port", json_string(cfg->underlay.port), &bad);
+	if (cfg->underlay.ip4.family != 0)
+		put(o, "ip4", prefix_json(&cfg->underlay.ip4, cfg->underlay.plen4), &bad);
+	if (cfg->underlay.ip6.family != 0)
+		put(o, "ip6", prefix_json(&cfg->underlay.ip6, cfg->underlay.plen6), &bad);
+	if (cfg->underlay.gw4.family != 0)
+		put(o, "gateway4", ip_json(&cfg->underlay.gw4), &bad);
+	if (cfg->underlay.gw6.family != 0)
+		put(o, "gateway6", ip_json(&cfg->underlay.gw6), &bad);
+	if (cfg->underlay.has_mac)
+		put(o, "mac", mac_json(&cfg->underlay.mac), &bad);
+	put(o, "mtu", json_integer(cfg->underlay.mtu), &bad);
+	put(o, "udp_port", json_integer(cfg->underlay.udp_port), &bad);
+	put(o, "udp6_zero_csum_tx", json_boolean(cfg->underlay.udp6_zero_csum_tx), &bad);
+	put(o, "udp6_zero_csum_rx", json_boolean(cfg->underlay.udp6_zero_csum_rx), &bad);
+	put(o, "strict_reserved", json_boolean(cfg->underlay.strict_reserved), &bad);
+	return done(o, bad);
+}
+
+static json_t *
+dump_vnis(const struct ctl_config *cfg)
+{
+	json_t *a = json_array();
+	bool bad = a == NULL;
+
+	for (unsigned int i = 0; i < cfg->n_vnis && !bad; i++) {
+		const struct ctl_vni_cfg *vn = &cfg->vnis[i];
+		json_t *o = json_object(), *vteps = json_array();
+
+		for (unsigned int j = 0; j < vn->n_vteps; j++)
+			append(vteps, ip_json(&vn->vteps[j]), &bad);
+		put(o, "vni", json_integer(vn->vni), &bad);
+		put(o, "vteps", vteps, &bad);
+		append(a, o, &bad);
+	}
+	return done(a, bad);
+}
+
+static json_t *
+dump_endpoints(const struct ctl_config *cfg)
+{
+	json_t *a = json_array();
+	bool bad = a == NULL;
+
+	for (unsigned int i = 0; i < cfg->n_eps && !bad; i++) {
+		const struct ctl_ep_cfg *ep = &cfg->eps[i];
+		json_t *o = json_object();
+
+		put(o, "name", json_string(ep->name), &bad);
+		put(o, "port", json_string(ep->port), &bad);
+		put(o, "vni", json_integer(ep->vni), &bad);
+		put(o, "mac", mac_json(&ep->mac), &bad);
+		put(o, "mtu", json_integer(ep->mtu), &bad);
+		put(o, "any_src_mac", json_boolean(ep->any_src_mac), &bad);
+		append(a, o, &bad);
+	}
+	return done(a, bad);
+}
+
+static json_t *
+dump_ports(const struct ctl_config *cfg)
+{
+	json_t *a = json_array();
+	bool bad = a == NULL;
+
+	for (unsigned int i = 0; i < cfg->n_ports && !bad; i++) {
+		const struct ctl_port_cfg *p = &cfg->ports[i];
+		json_t *o = json_object();
+
+		put(o, "name", json_string(p->name), &bad);
+		put(o, "port", json_string(p->port), &bad);
+		put(o, "mtu", json_integer(p->mtu), &bad);
+		append(a, o, &bad);
+	}
+	return done(a, bad);
+}
+
+static json_t *
+dump_fdb(const struct ctl_config *cfg)
+{
+	json_t *a = json_array();
+	bool bad = a == NULL;
+
+	for (unsigned int i = 0; i < cfg->n_fdb && !bad; i++) {
+		const struct ctl_fdb_cfg *f = &cfg->fdb[i];
+		json_t *o = json_object();
+
+		put(o, "vni", json_integer(f->vni), &bad);
+		put(o, "mac", mac_json(&f->mac), &bad);
+		put(o, "vtep", ip_json(&f->vtep), &bad);
+		append(a, o, &bad);
+	}
+	return done(a, bad);
+}
+
+static json_t *
+dump_neighbours(const struct ctl_config *cfg)
+{
+	json_t *a = json_array();
+	bool bad = a == NULL;
+
+	for (unsigned int i = 0; i < cfg->n_neigh && !bad; i++) {
+		json_t *o = json_object();
+
+		put(o, "ip", ip_json(&cfg->neigh[i].ip), &bad);
+		put(o, "mac", mac_json(&cfg->neigh[i].mac), &bad);
+		append(a, o, &bad);
+	}
+	return done(a, bad);
+}
+
+static json_t *
+dump_dataplane(const struct ctl_config *cfg)
+{
+	json_t *o = json_object();
+	bool bad = o == NULL;
+
+	put(o, "burst", json_integer(cfg->dp.burst), &bad);
+	put(o, "drain_us", json_integer(cfg->dp.drain_us), &bad);
+	put(o, "idle_polls", json_integer(cfg->dp.idle_polls), &bad);
+	put(o, "idle_sleep_us", json_integer(cfg->dp.idle_sleep_us), &bad);
+	put(o, "idle_sleep_max_us", json_integer(cfg->dp.idle_sleep_max_us), &bad);
+	put(o, "rx_desc", json_integer(cfg->dp.rxd), &bad);
+	put(o, "tx_desc", json_integer(cfg->dp.txd), &bad);
+	put(o, "mbufs", json_integer(cfg->dp.mbufs), &bad);
+	put(o, "fdb_size", json_integer(cfg->dp.fdb_size), &bad);
+	put(o, "fdb_age_s", json_integer(cfg->dp.fdb_age_s), &bad);
+	put(o, "neigh_reachable_s", json_integer(cfg->dp.neigh_reachable_s), &bad);
+	put(o, "neigh_retrans_ms", json_integer(cfg->dp.neigh_retrans_ms), &bad);
+	put(o, "neigh_failed_s", json_integer(cfg->dp.neigh_failed_s), &bad);
+	put(o, "neigh_probes", json_integer(cfg->dp.neigh_probes), &bad);
+	return done(o, bad);
+}
+
+static json_t *
+dump_stats(const struct ctl_config *cfg)
+{
+	json_t *o = json_object();
+	bool bad = o == NULL;
+
+	/* An empty path means no file, which the file says by leaving the key out. */
+	if (cfg->stats_file[0] != '\0')
+		put(o, "file", json_string(cfg->stats_file), &bad);
+	put(o, "interval_s", json_integer(cfg->stats_interval_s), &bad);
+	return done(o, bad);
+}
+
+static json_t *
+dump_mflow(const struct ctl_mflow_cfg *m)
+{
+	json_t *o = json_object(), *wl = json_array(), *el = json_object();
+	bool bad = o == NULL;
+
+	put(o, "mode", json_string(ctl_mf_mode_name(m->mode)), &bad);
+	/* -1 stands for "not set": the key is left out. */
+	if (m->dispatch_lcore >= 0)
+		put(o, "dispatch_lcore", json_integer(m->dispatch_lcore), &bad);
+	if (m->merge_lcore >= 0)
+		put(o, "merge_lcore", json_integer(m->merge_lcore), &bad);
+	for (unsigned int i = 0; i < m->n_worker_lcores && i < CTL_MF_MAX_WORKERS; i++)
+		append(wl, json_integer(m->worker_lcores[i]), &bad);
+	put(o, "worker_lcores", wl, &bad);
+	/* Without worker lcores there are no workers, and the key takes no 0. */
+	if (m->n_worker_lcores > 0)
+		put(o, "workers", json_integer(m->workers), &bad);
+	put(o, "batch_size", json_integer(m->batch_size), &bad);
+	put(o, "pick", json_string(ctl_mf_pick_name(m->pick)), &bad);
+	put(o, "merge_timeout_us", json_integer(m->merge_timeout_us), &bad);
+	put(o, "ring_size", json_integer(m->ring_size), &bad);
+	put(el, "table_size", json_integer(m->elephant.table_size), &bad);
+	put(el, "window_us", json_integer(m->elephant.window_us), &bad);
+	put(el, "promote_pkts", json_integer((json_int_t)m->elephant.promote_pkts), &bad);
+	put(el, "promote_bytes", json_integer((json_int_t)m->elephant.promote_bytes), &bad);
+	put(el, "demote_pkts", json_integer((json_int_t)m->elephant.demote_pkts), &bad);
+	put(el, "demote_bytes", json_integer((json_int_t)m->elephant.demote_bytes), &bad);
+	put(el, "promote_windows", json_integer(m->elephant.promote_windows), &bad);
+	put(el, "demote_windows", json_integer(m->elephant.demote_windows), &bad);
+	put(o, "elephant", el, &bad);
+	return done(o, bad);
+}
+
+static json_t *
+dump_control(const struct ctl_control_cfg *ct)
+{
+	json_t *o = json_object();
+	bool bad = o == NULL;
+
+	/* Both strings are written even when empty: "" is a value of its own here. */
+	put(o, "socket", json_string(ct->socket), &bad);
+	put(o, "group", json_string(ct->group), &bad);
+	put(o, "max_clients", json_integer(ct->max_clients), &bad);
+	put(o, "max_request", json_integer(ct->max_request), &bad);
+	return done(o, bad);
+}
+
+static json_t *
+dump_coap(const struct ctl_coap_cfg *cp)
+{
+	json_t *o = json_object();
+	bool bad = o == NULL;
+
+	put(o, "enabled", json_boolean(cp->enabled), &bad);
+	put(o, "address", json_string(cp->address), &bad);
+	put(o, "port", json_integer(cp->port), &bad);
+	put(o, "dtls_port", json_integer(cp->dtls_port), &bad);
+	if (cp->psk_identity[0] != '\0')
+		put(o, "psk_identity", json_string(cp->psk_identity), &bad);
+	/* A key that is not UTF-8 text cannot be written as a JSON string. */
+	if (cp->psk_len > sizeof(cp->psk_key))
+		bad = true;
+	else if (cp->psk_len > 0)
+		put(o, "psk_key", json_stringn((const char *)cp->psk_key, cp->psk_len), &bad);
+	put(o, "observe_interval_ms", json_integer(cp->observe_interval_ms), &bad);
+	put(o, "max_payload", json_integer(cp->max_payload), &bad);
+	return done(o, bad);
+}
+
+json_t *
+ctl_config_dump(const struct ctl_config *cfg)
+{
+	json_t *root;
+	bool bad;
+
+	if (cfg == NULL)
+		return NULL;
+	root = json_object();
+	bad = root == NULL;
+	/* The order of docs/config.md, which jansson keeps. */
+	put(root, "underlay", dump_underlay(cfg), &bad);
+	put(root, "vnis", dump_vnis(cfg), &bad);
+	put(root, "endpoints", dump_endpoints(cfg), &bad);
+	put(root, "ports", dump_ports(cfg), &bad);
+	put(root, "fdb", dump_fdb(cfg), &bad);
+	put(root, "neighbours", dump_neighbours(cfg), &bad);
+	put(root, "dataplane", dump_dataplane(cfg), &bad);
+	put(root, "stats", dump_stats(cfg), &bad);
+	put(root, "mflow", dump_mflow(&cfg->mflow), &bad);
+	put(root, "control", dump_control(&cfg->control), &bad);
+	put(root, "coap", dump_coap(&cfg->coap), &bad);
+	return done(root, bad);
+}
+
+/** Write all of @p len bytes; 0 or -errno. */
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/**
+ * Flush the directory holding @p path so that a rename in it is durable.
+ * Best effort: the file is in place already, so a failure is not reported.
+ */
+static void
+sync_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir;
+	int fd;
+
+	if (slash == NULL) {
+		dir = strdup(".");
+	} else {
+		dir = strndup(path, slash == path ? 1 : (size_t)(slash - path));
+	}
+	if (dir == NULL)
+		return;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return;
+	(void)fsync(fd);
+	close(fd);
+}
+
+int
+ctl_config_save(const struct ctl_config *cfg, const char *path)
+{
+	char *text, *tmp;
+	json_t *doc;
+	size_t len;
+	int fd, ret;
+
+	if (cfg == NULL || path == NULL || path[0] == '\0')
+		return -EINVAL;
+	doc = ctl_config_dump(cfg);
+	if (doc == NULL)
+		return -ENOMEM;
+	text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(doc);
+	if (text == NULL)
+		return -ENOMEM;
+	len = strlen(path) + sizeof(".XXXXXX");
+	tmp = malloc(len);
+	if (tmp == NULL) {
+		ret = -ENOMEM;
+		goto out_text;
+	}
+	snprintf(tmp, len, "%s.XXXXXX", path);
+
+	/* A name of its own in the same directory, so that rename() is atomic. */
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_tmp;
+	}
+	/* fchmod() is not subject to the umask, unlike the mode of open(). */
+	if (fchmod(fd, 0640) < 0) {
+		ret = -errno;
+		goto out_unlink;
+	}
+	ret = write_all(fd, text, strlen(text));
+	if (ret == 0)
+		ret = write_all(fd, "\n", 1);
+	if (ret < 0)
+		goto out_unlink;
+	if (fsync(fd) < 0) {
+		ret = -errno;
+		goto out_unlink;
+	}
+	ret = close(fd);
+	fd = -1;
+	if (ret < 0) {
+		ret = -errno;
+		goto out_unlink;
+	}
+	if (rename(tmp, path) < 0) {
+		ret = -errno;
+		goto out_unlink;
+	}
+	sync_dir(path);
+	ret = 0;
+	goto out_tmp;
+
+out_unlink:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+out_tmp:
+	free(tmp);
+out_text:
+	free(text);
+	return ret;
 }
 
 static int not_runtime(char *err, size_t errlen, const char *fmt, ...)
@@ -1942,7 +2730,7 @@ reload_underlay(const struct ctl_config *a, const struct ctl_config *b, char *er
 	return 0;
 }
 
-/** Compare the vnis, endpoints, fdb and neighbours arrays for a reload. */
+/** Compare the vnis, endpoints, ports, fdb and neighbours arrays for a reload. */
 static int
 reload_arrays(const struct ctl_config *a, const struct ctl_config *b, char *err, size_t errlen)
 {
@@ -1977,6 +2765,19 @@ reload_arrays(const struct ctl_config *a, const struct ctl_config *b, char *err,
 			return not_runtime(err, errlen, "endpoints[%u].mtu", i);
 		if (x->any_src_mac != y->any_src_mac)
 			return not_runtime(err, errlen, "endpoints[%u].any_src_mac", i);
+	}
+
+	if (a->n_ports != b->n_ports)
+		return not_runtime(err, errlen, "ports");
+	for (unsigned int i = 0; i < a->n_ports; i++) {
+		const struct ctl_port_cfg *x = &a->ports[i], *y = &b->ports[i];
+
+		if (strcmp(x->name, y->name) != 0)
+			return not_runtime(err, errlen, "ports[%u].name", i);
+		if (strcmp(x->port, y->port) != 0)
+			return not_runtime(err, errlen, "ports[%u].port", i);
+		if (x->mtu != y->mtu)
+			return not_runtime(err, errlen, "ports[%u].mtu", i);
 	}
 
 	if (a->n_fdb != b->n_fdb)
@@ -2059,6 +2860,57 @@ reload_mflow(const struct ctl_mflow_cfg *a, const struct ctl_mflow_cfg *b, char 
 	return 0;
 }
 
+/** Compare the control sections for a reload. */
+static int
+reload_control(const struct ctl_control_cfg *a, const struct ctl_control_cfg *b, char *err,
+	       size_t errlen)
+{
+	if (strcmp(a->socket, b->socket) != 0)
+		return not_runtime(err, errlen, "control.socket");
+	if (strcmp(a->group, b->group) != 0)
+		return not_runtime(err, errlen, "control.group");
+	if (a->max_clients != b->max_clients)
+		return not_runtime(err, errlen, "control.max_clients");
+	if (a->max_request != b->max_request)
+		return not_runtime(err, errlen, "control.max_request");
+	return 0;
+}
+
+/** @return true if two bind addresses are the same, as addresses when both parse. */
+static bool
+addr_text_same(const char *a, const char *b)
+{
+	struct vx_ip x, y;
+
+	if (vx_ip_parse(a, &x) == 0 && vx_ip_parse(b, &y) == 0)
+		return vx_ip_eq(&x, &y);
+	return strcmp(a, b) == 0;
+}
+
+/** Compare the coap sections for a reload. */
+static int
+reload_coap(const struct ctl_coap_cfg *a, const struct ctl_coap_cfg *b, char *err, size_t errlen)
+{
+	if (a->enabled != b->enabled)
+		return not_runtime(err, errlen, "coap.enabled");
+	if (!addr_text_same(a->address, b->address))
+		return not_runtime(err, errlen, "coap.address");
+	if (a->port != b->port)
+		return not_runtime(err, errlen, "coap.port");
+	if (a->dtls_port != b->dtls_port)
+		return not_runtime(err, errlen, "coap.dtls_port");
+	if (strcmp(a->psk_identity, b->psk_identity) != 0)
+		return not_runtime(err, errlen, "coap.psk_identity");
+	if (a->psk_len != b->psk_len ||
+	    memcmp(a->psk_key, b->psk_key, RTE_MIN(a->psk_len, sizeof(a->psk_key))) != 0)
+		return not_runtime(err, errlen, "coap.psk_key");
+	if (a->observe_interval_ms != b->observe_interval_ms)
+		return not_runtime(err, errlen, "coap.observe_interval_ms");
+	if (a->max_payload != b->max_payload)
+		return not_runtime(err, errlen, "coap.max_payload");
+	return 0;
+}
+
 int
 ctl_config_reload_check(const struct ctl_config *cur, const struct ctl_config *next, char *err,
 			size_t errlen)
@@ -2079,5 +2931,11 @@ ctl_config_reload_check(const struct ctl_config *cur, const struct ctl_config *n
 	ret = reload_dataplane(cur, next, err, errlen);
 	if (ret < 0)
 		return ret;
-	return reload_mflow(&cur->mflow, &next->mflow, err, errlen);
+	ret = reload_mflow(&cur->mflow, &next->mflow, err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = reload_control(&cur->control, &next->control, err, errlen);
+	if (ret < 0)
+		return ret;
+	return reload_coap(&cur->coap, &next->coap, err, errlen);
 }

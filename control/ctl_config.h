@@ -64,8 +64,10 @@ struct ctl_port_cfg {
 
 /** The control socket ("control"). */
 struct ctl_control_cfg {
-	char socket[CTL_PATH_LEN]; /**< Socket path, default CTL_SOCKET_PATH; "" = no socket. */
-	char group[64];		   /**< Group name that may use the socket; "" = none. */
+	char socket[CTL_PATH_LEN]; /**< Socket path, default CTL_SOCKET_PATH; "" = no socket.
+				      At most 107 characters (sun_path). */
+	char group[64];		   /**< Group name that may use the socket; "" = none. 1..32
+				      characters, checked for syntax only. */
 	uint16_t max_clients;	   /**< 1..1024, default 16. */
 	uint32_t max_request;	   /**< Longest request in bytes, 64..16777216, default 65536. */
 };
@@ -73,7 +75,8 @@ struct ctl_control_cfg {
 /** The CoAP endpoint ("coap"). Off unless the section says enabled. */
 struct ctl_coap_cfg {
 	bool enabled;		/**< Default false. */
-	char address[64];	/**< Bind address, default "127.0.0.1". */
+	char address[64];	/**< Bind address, default "127.0.0.1"; an IPv4 or IPv6 literal,
+				   stored in canonical text. */
 	uint16_t port;		/**< Plain CoAP port, 0 = none, default 5683. */
 	uint16_t dtls_port;	/**< CoAP over DTLS port, 0 = none (default). */
 	char psk_identity[128]; /**< Required with dtls_port. */
@@ -243,17 +246,36 @@ int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t 
  * equal config (ctl_config_reload_check() finds no difference, and the
  * sections it does not compare are equal too).
  *
+ * Sections and keys come in the order of docs/config.md; arrays are always
+ * written, even when empty. Addresses are in canonical text (inet_ntop()),
+ * MACs in lower case. Keys that are unset are left out rather than written
+ * with a value the parser would refuse: underlay.ip4/ip6/gateway4/gateway6
+ * when unset, underlay.mac when has_mac is false, stats.file when empty,
+ * mflow.dispatch_lcore and merge_lcore when -1, mflow.workers without
+ * worker lcores, coap.psk_identity and coap.psk_key when empty. The PSK is
+ * written as it is, so keep the output private (ctl_config_save() does).
+ *
+ * @param cfg
+ *   A config that ctl_config_parse() accepted (or built to the same rules).
  * @return
- *   A new reference the caller owns, or NULL on allocation failure.
+ *   A new reference the caller owns, or NULL for a NULL @p cfg, on
+ *   allocation failure, or when a string is not UTF-8 text (which a parsed
+ *   config never holds).
  */
 json_t *ctl_config_dump(const struct ctl_config *cfg);
 
 /**
- * Write ctl_config_dump() to @p path atomically (a temporary file in the
- * same directory, then rename), mode 0640.
+ * Write ctl_config_dump() to @p path atomically: the document, indented by
+ * two spaces and ending in a newline, goes to a temporary file
+ * "<path>.XXXXXX" in the same directory, which is given mode 0640
+ * (whatever the umask), flushed with fsync() and renamed over @p path; the
+ * directory is then flushed too. On failure the temporary file is removed
+ * and @p path is left as it was.
  *
  * @return
- *   0, or -errno (-ENOENT for a missing directory, -EACCES, -ENOMEM, ...).
+ *   0, or -errno: -EINVAL for a NULL or empty argument, -ENOENT for a
+ *   missing directory (nothing is created), -EACCES, -EISDIR when @p path
+ *   is a directory, -ENOSPC, -ENOMEM, ...
  */
 int ctl_config_save(const struct ctl_config *cfg, const char *path);
 
@@ -306,8 +328,11 @@ int ctl_mf_pick_parse(const char *s);
  * mflow.merge_timeout_us and mflow.elephant.* except table_size.
  *
  * Every other field is compared, section by section in the order of
- * docs/config.md, value by value (addresses as addresses, strings as
- * strings), so padding never matters. Neither config is changed.
+ * docs/config.md (underlay, vnis, endpoints, ports, fdb, neighbours,
+ * dataplane, stats, mflow, control, coap), value by value (addresses as
+ * addresses, strings as strings, the PSK as bytes), so padding never
+ * matters. The ports, control and coap sections are fixed as a whole.
+ * Neither config is changed.
  *
  * @param cur
  *   The config in use.

@@ -1195,6 +1195,10 @@ capture_start(struct ctl_ctx *c, const json_t *params, json_t **result, char *er
 
 	if ((a.port == NULL) == !a.has_vni)
 		return fail(-EINVAL, err, errlen, "give either port or vni");
+	if (a.has_vni && ctl_param_has(params, "dir"))
+		return fail(-EINVAL, err, errlen, "dir: only for port captures");
+	if (a.has_vni)
+		a.dir = 0;
 	if (a.count == 0 && a.seconds == 0)
 		a.seconds = 60;
 	rc = dp_capture_start(c->dp, &a, &id);

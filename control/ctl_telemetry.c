@@ -61,7 +61,7 @@ tel_flatten(struct rte_tel_data *d, const char *prefix, const json_t *v, unsigne
 
 	if (json_is_object(v)) {
 		json_object_foreach ((json_t *)v, k, item) {
-			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] != '\0' ? "." : "",
+			snprintf(key, sizeof(key), "%s%s%s", prefix, prefix[0] != '\0' ? "/" : "",
 				 k);
 			if (!tel_flatten(d, key, item, n))
 				return false;
@@ -70,7 +70,7 @@ tel_flatten(struct rte_tel_data *d, const char *prefix, const json_t *v, unsigne
 	}
 	if (json_is_array(v)) {
 		json_array_foreach (v, i, item) {
-			snprintf(key, sizeof(key), "%s%s%zu", prefix, prefix[0] != '\0' ? "." : "",
+			snprintf(key, sizeof(key), "%s%s%zu", prefix, prefix[0] != '\0' ? "/" : "",
 				 i);
 			if (!tel_flatten(d, key, item, n))
 				return false;

@@ -9,7 +9,7 @@
  * command "/mflowd/group/verb". Its parameters, if any, follow the comma as
  * a JSON object: "/mflowd/counters/show,{\"all\":true}". Telemetry values
  * are flat, so the result is flattened into one dictionary whose keys are
- * JSON paths ("totals.drops.vni_unknown", "lcores.0.role"); at most
+ * JSON paths ("totals/drops/vni_unknown", "lcores/0/role"); at most
  * RTE_TEL_MAX_DICT_ENTRIES keys are returned, and "truncated" says when
  * some were left out.
  *

@@ -41,7 +41,10 @@ struct dp_capture_args {
 	const char *port; /**< Name of the port to capture, or NULL for a VNI. */
 	bool has_vni;	  /**< Capture VNI @p vni (then @p port must be NULL). */
 	uint32_t vni;	  /**< 0 .. 2^24-1. */
-	const char *file; /**< Path of the pcap file to create (replaced if it exists). */
+	const char *file; /**< Path of the pcap file to create (mode 0640 less the umask). A
+			     regular file or a symbolic link there is replaced (the link is
+			     not followed); a device or a FIFO is written in place (a FIFO
+			     needs a reader, else -ENXIO); a directory gives -EISDIR. */
 	uint64_t count;	  /**< Stop after this many packets written; 0 = no limit. */
 	uint32_t seconds; /**< Stop after this long; 0 = no limit. At least one of count and
 			     seconds must be set. */

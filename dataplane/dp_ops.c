@@ -215,6 +215,10 @@ dp_vni_del(struct dp *dp, const struct dp_vni_args *a)
 		return -ENOENT;
 	if (dp->vx->vnis[vi].n_eps != 0 && !a->force)
 		return -EBUSY;
+	for (uint16_t i = 0; a->force && i < dp->n_ports; i++)
+		if (dp->ports[i].name[0] != '\0' && dp->ports[i].ep != VX_NONE &&
+		    dp->vx->eps[dp->ports[i].ep].vni == a->vni)
+			dp_capture_port_closing(dp, i);
 	return exec_drained(dp, vni_del_cmd, (void *)(uintptr_t)a);
 }
 
@@ -449,6 +453,8 @@ dp_ep_detach(struct dp *dp, const struct dp_ep_detach_args *a)
 		return -ENOENT;
 	if (dp->ports[idx].role != DP_PORT_ENDPOINT || dp->ports[idx].ep == VX_NONE)
 		return -EINVAL;
+	/* A VNI capture follows the VNI's endpoints: this one leaves it. */
+	dp_capture_port_closing(dp, (uint16_t)idx);
 	return exec_drained(dp, detach_cmd, &dp->ports[idx]);
 }
 

@@ -291,25 +291,43 @@ vx_fdb_age(struct vx_fdb *fdb, uint64_t now, uint64_t max_age, unsigned int budg
 	return removed;
 }
 
-unsigned int
-vx_fdb_flush(struct vx_fdb *fdb, uint32_t vni, bool with_static)
+/** Which entries fdb_flush_sel() removes. */
+struct fdb_sel {
+	uint32_t vni;	  /**< The VNI, or VX_VNI_ANY. */
+	bool with_static; /**< Static entries too. */
+	bool by_target;	  /**< Only entries of kind and target below. */
+	uint8_t kind;	  /**< enum vx_fdb_kind, when by_target. */
+	uint16_t target;  /**< Endpoint or VTEP index, when by_target. */
+};
+
+static inline bool
+fdb_sel_match(const struct vx_fdb_entry *e, const struct fdb_sel *s)
+{
+	return e->kind != 0 && (s->vni == VX_VNI_ANY || e->vni == s->vni) &&
+	       (s->with_static || !e->is_static) &&
+	       (!s->by_target || (e->kind == s->kind && e->target == s->target));
+}
+
+/*
+ * Remove every entry @p s selects, each in its own write section, so that
+ * readers on other lcores never wait for more than one removal.
+ *
+ * A removal at slot c only moves entries from slots after c into slots at
+ * or after c, or (for a cluster that wraps around the end of the array)
+ * entries from the start of the array, which were already examined and
+ * kept, further towards the start or to slots at or after c. So
+ * re-examining slot c after a removal and then moving on sees every entry
+ * that has to go; a kept entry that moves back from the start is merely
+ * examined, and kept, a second time.
+ */
+static unsigned int
+fdb_flush_sel(struct vx_fdb *fdb, const struct fdb_sel *s)
 {
 	unsigned int removed = 0;
 	uint32_t c = 0;
 
-	/*
-	 * A removal at slot c only moves entries from slots after c into
-	 * slots at or after c, or (for a cluster that wraps around the end of
-	 * the array) entries from the start of the array, which were already
-	 * examined and kept, further towards the start or to slots at or
-	 * after c. So re-examining slot c after a removal and then moving on
-	 * sees every entry that has to go.
-	 */
 	while (c <= fdb->mask && fdb->count > 0) {
-		struct vx_fdb_entry *e = &fdb->slots[c];
-
-		if (e->kind != 0 && (vni == VX_VNI_ANY || e->vni == vni) &&
-		    (with_static || !e->is_static)) {
+		if (fdb_sel_match(&fdb->slots[c], s)) {
 			fdb_remove_slot(fdb, c);
 			removed++;
 			continue; /* Examine slot c again. */
@@ -317,6 +335,30 @@ vx_fdb_flush(struct vx_fdb *fdb, uint32_t vni, bool with_static)
 		c++;
 	}
 	return removed;
+}
+
+unsigned int
+vx_fdb_flush(struct vx_fdb *fdb, uint32_t vni, bool with_static)
+{
+	const struct fdb_sel s = {.vni = vni, .with_static = with_static};
+
+	return fdb_flush_sel(fdb, &s);
+}
+
+unsigned int
+vx_fdb_flush_target(struct vx_fdb *fdb, uint32_t vni, uint8_t kind, uint16_t target)
+{
+	const struct fdb_sel s = {
+		.vni = vni,
+		.with_static = true,
+		.by_target = true,
+		.kind = kind,
+		.target = target,
+	};
+
+	if (kind != VX_FDB_LOCAL && kind != VX_FDB_REMOTE)
+		return 0;
+	return fdb_flush_sel(fdb, &s);
 }
 
 bool

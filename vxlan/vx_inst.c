@@ -1,7 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Building a VxLAN instance on the control path: VNIs, remote VTEPs with
- * their encapsulation templates, and local endpoints.
+ * Building and changing a VxLAN instance: VNIs, remote VTEPs with their
+ * encapsulation templates, and local endpoints.
+ *
+ * Additions run on the control path before the datapath starts, or on the
+ * owner lcore afterwards; deletions run on the owner lcore while no worker
+ * holds a packet (see vx.h). The datapath follows stored indexes without
+ * checking them: VNI member lists (vx_vni.vteps, vx_vni.eps), FDB targets,
+ * VTEP next hops (vx_vtep.nh) and endpoint VNIs (vx_endpoint.vni_idx). So a
+ * deletion first removes every reference to what it frees, then frees it.
+ *
+ * Free slots. vnis[] stays compact: deleting a VNI moves the last one into
+ * the hole. vteps[], eps[] and neigh[] keep their indexes instead, because
+ * FDB entries and member lists refer to them: a deleted entry leaves a hole
+ * below the high-water mark (n_vteps, n_eps, n_neigh), which shrinks only
+ * when its last entries are free. A VTEP or neighbour with ip.family 0 and
+ * an endpoint with an empty name are free; additions reuse the first free
+ * slot before growing the array.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,6 +25,7 @@
 #include <rte_malloc.h>
 
 #include "vx.h"
+#include "vx_worker_priv.h"
 
 #define VNI_HASH_SLOTS (2 * VX_MAX_VNIS)
 
@@ -17,6 +33,45 @@ static inline uint32_t
 vni_hash(uint32_t vni)
 {
 	return (vni * 2654435761u) >> 19;
+}
+
+static inline bool
+vtep_is_free(const struct vx_vtep *t)
+{
+	return t->ip.family == 0;
+}
+
+static inline bool
+ep_is_free(const struct vx_endpoint *e)
+{
+	return e->name[0] == '\0';
+}
+
+static inline bool
+neigh_is_free(const struct vx_neigh *e)
+{
+	return e->ip.family == 0;
+}
+
+/** @return the position of @p idx in a member list, or -1. */
+static int
+member_pos(const uint16_t *list, uint16_t n, uint16_t idx)
+{
+	for (unsigned int i = 0; i < n; i++)
+		if (list[i] == idx)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * Remove the member at @p pos, keeping the order of the others (flooding
+ * sends its copies in that order).
+ */
+static void
+member_remove(uint16_t *list, uint16_t *n, unsigned int pos)
+{
+	memmove(&list[pos], &list[pos + 1], (*n - pos - 1u) * sizeof(list[0]));
+	(*n)--;
 }
 
 struct vx_inst *
@@ -92,9 +147,14 @@ vx_destroy(struct vx_inst *vx)
 {
 	if (vx == NULL)
 		return;
-	for (unsigned int i = 0; vx->neigh != NULL && i < vx->n_neigh; i++)
-		for (unsigned int j = 0; j < vx->neigh[i].n_hold; j++)
-			rte_pktmbuf_free(vx->neigh[i].hold[j]);
+	for (unsigned int i = 0; vx->neigh != NULL && i < vx->n_neigh; i++) {
+		const struct vx_neigh *e = &vx->neigh[i];
+
+		if (neigh_is_free(e))
+			continue;
+		for (unsigned int j = 0; j < e->n_hold; j++)
+			rte_pktmbuf_free(e->hold[j]);
+	}
 	vx_fdb_destroy(vx->fdb);
 	rte_free(vx->vni_hash);
 	rte_free(vx->neigh);
@@ -142,13 +202,107 @@ vx_vni_add(struct vx_inst *vx, uint32_t vni)
 	return vx->n_vnis++;
 }
 
+/** @return the hash slot that maps to VNI index @p idx, which must be in the table. */
+static uint32_t
+vni_hash_slot(const struct vx_inst *vx, uint16_t idx)
+{
+	uint32_t h = vni_hash(vx->vnis[idx].vni) & vx->vni_hash_mask;
+
+	while (vx->vni_hash[h] != idx)
+		h = (h + 1) & vx->vni_hash_mask;
+	return h;
+}
+
+/*
+ * Empty hash slot @p i by backward shifting, as vx_fdb.c does: an index at
+ * slot j whose home is h moves back to the hole at i only if i lies
+ * cyclically in [h, j), so that no probe sequence crosses a hole. The
+ * table has twice as many slots as VNIs, so a free slot ends every scan.
+ */
+static void
+vni_hash_remove(struct vx_inst *vx, uint32_t i)
+{
+	const uint32_t mask = vx->vni_hash_mask;
+	uint32_t j = i;
+
+	for (;;) {
+		uint16_t idx;
+		uint32_t h;
+
+		j = (j + 1) & mask;
+		idx = vx->vni_hash[j];
+		if (idx == VX_NONE)
+			break;
+		h = vni_hash(vx->vnis[idx].vni) & mask;
+		if (((j - h) & mask) >= ((j - i) & mask)) {
+			vx->vni_hash[i] = idx;
+			i = j;
+		}
+	}
+	vx->vni_hash[i] = VX_NONE;
+}
+
 int
 vx_vtep_find(const struct vx_inst *vx, const struct vx_ip *ip)
 {
+	if (ip == NULL)
+		return -ENOENT;
 	for (unsigned int i = 0; i < vx->n_vteps; i++)
-		if (vx_ip_eq(&vx->vteps[i].ip, ip))
+		if (!vtep_is_free(&vx->vteps[i]) && vx_ip_eq(&vx->vteps[i].ip, ip))
 			return (int)i;
 	return -ENOENT;
+}
+
+/** @return true if some VNI has VTEP @p ti as a member. */
+static bool
+vtep_in_any_vni(const struct vx_inst *vx, uint16_t ti)
+{
+	for (unsigned int i = 0; i < vx->n_vnis; i++)
+		if (member_pos(vx->vnis[i].vteps, vx->vnis[i].n_vteps, ti) >= 0)
+			return true;
+	return false;
+}
+
+/*
+ * Free neighbour entry @p nh unless it is static or a VTEP still sends
+ * through it (as its own next hop or as its gateway). Packets it holds are
+ * freed: there is no output list to send them to.
+ */
+static void
+nh_release(struct vx_inst *vx, uint16_t nh)
+{
+	struct vx_neigh *e;
+
+	if (nh >= vx->n_neigh)
+		return; /* VX_NONE: an off-link VTEP without a gateway. */
+	e = &vx->neigh[nh];
+	if (neigh_is_free(e) || e->state == VX_NEIGH_STATIC)
+		return;
+	for (unsigned int i = 0; i < vx->n_vteps; i++)
+		if (!vtep_is_free(&vx->vteps[i]) && vx->vteps[i].nh == nh)
+			return;
+	for (unsigned int i = 0; i < e->n_hold; i++)
+		rte_pktmbuf_free(e->hold[i]);
+	memset(e, 0, sizeof(*e));
+	/* Workers read the word, not the fields: keep it consistent with them. */
+	vx_neigh_publish(e);
+	while (vx->n_neigh > 0 && neigh_is_free(&vx->neigh[vx->n_neigh - 1]))
+		vx->n_neigh--;
+}
+
+/*
+ * Free VTEP @p ti, which no VNI has as a member any more and no FDB entry
+ * points at, and then its next hop if nothing else needs it.
+ */
+static void
+vtep_free(struct vx_inst *vx, uint16_t ti)
+{
+	uint16_t nh = vx->vteps[ti].nh;
+
+	memset(&vx->vteps[ti], 0, sizeof(vx->vteps[ti]));
+	while (vx->n_vteps > 0 && vtep_is_free(&vx->vteps[vx->n_vteps - 1]))
+		vx->n_vteps--;
+	nh_release(vx, nh);
 }
 
 /*
@@ -236,7 +390,11 @@ vx_vtep_add(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip)
 	if (v->n_vteps >= VX_VNI_MAX_VTEPS)
 		return -ENOSPC;
 	if (ti < 0) {
-		if (vx->n_vteps >= VX_MAX_VTEPS)
+		/* The first free slot, else a new one at the end. */
+		for (ti = 0; ti < vx->n_vteps; ti++)
+			if (vtep_is_free(&vx->vteps[ti]))
+				break;
+		if (ti >= VX_MAX_VTEPS)
 			return -ENOSPC;
 		if (vx_ip_same_prefix(ip, local, plen))
 			nh = vx_neigh_add(vx, ip);
@@ -246,13 +404,13 @@ vx_vtep_add(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip)
 			nh = VX_NONE;
 		if (nh < 0)
 			return nh;
-		ti = vx->n_vteps;
 		t = &vx->vteps[ti];
 		memset(t, 0, sizeof(*t));
 		t->ip = *ip;
 		t->nh = (uint16_t)nh;
 		vtep_build_template(vx, t);
-		vx->n_vteps++;
+		if (ti == vx->n_vteps)
+			vx->n_vteps++;
 	}
 	v->vteps[v->n_vteps++] = (uint16_t)ti;
 	return ti;
@@ -263,6 +421,7 @@ vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep)
 {
 	struct vx_endpoint *e;
 	struct vx_vni *v;
+	unsigned int slot = VX_NONE;
 	int vi, rc;
 
 	vi = vx_vni_find(vx, ep->vni);
@@ -272,22 +431,139 @@ vx_endpoint_add(struct vx_inst *vx, const struct vx_endpoint *ep)
 	if (!rte_is_unicast_ether_addr(&ep->mac) || rte_is_zero_ether_addr(&ep->mac) ||
 	    ep->name[0] == '\0')
 		return -EINVAL;
-	for (unsigned int i = 0; i < vx->n_eps; i++)
-		if (strcmp(vx->eps[i].name, ep->name) == 0)
+	/* Names are stored cut to VX_NAME_LEN - 1 characters; compare them so. */
+	for (unsigned int i = 0; i < vx->n_eps; i++) {
+		if (ep_is_free(&vx->eps[i])) {
+			if (slot == VX_NONE)
+				slot = i;
+			continue;
+		}
+		if (strncmp(vx->eps[i].name, ep->name, VX_NAME_LEN - 1) == 0)
 			return -EEXIST;
+	}
 	if (vx_fdb_lookup(vx->fdb, ep->vni, &ep->mac) != NULL)
 		return -EEXIST;
-	if (vx->n_eps >= VX_MAX_ENDPOINTS || v->n_eps >= VX_VNI_MAX_EPS)
+	if (slot == VX_NONE)
+		slot = vx->n_eps;
+	if (slot >= VX_MAX_ENDPOINTS || v->n_eps >= VX_VNI_MAX_EPS)
 		return -ENOSPC;
-	rc = vx_fdb_add_static(vx->fdb, ep->vni, &ep->mac, VX_FDB_LOCAL, vx->n_eps);
+	rc = vx_fdb_add_static(vx->fdb, ep->vni, &ep->mac, VX_FDB_LOCAL, (uint16_t)slot);
 	if (rc < 0)
 		return rc;
-	e = &vx->eps[vx->n_eps];
+	e = &vx->eps[slot];
 	*e = *ep;
 	e->name[VX_NAME_LEN - 1] = '\0';
 	e->vni_idx = (uint16_t)vi;
-	v->eps[v->n_eps++] = vx->n_eps;
-	return vx->n_eps++;
+	v->eps[v->n_eps++] = (uint16_t)slot;
+	if (slot == vx->n_eps)
+		vx->n_eps++;
+	return (int)slot;
+}
+
+int
+vx_endpoint_find(const struct vx_inst *vx, const char *name)
+{
+	if (name == NULL || name[0] == '\0')
+		return -ENOENT;
+	for (unsigned int i = 0; i < vx->n_eps; i++)
+		if (!ep_is_free(&vx->eps[i]) && strncmp(vx->eps[i].name, name, VX_NAME_LEN) == 0)
+			return (int)i;
+	return -ENOENT;
+}
+
+int
+vx_endpoint_del(struct vx_inst *vx, uint16_t ep)
+{
+	struct vx_endpoint *e;
+	struct vx_vni *v;
+	int pos;
+
+	if (ep >= vx->n_eps || ep_is_free(&vx->eps[ep]))
+		return -ENOENT;
+	e = &vx->eps[ep];
+	v = &vx->vnis[e->vni_idx];
+	pos = member_pos(v->eps, v->n_eps, ep);
+	if (pos >= 0)
+		member_remove(v->eps, &v->n_eps, (unsigned int)pos);
+	/* Its static entry and whatever was learned behind it. */
+	vx_fdb_flush_target(vx->fdb, e->vni, VX_FDB_LOCAL, ep);
+	memset(e, 0, sizeof(*e));
+	while (vx->n_eps > 0 && ep_is_free(&vx->eps[vx->n_eps - 1]))
+		vx->n_eps--;
+	return 0;
+}
+
+int
+vx_vtep_del(struct vx_inst *vx, uint32_t vni, const struct vx_ip *ip)
+{
+	struct vx_vni *v;
+	int vi, ti, pos;
+
+	vi = vx_vni_find(vx, vni);
+	ti = vx_vtep_find(vx, ip);
+	if (vi < 0 || ti < 0)
+		return -ENOENT;
+	v = &vx->vnis[vi];
+	pos = member_pos(v->vteps, v->n_vteps, (uint16_t)ti);
+	if (pos < 0)
+		return -ENOENT;
+	member_remove(v->vteps, &v->n_vteps, (unsigned int)pos);
+	if (vtep_in_any_vni(vx, (uint16_t)ti)) {
+		vx_fdb_flush_target(vx->fdb, vni, VX_FDB_REMOTE, (uint16_t)ti);
+		return 0;
+	}
+	/*
+	 * Entries of other VNIs cannot point at a VTEP that is not their
+	 * member, but the scan costs the same: make sure nothing is left
+	 * that a later VTEP in this slot would inherit.
+	 */
+	vx_fdb_flush_target(vx->fdb, VX_VNI_ANY, VX_FDB_REMOTE, (uint16_t)ti);
+	vtep_free(vx, (uint16_t)ti);
+	return 0;
+}
+
+int
+vx_vni_del(struct vx_inst *vx, uint32_t vni)
+{
+	uint16_t vteps[VX_VNI_MAX_VTEPS];
+	uint16_t n_vteps, last;
+	struct vx_vni *v;
+	int vi;
+
+	vi = vx_vni_find(vx, vni);
+	if (vi < 0)
+		return -ENOENT;
+	v = &vx->vnis[vi];
+	if (v->n_eps != 0)
+		return -EBUSY;
+
+	/*
+	 * First every FDB entry of the VNI: afterwards nothing points at its
+	 * VTEPs from this VNI, and entries of other VNIs only point at their
+	 * own members, so a VTEP left in no VNI can be freed.
+	 */
+	vx_fdb_flush(vx->fdb, vni, true);
+	n_vteps = v->n_vteps;
+	memcpy(vteps, v->vteps, n_vteps * sizeof(vteps[0]));
+	v->n_vteps = 0;
+	for (unsigned int i = 0; i < n_vteps; i++)
+		if (!vtep_in_any_vni(vx, vteps[i]))
+			vtep_free(vx, vteps[i]);
+
+	/* Then the VNI itself; the last one moves into its place. */
+	vni_hash_remove(vx, vni_hash_slot(vx, (uint16_t)vi));
+	last = (uint16_t)(vx->n_vnis - 1);
+	if (vi != last) {
+		struct vx_vni *moved = &vx->vnis[last];
+
+		vx->vni_hash[vni_hash_slot(vx, last)] = (uint16_t)vi;
+		for (unsigned int i = 0; i < moved->n_eps; i++)
+			vx->eps[moved->eps[i]].vni_idx = (uint16_t)vi;
+		*v = *moved;
+	}
+	memset(&vx->vnis[last], 0, sizeof(vx->vnis[last]));
+	vx->n_vnis = last;
+	return 0;
 }
 
 int

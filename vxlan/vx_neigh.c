@@ -27,11 +27,16 @@
  * side of believing the neighbour, which is what a VTEP on a shared
  * underlay segment needs.
  *
- * Everything here runs on the lcore that owns the instance, except
- * vx_neigh_add() and vx_neigh_add_static(), which run on the control path
- * before the datapath starts. Worker lcores read an entry's MAC and state
- * only through vx_neigh.pub, so every change of either below is followed by
- * vx_neigh_publish().
+ * Everything here runs on the lcore that owns the instance, which is also
+ * where vx_neigh_add(), vx_neigh_add_static() and vx_neigh_del_static() run
+ * once the datapath has started (before, the control path calls them).
+ * Worker lcores read an entry's MAC and state only through vx_neigh.pub, so
+ * every change of either below is followed by vx_neigh_publish().
+ *
+ * Entries are freed when nothing needs them any more (see
+ * vx_neigh_del_static() and the VTEP deletions of vx_inst.c): a free entry
+ * has ip.family 0, may lie below n_neigh, and is skipped by every walk and
+ * reused by vx_neigh_add(). No VTEP points at a free entry.
  */
 #include <errno.h>
 #include <string.h>
@@ -112,26 +117,43 @@ neigh_ip_ok(const struct vx_ip *ip)
 	return false;
 }
 
+/** @return true if entry @p e is free. */
+static inline bool
+neigh_is_free(const struct vx_neigh *e)
+{
+	return e->ip.family == 0;
+}
+
 int
 vx_neigh_add(struct vx_inst *vx, const struct vx_ip *ip)
 {
+	unsigned int i, slot = VX_NONE;
 	struct vx_neigh *e;
-	unsigned int i;
 
 	if (ip == NULL || !neigh_ip_ok(ip))
 		return -EINVAL;
-	for (i = 0; i < vx->n_neigh; i++)
+	for (i = 0; i < vx->n_neigh; i++) {
+		if (neigh_is_free(&vx->neigh[i])) {
+			if (slot == VX_NONE)
+				slot = i;
+			continue;
+		}
 		if (vx_ip_eq(&vx->neigh[i].ip, ip))
 			return (int)i;
-	if (vx->n_neigh >= vx->max_neigh)
-		return -ENOSPC;
-	e = &vx->neigh[vx->n_neigh];
+	}
+	/* Reuse the first free entry; grow only when there is none. */
+	if (slot == VX_NONE) {
+		if (vx->n_neigh >= vx->max_neigh)
+			return -ENOSPC;
+		slot = vx->n_neigh++;
+	}
+	e = &vx->neigh[slot];
 	memset(e, 0, sizeof(*e));
 	e->ip = *ip;
 	e->state = VX_NEIGH_NONE;
 	vx_neigh_publish(e);
 	e->deadline = 0; /* The first timer run starts resolution. */
-	return vx->n_neigh++;
+	return (int)slot;
 }
 
 int
@@ -169,9 +191,67 @@ neigh_find(struct vx_inst *vx, const struct vx_ip *ip)
 	unsigned int i;
 
 	for (i = 0; i < vx->n_neigh; i++)
-		if (vx_ip_eq(&vx->neigh[i].ip, ip))
+		if (!neigh_is_free(&vx->neigh[i]) && vx_ip_eq(&vx->neigh[i].ip, ip))
 			return &vx->neigh[i];
 	return NULL;
+}
+
+/** @return true if a VTEP sends through entry @p idx (its own or a gateway's). */
+static bool
+neigh_used_by_vtep(const struct vx_inst *vx, uint16_t idx)
+{
+	unsigned int i;
+
+	for (i = 0; i < vx->n_vteps; i++)
+		if (vx->vteps[i].ip.family != 0 && vx->vteps[i].nh == idx)
+			return true;
+	return false;
+}
+
+/*
+ * Free entry @p e, which no VTEP uses: drop what it holds (there is no
+ * output list here) and publish the cleared word, so that the table only
+ * ever shows a consistent MAC and state.
+ */
+static void
+neigh_free(struct vx_inst *vx, struct vx_neigh *e)
+{
+	unsigned int i;
+
+	for (i = 0; i < e->n_hold; i++)
+		rte_pktmbuf_free(e->hold[i]);
+	memset(e, 0, sizeof(*e));
+	vx_neigh_publish(e);
+	while (vx->n_neigh > 0 && neigh_is_free(&vx->neigh[vx->n_neigh - 1]))
+		vx->n_neigh--;
+}
+
+int
+vx_neigh_del_static(struct vx_inst *vx, const struct vx_ip *ip)
+{
+	struct vx_neigh *e;
+
+	if (ip == NULL)
+		return -ENOENT;
+	e = neigh_find(vx, ip);
+	if (e == NULL || e->state != VX_NEIGH_STATIC)
+		return -ENOENT;
+	if (!neigh_used_by_vtep(vx, (uint16_t)(e - vx->neigh))) {
+		neigh_free(vx, e);
+		return 0;
+	}
+	/*
+	 * Still a next hop: forget the pinned MAC and resolve it again, on
+	 * the next timer run or the next packet, whichever comes first. A
+	 * static entry holds no packets.
+	 */
+	memset(&e->mac, 0, sizeof(e->mac));
+	e->state = VX_NEIGH_NONE;
+	vx_neigh_publish(e);
+	e->probes = 0;
+	e->updated = 0;
+	e->deadline = 0;
+	return 0;
 }
 
 static inline bool
@@ -424,6 +504,11 @@ vx_neigh_output(struct vx_inst *vx, uint16_t nh, struct rte_mbuf *m, uint64_t no
 		return;
 	}
 	e = &vx->neigh[nh];
+	if (unlikely(neigh_is_free(e))) {
+		/* No VTEP uses a free entry; nothing may be sent through it. */
+		vx_drop(m, VX_DROP_no_route, st);
+		return;
+	}
 	switch (e->state) {
 	case VX_NEIGH_REACHABLE:
 	case VX_NEIGH_STALE:
@@ -461,7 +546,7 @@ vx_neigh_timer(struct vx_inst *vx, uint64_t now, struct vx_out *out, struct vx_s
 	for (i = 0; i < vx->n_neigh; i++) {
 		struct vx_neigh *e = &vx->neigh[i];
 
-		if (now < e->deadline)
+		if (now < e->deadline || neigh_is_free(e))
 			continue;
 		switch (e->state) {
 		case VX_NEIGH_NONE:

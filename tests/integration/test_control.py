@@ -180,6 +180,10 @@ class ControlTest:
     def devargs(self, idx, iface):
         return self.t.devargs(idx, iface, 'af_xdp')
 
+    def repeat_dev(self):
+        """Devargs for c2's port when it is added again and again."""
+        return self.t.devargs(9, self.c2.host_if, 'af_packet')
+
     def config(self):
         cfg = self.t.mflowd_config()
         cfg['endpoints'] = []
@@ -364,7 +368,11 @@ class ControlTest:
                      f'{names}')
         self.ctl_fails('port del of the underlay is refused', 1, 'underlay',
                        'port', 'del', 'underlay')
-        self.ctl_ok('port add c2 again', 'port', 'add', 'c2', dev)
+        # DPDK 22.11's AF_XDP PMD cannot bind a second socket to an
+        # interface it used before in the same process (xsk_configure fails;
+        # docs/control-api.md); a re-added port uses AF_PACKET.
+        self.ctl_ok('port add c2 again (AF_PACKET)', 'port', 'add', 'c2',
+                    self.repeat_dev())
         self.ctl_ok('endpoint attach c2 100 again', 'endpoint', 'attach',
                     'c2', 100, c2.mac)
         self.ping_ok('c2 -> VTEP after re-adding the port', c2.ns, VX100.ip)
@@ -535,7 +543,7 @@ class ControlTest:
                                   '-m', '200', f'--mps={mps}'])
         time.sleep(1)
         changes = failed = 0
-        dev = self.devargs(7, c2.host_if)
+        dev = self.repeat_dev()
         modes = ['pinned', 'rtc', 'microflow']
         deadline = time.monotonic() + secs - 2
         i = 0
@@ -581,6 +589,9 @@ class ControlTest:
         # The flood of the unknown MAC 02:00:00:00:77:01 goes nowhere, and
         # c2's port may see frames before it is attached: neither is loss.
         grew.pop('port_unattached', None)
+        # Underlay frames for other hosts (the VTEP's own ARP or IPv6
+        # multicast) are not traffic of the test.
+        grew.pop('not_for_us', None)
         self.c.check('mflowd dropped nothing during the changes', not grew,
                      f'{grew}')
         self.ping_ok('c2 works after the changes', c2.ns, VX100.ip, 3)
@@ -614,7 +625,8 @@ class ControlTest:
 
     def check_telemetry(self):
         """11. DPDK telemetry."""
-        prefix = f'{self.t.prefix}-{self.md.proc.pid}'
+        # Mflowd.command() names the EAL file prefix after the test's pid.
+        prefix = f'{self.t.prefix}-{os.getpid()}'
         tool = shutil.which('dpdk-telemetry.py')
         if tool is None:
             self.c.check('dpdk-telemetry.py is installed', False)
@@ -629,7 +641,7 @@ class ControlTest:
             out = 'timed out'
         self.c.check('dpdk-telemetry.py reads /mflowd/counters/show',
                      '/mflowd/counters/show' in out
-                     and 'totals.stats' in out, out[-400:])
+                     and 'totals/stats/' in out, out[-400:])
 
 
 def main(argv):
