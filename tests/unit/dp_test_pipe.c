@@ -22,6 +22,7 @@
 #include <rte_ring.h>
 
 #include "dp.h"
+#include "dp_ops.h"
 #include "dp_test.h"
 #include "vx_test_frames.h"
 
@@ -372,6 +373,136 @@ test_pipe_reconfig_under_traffic(void **state)
 	}
 }
 
+/* The control thread's changes of tables, ports and tunables. */
+struct ops_churn {
+	volatile bool stop;
+	bool finished;
+	unsigned int done, failed, step;
+	int last_rc;
+};
+
+static void
+ops_result(struct ops_churn *ch, unsigned int step, int rc)
+{
+	if (rc == 0) {
+		ch->done++;
+		return;
+	}
+	ch->failed++;
+	ch->step = step;
+	ch->last_rc = rc;
+}
+
+static void *
+ops_thread(void *arg)
+{
+	struct ops_churn *ch = arg;
+	struct rte_ether_addr mac = vxt_mac("02:00:00:00:66:01"),
+			      epmac = vxt_mac("02:00:00:00:66:02");
+
+	for (unsigned int i = 0; !ch->stop && i < 12; i++) {
+		char name[16], dev[32];
+		struct dp_vni_args v = {.vni = 200 + i, .force = true};
+		struct dp_vtep_args t = {.vni = 200 + i, .ip = pr4};
+		struct dp_fdb_args f = {.vni = 200 + i, .mac = mac, .vtep = pr4};
+		struct dp_tune_args tu = {.set = DP_TUNE_DRAIN_US, .drain_us = (i & 1) ? 50 : 100};
+		struct dp_port_add_args pa = {.name = name, .devargs = dev, .mtu = 1500};
+		struct dp_port_del_args pd = {.name = name};
+		struct dp_ep_attach_args at = {.port = name, .vni = 200 + i, .mac = epmac};
+		struct dp_ep_detach_args de = {.port = name};
+		struct dp_flow_info fl[8];
+		struct dp_flows_args fa = {.max = 8, .out = fl};
+
+		snprintf(name, sizeof(name), "hp%u", i);
+		snprintf(dev, sizeof(dev), "net_null%u", 100 + i);
+		ops_result(ch, 0, dp_vni_add(&pdp, &v));
+		ops_result(ch, 1, dp_vtep_add(&pdp, &t));
+		ops_result(ch, 2, dp_fdb_add(&pdp, &f));
+		ops_result(ch, 3, dp_tune(&pdp, &tu));
+		ops_result(ch, 4, dp_port_add(&pdp, &pa));
+		ops_result(ch, 5, dp_ep_attach(&pdp, &at));
+		ops_result(ch, 6, dp_flows_top(&pdp, &fa));
+		/* Every other round the VNI goes with its endpoint still attached. */
+		if (i & 1)
+			ops_result(ch, 7, dp_ep_detach(&pdp, &de));
+		ops_result(ch, 8, dp_fdb_del(&pdp, &f));
+		ops_result(ch, 9, dp_vtep_del(&pdp, &t));
+		ops_result(ch, 10, dp_vni_del(&pdp, &v));
+		ops_result(ch, 11, dp_port_del(&pdp, &pd));
+	}
+	__atomic_store_n(&ch->finished, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Changing VNIs, VTEPs, FDB entries, tunables and whole ports while traffic
+ * flows in both directions loses and reorders nothing.
+ */
+static void
+test_pipe_ops_under_traffic(void **state)
+{
+	struct ops_churn ch = {0};
+	struct order o;
+	pthread_t t;
+	uint64_t end = rte_get_timer_cycles() + 90 * rte_get_timer_hz();
+	unsigned int rounds = 0;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, ops_thread, &ch), 0);
+	while (!__atomic_load_n(&ch.finished, __ATOMIC_ACQUIRE) && rte_get_timer_cycles() < end) {
+		run_traffic((rounds & 1) == 0, 4000, &o);
+		rounds++;
+		if (o.got != 4000 || o.bad != 0)
+			break;
+	}
+	ch.stop = true;
+	pthread_join(t, NULL);
+	print_message("%u changes under traffic in %u rounds, %u failed (step %u: %d)\n", ch.done,
+		      rounds, ch.failed, ch.step, ch.last_rc);
+	assert_int_equal(o.got, 4000);
+	assert_int_equal(o.bad, 0);
+	assert_int_equal(ch.failed, 0);
+	assert_int_equal(ch.done, 11 * 12 + 6);
+	/* Everything added is gone again. */
+	assert_int_equal(pdp.vx->n_vnis, 1);
+	assert_int_equal(dp_port_find(&pdp, "hp0"), -ENOENT);
+}
+
+/* A command the lcore has not taken by the deadline is withdrawn and never runs. */
+static int
+count_cmd(struct dp *dp, void *arg)
+{
+	(void)dp;
+	__atomic_add_fetch((unsigned int *)arg, 1, __ATOMIC_RELAXED);
+	return 7;
+}
+
+static void
+test_pipe_cmd_withdrawn(void **state)
+{
+	unsigned int ran = 0, timeouts = 0;
+
+	(void)state;
+	for (unsigned int i = 0; i < 200; i++) {
+		unsigned int before = __atomic_load_n(&ran, __ATOMIC_RELAXED);
+		int rc = dp_cmd_exec(&pdp, count_cmd, &ran, (i & 1) != 0, 0);
+
+		if (rc == -ETIMEDOUT) {
+			timeouts++;
+			/* Another command and a grace period later it still has not run. */
+			assert_int_equal(dp_qsbr_sync(&pdp, 1000), 0);
+			assert_int_equal(dp_cmd_exec(&pdp, count_cmd, &ran, false, 5000), 7);
+			assert_int_equal(__atomic_load_n(&ran, __ATOMIC_RELAXED), before + 1);
+		} else {
+			assert_int_equal(rc, 7);
+			assert_int_equal(__atomic_load_n(&ran, __ATOMIC_RELAXED), before + 1);
+		}
+	}
+	print_message("%u of 200 commands withdrawn at their deadline\n", timeouts);
+	/* Commands with time to spare always run. */
+	assert_int_equal(dp_cmd_exec(&pdp, count_cmd, &ran, true, 5000), 7);
+}
+
 /* Bad settings are refused and change nothing. */
 static void
 test_pipe_reconfig_bad(void **state)
@@ -539,6 +670,8 @@ dp_test_pipe(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_pipe_microflow_order),
 		cmocka_unit_test(test_pipe_reconfig_under_traffic),
+		cmocka_unit_test(test_pipe_ops_under_traffic),
+		cmocka_unit_test(test_pipe_cmd_withdrawn),
 		cmocka_unit_test(test_pipe_reconfig_bad),
 		cmocka_unit_test(test_pipe_arp),
 		cmocka_unit_test(test_pipe_bad_map),
