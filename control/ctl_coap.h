@@ -18,9 +18,13 @@
  *     for GET, 2.04 Changed for POST and PUT, 2.02 Deleted for DELETE;
  *     errors carry {"code", "message"} as in JSON-RPC with 4.00 Bad Request
  *     (EINVAL), 4.04 Not Found (ENOENT, unknown resource), 4.05 Method Not
- *     Allowed, 4.09 Conflict (EEXIST, EBUSY), 4.13 Request Entity Too Large,
- *     4.15 Unsupported Content-Format, 5.03 Service Unavailable (ETIMEDOUT),
- *     5.00 otherwise;
+ *     Allowed, 4.09 Conflict (EEXIST, EBUSY), 4.13 Request Entity Too Large
+ *     (over max_payload, E2BIG, EMSGSIZE), 4.15 Unsupported Content-Format,
+ *     5.03 Service Unavailable (ETIMEDOUT, EINPROGRESS), 5.00 otherwise; also
+ *     4.06 Not Acceptable (an Accept option other than 50) and 4.08 Request
+ *     Entity Incomplete (a block-wise request body out of sequence);
+ *   - large answers go block-wise (RFC 7959 Block2); request bodies may come
+ *     block-wise (Block1) and are checked against max_payload block by block;
  *   - /.well-known/core (RFC 6690) lists every resource with its title,
  *     ct=50 and "obs" on the observable ones;
  *   - /stats and /counters are observable (RFC 7641): observers get a
@@ -44,6 +48,14 @@
 #define CTL_COAP_PSK_ID_LEN  128
 #define CTL_COAP_PSK_KEY_LEN 64
 
+/** Bounds of ctl_coap_params.observe_interval_ms. */
+#define CTL_COAP_OBSERVE_MIN_MS 100
+#define CTL_COAP_OBSERVE_MAX_MS 3600000
+
+/** Bounds of ctl_coap_params.max_payload, as in the config file. */
+#define CTL_COAP_PAYLOAD_MIN 64
+#define CTL_COAP_PAYLOAD_MAX 65536
+
 /** CoAP endpoint settings. */
 struct ctl_coap_params {
 	const char *address;	  /**< Address to bind, e.g. "127.0.0.1" or "::1". */
@@ -53,7 +65,7 @@ struct ctl_coap_params {
 	const uint8_t *psk_key;	  /**< DTLS PSK; required with dtls_port. */
 	size_t psk_len;		  /**< 1..CTL_COAP_PSK_KEY_LEN. */
 	unsigned int observe_interval_ms; /**< Period of observe checks, 100..3600000. */
-	size_t max_payload;		  /**< Largest request payload accepted, bytes. */
+	size_t max_payload;		  /**< Largest request payload, 64..65536 bytes. */
 };
 
 struct ctl_coap;
@@ -68,7 +80,8 @@ struct ctl_coap;
  * @return
  *   The endpoint, or NULL with errno: EINVAL for bad settings (no port at
  *   all, a bad address, DTLS without a key), ENOTSUP for DTLS when libcoap
- *   has no DTLS, EADDRINUSE, ENOMEM.
+ *   has no DTLS, EADDRINUSE, ENOMEM, or another errno of bind() (e.g.
+ *   EADDRNOTAVAIL for an address the host does not have).
  */
 struct ctl_coap *ctl_coap_create(const struct ctl_coap_params *p, struct ctl_rpc *rpc);
 
