@@ -38,7 +38,7 @@
 #define DP_BURST_MAX   512
 #define DP_SNAP_FDB    4096
 #define DP_DEVARGS_LEN 512
-/** Ports the packet pool has room for beyond those opened at start. */
+/** Ports whose RX rings the packet pool has room for beyond those opened at start. */
 #define DP_SPARE_PORTS 2
 
 /** How the dispatch lcore spreads the work (docs/mflow.md). */

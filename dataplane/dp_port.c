@@ -46,15 +46,14 @@ pool_get(struct dp *dp, int node)
 		return dp->pools[node];
 	snprintf(name, sizeof(name), "mflow_pool_%d", node);
 	/*
-	 * Every RX and TX ring full (with room for ports added at run time),
-	 * the TX buffers, held packets and copies in
+	 * Every RX and TX ring full (and the RX rings of ports added at run
+	 * time), the TX buffers, held packets and copies in
 	 * flight, and the pipeline full: per worker its input, output and
 	 * request rings, the dispatcher's stage, a worker burst and the
 	 * merger's stage, plus the ring to a separate merge lcore.
 	 */
-	need = ((uint32_t)dp->p.n_ports + DP_SPARE_PORTS) *
-		       ((uint32_t)dp->p.rxd + dp->p.txd + dp->p.burst) +
-	       4096;
+	need = (uint32_t)dp->p.n_ports * ((uint32_t)dp->p.rxd + dp->p.txd + dp->p.burst) +
+	       DP_SPARE_PORTS * ((uint32_t)dp->p.rxd + dp->p.burst) + 4096;
 	if (dp->p.map.n_workers != 0)
 		need += (uint32_t)dp->p.map.n_workers *
 				(3 * dp->p.map.ring_size + DP_MF_STAGE_PKTS + 2 * DP_MF_STAGE) +
