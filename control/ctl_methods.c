@@ -991,6 +991,46 @@ counters_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *er
 }
 LOCKED(counters_show)
 
+static const struct ctl_param p_stats_set[] = {
+	{.name = "file",
+	 .type = CTL_P_STRING,
+	 .max = CTL_PATH_LEN - 1,
+	 .help = "where the stats file goes (written at once to check it)"},
+	{.name = "off", .type = CTL_P_BOOL, .help = "stop writing the stats file"},
+	{.name = "interval_s",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = 3600,
+	 .help = "period of the writes (0: on SIGUSR1 and exit only)"},
+	{0},
+};
+
+static int
+stats_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	const char *file = ctl_param_str(params, "file", NULL);
+	bool off = ctl_param_bool(params, "off", false);
+	int rc;
+
+	if (file != NULL && off)
+		return fail(-EINVAL, err, errlen, "give file or off, not both");
+	if (file != NULL) {
+		/* Write it once now: a path that cannot be written changes nothing. */
+		rc = dp_stats_write(c->dp, file);
+		if (rc < 0)
+			return fail(rc, err, errlen, "cannot write '%s': %s", file, strerror(-rc));
+		snprintf(c->stats_file, sizeof(c->stats_file), "%s", file);
+	}
+	if (off)
+		c->stats_file[0] = '\0';
+	if (ctl_param_has(params, "interval_s"))
+		c->stats_interval_s = (uint32_t)ctl_param_int(params, "interval_s", 0);
+	*result = json_pack("{s:s,s:I}", "file", c->stats_file, "interval_s",
+			    (json_int_t)c->stats_interval_s);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(stats_set)
+
 static int
 stats_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
 {
@@ -1364,6 +1404,8 @@ ctl_running_config(struct ctl_ctx *c, struct ctl_config *out)
 		out->dp.neigh_failed_s = t.neigh_failed_s;
 		out->dp.neigh_probes = t.neigh_probes;
 	}
+	snprintf(out->stats_file, sizeof(out->stats_file), "%s", c->stats_file);
+	out->stats_interval_s = c->stats_interval_s;
 	dp_mf_conf_get(c->dp, &m);
 	out->mflow.mode = m.mode == DP_MODE_MICROFLOW ? CTL_MF_MICROFLOW
 			  : m.mode == DP_MODE_PINNED  ? CTL_MF_PINNED
@@ -1487,6 +1529,8 @@ static const struct ctl_method methods[] = {
 	 CTL_RPC_READ},
 	{"dataplane.set", "change burst, drain, idle back-off, FDB aging or neighbour timers",
 	 p_dataplane_set, dataplane_set_locked, 0},
+	{"stats.set", "where and how often the stats file is written", p_stats_set,
+	 stats_set_locked, 0},
 	{"capture.start", "write a port's or a VNI's frames to a pcap file", p_capture_start,
 	 capture_start_locked, 0},
 	{"capture.stop", "stop a capture", p_capture_stop, capture_stop_locked, 0},

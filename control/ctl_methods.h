@@ -27,6 +27,8 @@ struct ctl_ctx {
 	struct dp *dp;		       /**< The running dataplane. */
 	const struct ctl_config *boot; /**< The config mflowd started with. */
 	pthread_mutex_t lock;	       /**< Held while a handler runs. */
+	char stats_file[CTL_PATH_LEN]; /**< Where the stats file goes; "" = nowhere. */
+	uint32_t stats_interval_s;     /**< Its period; 0 = on SIGUSR1 and exit only. */
 };
 
 /**

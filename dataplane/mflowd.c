@@ -350,6 +350,8 @@ control_start(struct app *app)
 
 	app->ctx.dp = &app->dp;
 	app->ctx.boot = &app->cfg;
+	snprintf(app->ctx.stats_file, sizeof(app->ctx.stats_file), "%s", app->stats_file);
+	app->ctx.stats_interval_s = app->stats_interval;
 	pthread_mutexattr_init(&ma);
 	/* Handlers may call each other's core functions under the lock. */
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
@@ -438,11 +440,12 @@ write_stats(struct app *app)
 {
 	int rc;
 
-	if (app->stats_file[0] == '\0')
+	/* The control methods may have moved it (stats.set). */
+	if (app->ctx.stats_file[0] == '\0')
 		return;
-	rc = dp_stats_write(&app->dp, app->stats_file);
+	rc = dp_stats_write(&app->dp, app->ctx.stats_file);
 	if (rc < 0)
-		LOG(WARNING, "cannot write %s: %s", app->stats_file, strerror(-rc));
+		LOG(WARNING, "cannot write %s: %s", app->ctx.stats_file, strerror(-rc));
 }
 
 /*
@@ -537,11 +540,11 @@ control_loop(void *arg)
 			write_stats(app);
 			pthread_mutex_unlock(&app->ctx.lock);
 		}
-		if (app->stats_interval != 0 && now >= next) {
+		if (app->ctx.stats_interval_s != 0 && now >= next) {
 			pthread_mutex_lock(&app->ctx.lock);
 			write_stats(app);
 			pthread_mutex_unlock(&app->ctx.lock);
-			next = now + hz * app->stats_interval;
+			next = now + hz * app->ctx.stats_interval_s;
 		}
 		control_wait(app);
 	}

@@ -272,6 +272,16 @@ class ControlTest:
         vnis = self.vnis()
         self.c.check('vni show: VNI 100 from the config', vnis == [100],
                      f'{vnis}')
+        path = os.path.join(self.workdir, 'stats2.json')
+        self.ctl_ok('stats set file=... interval_s=1', 'stats', 'set',
+                    f'file={path}', 'interval_s=1')
+        self.c.check('stats.set writes the new stats file at once',
+                     os.path.exists(path))
+        self.ctl_fails('stats set into a missing directory fails', 1,
+                       'cannot write', 'stats', 'set',
+                       'file=/nonexistent/dir/stats.json')
+        self.ctl_ok('stats set back', 'stats', 'set',
+                    f'file={self.md.stats_path}', 'interval_s=3600')
 
     def check_endpoints(self):
         """2. Attach and detach."""
