@@ -1043,6 +1043,151 @@ stats_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, 
 LOCKED(stats_show)
 
 /* ------------------------------------------------------------------------- */
+/* Underlay.                                                                 */
+
+static json_t *
+prefix_json(const struct vx_ip *ip, uint8_t plen)
+{
+	char buf[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
+
+	if (ip->family == 0)
+		return json_null();
+	snprintf(buf, sizeof(buf), "%s/%u", vx_ip_fmt(ip, a, sizeof(a)), plen);
+	return json_string(buf);
+}
+
+static json_t *
+underlay_json(const struct vx_underlay *u, const struct dp *dp)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "port", json_string(dp->ports[dp->vx->p.underlay_port].name));
+	json_object_set_new(o, "mac", mac_json(&u->mac));
+	json_object_set_new(o, "ip4", prefix_json(&u->ip4, u->plen4));
+	json_object_set_new(o, "ip6", prefix_json(&u->ip6, u->plen6));
+	json_object_set_new(o, "gateway4", u->gw4.family != 0 ? ip_json(&u->gw4) : json_null());
+	json_object_set_new(o, "gateway6", u->gw6.family != 0 ? ip_json(&u->gw6) : json_null());
+	json_object_set_new(o, "mtu", json_integer(u->mtu));
+	json_object_set_new(o, "udp_port", json_integer(u->udp_port));
+	json_object_set_new(o, "strict_reserved", json_boolean(u->strict_reserved));
+	json_object_set_new(o, "udp6_zero_csum_rx", json_boolean(u->udp6_zero_csum_rx));
+	json_object_set_new(o, "udp6_zero_csum_tx", json_boolean(u->udp6_zero_csum_tx));
+	return o;
+}
+
+static int
+underlay_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct vx_underlay u;
+
+	(void)params;
+	(void)err;
+	(void)errlen;
+	vx_underlay_get(c->dp->vx, &u);
+	*result = underlay_json(&u, c->dp);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(underlay_show)
+
+static const struct ctl_param p_underlay_set[] = {
+	{.name = "ip4",
+	 .type = CTL_P_STRING,
+	 .max = 64,
+	 .help = "local IPv4 address with prefix length, or none"},
+	{.name = "ip6",
+	 .type = CTL_P_STRING,
+	 .max = 64,
+	 .help = "local IPv6 address with prefix length, or none"},
+	{.name = "gateway4",
+	 .type = CTL_P_STRING,
+	 .max = 64,
+	 .help = "IPv4 gateway for off-link VTEPs, or none"},
+	{.name = "gateway6",
+	 .type = CTL_P_STRING,
+	 .max = 64,
+	 .help = "IPv6 gateway for off-link VTEPs, or none"},
+	{.name = "mac", .type = CTL_P_MAC, .help = "underlay MAC"},
+	{.name = "mtu", .type = CTL_P_INT, .min = 576, .max = 9000, .help = "underlay IP MTU"},
+	{.name = "udp_port", .type = CTL_P_INT, .min = 1, .max = 65535, .help = "VxLAN UDP port"},
+	{.name = "strict_reserved",
+	 .type = CTL_P_BOOL,
+	 .help = "drop VxLAN packets with reserved bits set"},
+	{.name = "udp6_zero_csum_rx",
+	 .type = CTL_P_BOOL,
+	 .help = "accept zero UDP checksums on IPv6"},
+	{.name = "udp6_zero_csum_tx",
+	 .type = CTL_P_BOOL,
+	 .help = "send zero UDP checksums on IPv6"},
+	{0},
+};
+
+/* An address parameter: "none" clears it; @p plen NULL means no prefix. */
+static int
+addr_param(const json_t *params, const char *name, int family, struct vx_ip *ip, uint8_t *plen,
+	   char *err, size_t errlen)
+{
+	const char *s = ctl_param_str(params, name, NULL);
+	struct vx_ip v;
+	uint8_t l = 0;
+	int rc;
+
+	if (s == NULL)
+		return 0;
+	if (strcmp(s, "none") == 0) {
+		memset(ip, 0, sizeof(*ip));
+		if (plen != NULL)
+			*plen = 0;
+		return 0;
+	}
+	rc = plen != NULL ? vx_prefix_parse(s, &v, &l) : vx_ip_parse(s, &v);
+	if (rc != 0 || v.family != family)
+		return fail(-EINVAL, err, errlen, "%s: invalid %s '%.64s'", name,
+			    plen != NULL ? (family == AF_INET ? "IPv4 prefix" : "IPv6 prefix")
+					 : (family == AF_INET ? "IPv4 address" : "IPv6 address"),
+			    s);
+	*ip = v;
+	if (plen != NULL)
+		*plen = l;
+	return 0;
+}
+
+static int
+underlay_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct vx_underlay u;
+	int rc;
+
+	vx_underlay_get(c->dp->vx, &u);
+	if (addr_param(params, "ip4", AF_INET, &u.ip4, &u.plen4, err, errlen) < 0 ||
+	    addr_param(params, "ip6", AF_INET6, &u.ip6, &u.plen6, err, errlen) < 0 ||
+	    addr_param(params, "gateway4", AF_INET, &u.gw4, NULL, err, errlen) < 0 ||
+	    addr_param(params, "gateway6", AF_INET6, &u.gw6, NULL, err, errlen) < 0)
+		return -EINVAL;
+	if (ctl_param_has(params, "mac"))
+		mac_param(params, "mac", &u.mac);
+	u.mtu = (uint16_t)ctl_param_int(params, "mtu", u.mtu);
+	u.udp_port = (uint16_t)ctl_param_int(params, "udp_port", u.udp_port);
+	u.strict_reserved = ctl_param_bool(params, "strict_reserved", u.strict_reserved);
+	u.udp6_zero_csum_rx = ctl_param_bool(params, "udp6_zero_csum_rx", u.udp6_zero_csum_rx);
+	u.udp6_zero_csum_tx = ctl_param_bool(params, "udp6_zero_csum_tx", u.udp6_zero_csum_tx);
+	rc = dp_underlay_set(c->dp, &u);
+	if (rc == -EAFNOSUPPORT)
+		return fail(rc, err, errlen,
+			    "a VTEP needs the local address of its family; remove it first");
+	if (rc == -EINVAL)
+		return fail(rc, err, errlen,
+			    "inconsistent underlay (no address, a gateway without a local address "
+			    "of its family, a multicast MAC, or a VTEP with our address)");
+	if (rc == -ENOSPC)
+		return fail(rc, err, errlen, "no room for the next hops the change needs");
+	if (rc < 0)
+		return rc;
+	*result = underlay_json(&u, c->dp);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(underlay_set)
+
+/* ------------------------------------------------------------------------- */
 /* Dataplane tunables.                                                       */
 
 /* Parameter name, field bit, and where the value lives in the args. */
@@ -1404,6 +1549,24 @@ ctl_running_config(struct ctl_ctx *c, struct ctl_config *out)
 		out->dp.neigh_failed_s = t.neigh_failed_s;
 		out->dp.neigh_probes = t.neigh_probes;
 	}
+	{
+		struct vx_underlay u;
+
+		vx_underlay_get(vx, &u);
+		out->underlay.has_mac = true;
+		out->underlay.mac = u.mac;
+		out->underlay.ip4 = u.ip4;
+		out->underlay.plen4 = u.plen4;
+		out->underlay.ip6 = u.ip6;
+		out->underlay.plen6 = u.plen6;
+		out->underlay.gw4 = u.gw4;
+		out->underlay.gw6 = u.gw6;
+		out->underlay.mtu = u.mtu;
+		out->underlay.udp_port = u.udp_port;
+		out->underlay.strict_reserved = u.strict_reserved;
+		out->underlay.udp6_zero_csum_rx = u.udp6_zero_csum_rx;
+		out->underlay.udp6_zero_csum_tx = u.udp6_zero_csum_tx;
+	}
 	snprintf(out->stats_file, sizeof(out->stats_file), "%s", c->stats_file);
 	out->stats_interval_s = c->stats_interval_s;
 	dp_mf_conf_get(c->dp, &m);
@@ -1525,6 +1688,10 @@ static const struct ctl_method methods[] = {
 	 counters_show_locked, CTL_RPC_READ},
 	{"stats.show", "everything: counters, lcores, ports, pipeline, tables", NULL,
 	 stats_show_locked, CTL_RPC_READ},
+	{"underlay.show", "underlay addresses, gateways, MAC, MTU and UDP port", NULL,
+	 underlay_show_locked, CTL_RPC_READ},
+	{"underlay.set", "change underlay addresses, gateways, MAC, MTU or UDP port under traffic",
+	 p_underlay_set, underlay_set_locked, 0},
 	{"dataplane.show", "dataplane tunables in force", NULL, dataplane_show_locked,
 	 CTL_RPC_READ},
 	{"dataplane.set", "change burst, drain, idle back-off, FDB aging or neighbour timers",

@@ -533,6 +533,21 @@ dp_flows_top(struct dp *dp, struct dp_flows_args *a)
 }
 
 /* ------------------------------------------------------------------------- */
+/* Underlay.                                                                 */
+
+static int
+underlay_cmd(struct dp *dp, void *arg)
+{
+	return vx_underlay_set(dp->vx, arg);
+}
+
+int
+dp_underlay_set(struct dp *dp, const struct vx_underlay *u)
+{
+	return exec_drained(dp, underlay_cmd, (void *)(uintptr_t)u);
+}
+
+/* ------------------------------------------------------------------------- */
 /* Tunables.                                                                 */
 
 #define TUNE_ALL ((1u << 10) - 1)

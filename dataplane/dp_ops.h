@@ -241,6 +241,17 @@ struct dp_ep_detach_args {
  */
 int dp_ep_detach(struct dp *dp, const struct dp_ep_detach_args *a);
 
+/**
+ * Change the underlay settings (addresses, gateways, MAC, MTU, UDP port,
+ * checksum policies) with the pipeline drained; see vx_underlay_set().
+ *
+ * @param u
+ *   The complete new settings (start from vx_underlay_get()).
+ * @return
+ *   0, or the -errno of vx_underlay_set() (nothing changes), -ETIMEDOUT.
+ */
+int dp_underlay_set(struct dp *dp, const struct vx_underlay *u);
+
 /** Fields of struct dp_tune_args, for its @c set mask. */
 enum dp_tune_field {
 	DP_TUNE_BURST = 1u << 0,

@@ -595,6 +595,42 @@ unsigned int vx_fdb_flush_target(struct vx_fdb *fdb, uint32_t vni, uint8_t kind,
  */
 int vx_neigh_del_static(struct vx_inst *vx, const struct vx_ip *ip);
 
+/** The underlay settings vx_underlay_set() may change. */
+struct vx_underlay {
+	struct rte_ether_addr mac; /**< Underlay MAC. */
+	struct vx_ip ip4;	   /**< Local IPv4 address (family 0: none). */
+	uint8_t plen4;		   /**< Its prefix length. */
+	struct vx_ip ip6;	   /**< Local IPv6 address (family 0: none). */
+	uint8_t plen6;		   /**< Its prefix length. */
+	struct vx_ip gw4;	   /**< IPv4 gateway (family 0: none). */
+	struct vx_ip gw6;	   /**< IPv6 gateway (family 0: none). */
+	uint16_t mtu;		   /**< Underlay IP MTU, at least 576. */
+	uint16_t udp_port;	   /**< VxLAN UDP port, not 0. */
+	bool strict_reserved;	   /**< See vx_parse_cfg. */
+	bool udp6_zero_csum_rx;	   /**< See vx_parse_cfg. */
+	bool udp6_zero_csum_tx;	   /**< Send zero UDP checksums on IPv6. */
+};
+
+/** Copy the underlay settings in force into @p u. */
+void vx_underlay_get(const struct vx_inst *vx, struct vx_underlay *u);
+
+/**
+ * Change the underlay settings: the local addresses and prefixes, the
+ * gateways, the MAC, the MTU, the UDP port and the checksum policies. Every
+ * VTEP gets a new outer header template and the next hop its new addresses
+ * call for (itself when on-link, else the gateway of its family); next hops
+ * nothing uses any more are freed (held packets with them), new ones
+ * resolve on first use. Nothing changes on error.
+ *
+ * @return
+ *   0; -EINVAL for inconsistent settings (no address at all, a bad prefix
+ *   length or family, a multicast or zero MAC, an MTU below 576, port 0,
+ *   or a VTEP that would have our own address); -EAFNOSUPPORT when a VTEP
+ *   would lose the local address of its family (remove it first);
+ *   -ENOSPC when the new next hops do not fit.
+ */
+int vx_underlay_set(struct vx_inst *vx, const struct vx_underlay *u);
+
 /**
  * Add a static FDB entry pointing at a remote VTEP.
  *

@@ -583,3 +583,142 @@ vx_fdb_static_remote(struct vx_inst *vx, uint32_t vni, const struct rte_ether_ad
 			return vx_fdb_add_static(vx->fdb, vni, mac, VX_FDB_REMOTE, (uint16_t)ti);
 	return -ENOENT;
 }
+
+void
+vx_underlay_get(const struct vx_inst *vx, struct vx_underlay *u)
+{
+	const struct vx_params *p = &vx->p;
+
+	memset(u, 0, sizeof(*u));
+	u->mac = p->mac;
+	u->ip4 = p->ip4;
+	u->plen4 = p->plen4;
+	u->ip6 = p->ip6;
+	u->plen6 = p->plen6;
+	u->gw4 = p->gw4;
+	u->gw6 = p->gw6;
+	u->mtu = p->mtu;
+	u->udp_port = p->udp_port;
+	u->strict_reserved = p->strict_reserved;
+	u->udp6_zero_csum_rx = p->udp6_zero_csum_rx;
+	u->udp6_zero_csum_tx = p->udp6_zero_csum_tx;
+}
+
+static bool
+underlay_ok(const struct vx_underlay *u)
+{
+	return (u->ip4.family == AF_INET || u->ip6.family == AF_INET6) &&
+	       (u->ip4.family == 0 || (u->ip4.family == AF_INET && u->plen4 <= 32)) &&
+	       (u->ip6.family == 0 || (u->ip6.family == AF_INET6 && u->plen6 <= 128)) &&
+	       (u->gw4.family == 0 || (u->gw4.family == AF_INET && u->ip4.family == AF_INET)) &&
+	       (u->gw6.family == 0 || (u->gw6.family == AF_INET6 && u->ip6.family == AF_INET6)) &&
+	       u->mtu >= 576 && u->udp_port != 0 && !rte_is_multicast_ether_addr(&u->mac) &&
+	       !rte_is_zero_ether_addr(&u->mac);
+}
+
+/* The next hop VTEP @p ip needs under @p u: itself, the gateway, or none. */
+static const struct vx_ip *
+underlay_next_hop(const struct vx_underlay *u, const struct vx_ip *ip)
+{
+	if (ip->family == AF_INET)
+		return vx_ip_same_prefix(ip, &u->ip4, u->plen4) ? ip
+		       : u->gw4.family == AF_INET		? &u->gw4
+								: NULL;
+	return vx_ip_same_prefix(ip, &u->ip6, u->plen6) ? ip
+	       : u->gw6.family == AF_INET6		? &u->gw6
+							: NULL;
+}
+
+int
+vx_underlay_set(struct vx_inst *vx, const struct vx_underlay *u)
+{
+	uint16_t old_nh[VX_MAX_VTEPS];
+	unsigned int fresh = 0, room = (unsigned int)(vx->max_neigh - vx->n_neigh);
+
+	if (u == NULL || !underlay_ok(u))
+		return -EINVAL;
+	/* Check everything first: nothing may change on error. */
+	for (uint16_t t = 0; t < vx->n_vteps; t++) {
+		const struct vx_ip *ip = &vx->vteps[t].ip;
+		const struct vx_ip *local = ip->family == AF_INET ? &u->ip4 : &u->ip6;
+
+		if (vtep_is_free(&vx->vteps[t]))
+			continue;
+		if (local->family != ip->family)
+			return -EAFNOSUPPORT;
+		if (vx_ip_eq(local, ip))
+			return -EINVAL;
+	}
+	/*
+	 * Count the next hops the new settings need that have no entry yet
+	 * (each once), against the free entries: the old ones are freed only
+	 * after the new ones exist.
+	 */
+	for (uint16_t i = 0; i < vx->n_neigh; i++)
+		room += neigh_is_free(&vx->neigh[i]);
+	for (uint16_t t = 0; t < vx->n_vteps; t++) {
+		const struct vx_ip *nh_ip;
+		bool known = false;
+
+		if (vtep_is_free(&vx->vteps[t]))
+			continue;
+		nh_ip = underlay_next_hop(u, &vx->vteps[t].ip);
+		if (nh_ip == NULL)
+			continue;
+		for (uint16_t i = 0; i < vx->n_neigh && !known; i++)
+			known = !neigh_is_free(&vx->neigh[i]) && vx_ip_eq(&vx->neigh[i].ip, nh_ip);
+		for (uint16_t k = 0; k < t && !known; k++) {
+			const struct vx_ip *o;
+
+			if (vtep_is_free(&vx->vteps[k]))
+				continue;
+			o = underlay_next_hop(u, &vx->vteps[k].ip);
+			known = o != NULL && vx_ip_eq(o, nh_ip);
+		}
+		fresh += !known;
+	}
+	if (fresh > room)
+		return -ENOSPC;
+
+	vx->p.mac = u->mac;
+	vx->p.ip4 = u->ip4;
+	vx->p.plen4 = u->plen4;
+	vx->p.ip6 = u->ip6;
+	vx->p.plen6 = u->plen6;
+	vx->p.gw4 = u->gw4;
+	vx->p.gw6 = u->gw6;
+	vx->p.mtu = u->mtu;
+	vx->p.udp_port = u->udp_port;
+	vx->p.strict_reserved = u->strict_reserved;
+	vx->p.udp6_zero_csum_rx = u->udp6_zero_csum_rx;
+	vx->p.udp6_zero_csum_tx = u->udp6_zero_csum_tx;
+	memset(&vx->pcfg, 0, sizeof(vx->pcfg));
+	vx->pcfg.ip4 = u->ip4.family == AF_INET ? u->ip4.v4 : 0;
+	if (u->ip6.family == AF_INET6) {
+		memcpy(vx->pcfg.ip6, u->ip6.v6, 16);
+		vx->pcfg.has_ip6 = true;
+	}
+	vx->pcfg.udp_port = u->udp_port;
+	vx->pcfg.strict_reserved = u->strict_reserved;
+	vx->pcfg.udp6_zero_csum_rx = u->udp6_zero_csum_rx;
+
+	/* New next hops and templates, then free the next hops left unused. */
+	for (uint16_t t = 0; t < vx->n_vteps; t++) {
+		struct vx_vtep *vt = &vx->vteps[t];
+		const struct vx_ip *nh_ip;
+		int nh;
+
+		old_nh[t] = vt->nh;
+		if (vtep_is_free(vt))
+			continue;
+		nh_ip = underlay_next_hop(u, &vt->ip);
+		nh = nh_ip != NULL ? vx_neigh_add(vx, nh_ip) : VX_NONE;
+		/* Checked above: there is room. */
+		vt->nh = nh < 0 ? VX_NONE : (uint16_t)nh;
+		vtep_build_template(vx, vt);
+	}
+	for (uint16_t t = 0; t < vx->n_vteps; t++)
+		if (!vtep_is_free(&vx->vteps[t]) && old_nh[t] != vx->vteps[t].nh)
+			nh_release(vx, old_nh[t]);
+	return 0;
+}

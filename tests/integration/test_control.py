@@ -211,7 +211,8 @@ class ControlTest:
                                 self.md.log_tail(20)):
                 return self.finish()
             for group in (self.check_cli, self.check_endpoints,
-                          self.check_vnis, self.check_ports,
+                          self.check_vnis, self.check_underlay,
+                          self.check_ports,
                           self.check_fdb, self.check_capture,
                           self.check_config_save, self.check_bad_input,
                           self.check_under_load, self.check_coap,
@@ -348,6 +349,57 @@ class ControlTest:
         self.ctl_ok('vni del 4000', 'vni', 'del', 4000)
         self.ctl_fails('vni del of a missing VNI fails', 1, 'no VNI', 'vni',
                        'del', 4000)
+
+    def check_underlay(self):
+        """3b. The underlay section at run time."""
+        c1 = self.c1
+        u = self.ctl_ok('underlay show', 'underlay', 'show') or {}
+        self.c.check('underlay show: address, port and MTU of the config',
+                     u.get('ip4') == f'{topo.UL_HOST_IP4}/{topo.UL_PLEN4}'
+                     and u.get('udp_port') == topo.VXLAN_PORT
+                     and u.get('mtu') == topo.UNDERLAY_MTU, json.dumps(u))
+        d0 = self.counters().get('udp_bad_port', 0)
+        self.ctl_ok('underlay set udp_port=4790', 'underlay', 'set',
+                    'udp_port=4790')
+        self.ping_fails('a VxLAN port the VTEP does not use stops ping',
+                        c1.ns, VX100.ip)
+        d1 = self.counters().get('udp_bad_port', 0)
+        self.c.check('the VTEP\'s packets now count as udp_bad_port',
+                     d1 > d0, f'{d0} -> {d1}')
+        self.ctl_ok('underlay set udp_port=4789', 'underlay', 'set',
+                    'udp_port=4789')
+        self.ping_ok('port 4789 again: ping works', c1.ns, VX100.ip)
+        # The kernel VTEP learns where c1's MAC lives from the outer
+        # source address, so the new address shows in its FDB.
+        new_ip = '198.18.0.3'
+        self.ctl_ok('underlay set ip4=198.18.0.3/24', 'underlay', 'set',
+                    f'ip4={new_ip}/24')
+        self.ping_ok('ping works from the new underlay address', c1.ns,
+                     VX100.ip)
+        fdb = topo.run(['bridge', 'fdb', 'show', 'dev', VX100.dev],
+                       ns=self.t.vtep_ns, check=False).stdout
+        line = [ln for ln in fdb.splitlines()
+                if ln.startswith(c1.mac.lower())]
+        self.c.check('the kernel VTEP learned c1 behind the new address',
+                     bool(line) and f'dst {new_ip}' in line[0], f'{line}')
+        self.ctl_ok('underlay set ip4 back', 'underlay', 'set',
+                    f'ip4={topo.UL_HOST_IP4}/{topo.UL_PLEN4}')
+        self.ping_ok('the old address again: ping works', c1.ns, VX100.ip)
+        self.ctl_fails('removing IPv4 while an IPv4 VTEP exists is refused', 1,
+                       'VTEP needs', 'underlay', 'set', 'ip4=none',
+                       'gateway4=none')
+        self.ctl_fails('a gateway without a local address of its family is '
+                       'refused', 1, 'inconsistent', 'underlay', 'set',
+                       'ip4=none')
+        self.ctl_fails('a prefix without its length is refused', 1, 'ip4',
+                       'underlay', 'set', 'ip4=198.18.0.1')
+        self.ctl_fails('a multicast underlay MAC is refused', 1,
+                       'inconsistent', 'underlay', 'set',
+                       'mac=01:00:5e:00:00:01')
+        u2 = self.ctl_ok('underlay show after the refusals', 'underlay',
+                         'show') or {}
+        self.c.check('the refusals changed nothing', u2 == u,
+                     f'{u} -> {u2}')
 
     def check_ports(self):
         """4. Hot-plugged ports."""
@@ -507,12 +559,13 @@ class ControlTest:
         after = (self.vnis(), len(self.fdb()))
         self.c.check('nothing changed', before[0] == after[0],
                      f'{before} -> {after}')
-        rc, _, err = subprocess.run(
+        res = subprocess.run(
             [self.args.mflowctl, '--socket',
              os.path.join(self.workdir, 'nosuch.sock'), 'vni', 'show'],
-            capture_output=True, text=True, timeout=10,
-            check=False).returncode, None, ''
-        self.c.check('mflowctl without a daemon exits 3', rc == 3, f'{rc}')
+            capture_output=True, text=True, timeout=10, check=False)
+        self.c.check('mflowctl without a daemon exits 3 and says why',
+                     res.returncode == 3 and 'is mflowd running' in res.stderr,
+                     f'{res.returncode}: {res.stderr.strip()}')
 
     def raw_socket(self, lines, timeout=5):
         """Send raw lines on the control socket; @return the answers."""

@@ -771,6 +771,89 @@ test_vtep_del_gateway(void **state)
 	check_inst(vx, true);
 }
 
+/*
+ * The underlay changes under existing VTEPs: new templates, next hops that
+ * follow the new prefix and gateway, unused next hops freed, nothing
+ * changed on error.
+ */
+static void
+test_underlay_set(void **state)
+{
+	struct ictx *c = *state;
+	struct vx_inst *vx = c->vx;
+	struct vx_underlay u, before;
+	const struct rte_ipv4_hdr *ip;
+	struct vx_ip gw = vxt_ip("198.19.0.254");
+	uint16_t nh;
+
+	assert_int_equal(vx_vni_add(vx, 100), 0);
+	assert_int_equal(vx_vtep_add(vx, 100, &c->ra), 0);
+	assert_int_equal(vx_vtep_add(vx, 100, &c->off1), 1);
+	/* ra is on-link (its own next hop), off1 goes through the gateway. */
+	assert_true(vx_ip_eq(&vx->neigh[vx->vteps[0].nh].ip, &c->ra));
+	assert_true(vx_ip_eq(&vx->neigh[vx->vteps[1].nh].ip, &c->gw4));
+
+	vx_underlay_get(vx, &before);
+	u = before;
+	/* Another subnet: ra is now off-link too, through the new gateway. */
+	u.ip4 = vxt_ip("198.19.0.1");
+	u.plen4 = 24;
+	u.gw4 = gw;
+	u.udp_port = 4790;
+	u.mac = vxt_mac("02:00:00:00:00:77");
+	assert_int_equal(vx_underlay_set(vx, &u), 0);
+	nh = vx->vteps[0].nh;
+	assert_int_equal(vx->vteps[1].nh, nh);
+	assert_true(vx_ip_eq(&vx->neigh[nh].ip, &gw));
+	/* The old next hops (ra, the old gateway) are gone. */
+	for (uint16_t i = 0; i < vx->n_neigh; i++)
+		assert_true(vx->neigh[i].ip.family == 0 || i == nh);
+	/* Templates carry the new source address, MAC and port. */
+	ip = (const struct rte_ipv4_hdr *)(vx->vteps[0].tmpl + sizeof(struct rte_ether_hdr));
+	assert_int_equal(ip->src_addr, u.ip4.v4);
+	assert_memory_equal(vx->vteps[0].tmpl + RTE_ETHER_ADDR_LEN, &u.mac, RTE_ETHER_ADDR_LEN);
+	assert_int_equal(rte_be_to_cpu_16(((const struct rte_udp_hdr *)(ip + 1))->dst_port), 4790);
+	assert_int_equal(vx->pcfg.udp_port, 4790);
+	assert_int_equal(vx->pcfg.ip4, u.ip4.v4);
+	check_inst(vx, true);
+
+	/* Errors change nothing. */
+	vx_underlay_get(vx, &before);
+	u = before;
+	memset(&u.ip4, 0, sizeof(u.ip4));
+	memset(&u.gw4, 0, sizeof(u.gw4));
+	assert_int_equal(vx_underlay_set(vx, &u), -EAFNOSUPPORT);
+	u = before;
+	u.ip4 = c->ra; /* A VTEP with our own address. */
+	assert_int_equal(vx_underlay_set(vx, &u), -EINVAL);
+	u = before;
+	memset(&u.ip4, 0, sizeof(u.ip4));
+	assert_int_equal(vx_underlay_set(vx, &u), -EINVAL); /* gateway without address */
+	u = before;
+	u.mac = vxt_mac("01:00:5e:00:00:01");
+	assert_int_equal(vx_underlay_set(vx, &u), -EINVAL);
+	u = before;
+	u.udp_port = 0;
+	assert_int_equal(vx_underlay_set(vx, &u), -EINVAL);
+	u = before;
+	u.mtu = 500;
+	assert_int_equal(vx_underlay_set(vx, &u), -EINVAL);
+	assert_int_equal(vx_underlay_set(vx, NULL), -EINVAL);
+	vx_underlay_get(vx, &u);
+	assert_memory_equal(&u, &before, sizeof(u));
+	assert_int_equal(vx->vteps[0].nh, nh);
+
+	/* Back: ra on-link again, the gateway no longer used by it. */
+	u = before;
+	u.ip4 = c->l4;
+	u.plen4 = 16;
+	u.gw4 = c->gw4;
+	assert_int_equal(vx_underlay_set(vx, &u), 0);
+	assert_true(vx_ip_eq(&vx->neigh[vx->vteps[0].nh].ip, &c->ra));
+	assert_true(vx_ip_eq(&vx->neigh[vx->vteps[1].nh].ip, &c->gw4));
+	check_inst(vx, true);
+}
+
 /* Add/delete cycles far beyond VX_MAX_VTEPS and the neighbour capacity. */
 static void
 test_vtep_slot_reuse(void **state)
@@ -1854,6 +1937,7 @@ vx_test_inst(void)
 		cmocka_unit_test_setup_teardown(test_vtep_del_shared, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtep_del_frees_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtep_del_gateway, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_underlay_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtep_slot_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neigh_del_static, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neigh_free_slot_skipped, setup, teardown),
