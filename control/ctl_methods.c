@@ -6,6 +6,7 @@
  * context's lock (see ctl_methods.h).
  */
 #include <errno.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <rte_ether.h>
 #include <rte_version.h>
 
+#include "ctl_coap.h"
 #include "ctl_methods.h"
 #include "dp_capture.h"
 #include "dp_ops.h"
@@ -1188,6 +1190,169 @@ underlay_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err
 LOCKED(underlay_set)
 
 /* ------------------------------------------------------------------------- */
+/* Front-ends: the control socket and CoAP.                                  */
+
+static json_t *
+control_json(const struct ctl_ctx *c, const struct ctl_control_cfg *cc)
+{
+	return json_pack("{s:s,s:s,s:i,s:I,s:b,s:s}", "socket", cc->socket, "group", cc->group,
+			 "max_clients", (int)cc->max_clients, "max_request",
+			 (json_int_t)cc->max_request, "pending", c->control_pending, "last_error",
+			 c->control_error);
+}
+
+static int
+control_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	(void)params;
+	(void)err;
+	(void)errlen;
+	*result = control_json(c, &c->control);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(control_show)
+
+static const struct ctl_param p_control_set[] = {
+	{.name = "socket",
+	 .type = CTL_P_STRING,
+	 .max = 107,
+	 .help = "socket path, or none to stop serving the socket"},
+	{.name = "group",
+	 .type = CTL_P_STRING,
+	 .max = 32,
+	 .help = "group allowed on the socket, or none"},
+	{.name = "max_clients",
+	 .type = CTL_P_INT,
+	 .min = 1,
+	 .max = 1024,
+	 .help = "connections served at once"},
+	{.name = "max_request",
+	 .type = CTL_P_INT,
+	 .min = 64,
+	 .max = 16777216,
+	 .help = "longest request in bytes"},
+	{0},
+};
+
+static int
+control_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct ctl_control_cfg n = c->control;
+	const char *sock = ctl_param_str(params, "socket", NULL);
+	const char *grp = ctl_param_str(params, "group", NULL);
+
+	if (sock != NULL)
+		snprintf(n.socket, sizeof(n.socket), "%s", strcmp(sock, "none") == 0 ? "" : sock);
+	if (grp != NULL) {
+		if (strcmp(grp, "none") != 0 && getgrnam(grp) == NULL)
+			return fail(-ENOENT, err, errlen, "group: no group '%.32s'", grp);
+		snprintf(n.group, sizeof(n.group), "%s", strcmp(grp, "none") == 0 ? "" : grp);
+	}
+	n.max_clients = (uint16_t)ctl_param_int(params, "max_clients", n.max_clients);
+	n.max_request = (uint32_t)ctl_param_int(params, "max_request", n.max_request);
+	c->control_next = n;
+	c->control_pending = true;
+	*result = control_json(c, &n);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(control_set)
+
+static json_t *
+coap_json(const struct ctl_ctx *c, const struct ctl_coap_cfg *cc)
+{
+	/* The key itself is never shown. */
+	return json_pack("{s:b,s:s,s:i,s:i,s:s,s:b,s:I,s:I,s:b,s:b,s:s}", "enabled", cc->enabled,
+			 "address", cc->address, "port", (int)cc->port, "dtls_port",
+			 (int)cc->dtls_port, "psk_identity", cc->psk_identity, "has_psk_key",
+			 cc->psk_len != 0, "observe_interval_ms",
+			 (json_int_t)cc->observe_interval_ms, "max_payload",
+			 (json_int_t)cc->max_payload, "dtls_available", ctl_coap_dtls_available(),
+			 "pending", c->coap_pending, "last_error", c->coap_error);
+}
+
+static int
+coap_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	(void)params;
+	(void)err;
+	(void)errlen;
+	*result = coap_json(c, &c->coap);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(coap_show)
+
+static const struct ctl_param p_coap_set[] = {
+	{.name = "enabled", .type = CTL_P_BOOL, .help = "serve CoAP"},
+	{.name = "address", .type = CTL_P_IP, .help = "address to bind"},
+	{.name = "port",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = 65535,
+	 .help = "plain CoAP port (0: none)"},
+	{.name = "dtls_port",
+	 .type = CTL_P_INT,
+	 .min = 0,
+	 .max = 65535,
+	 .help = "CoAP over DTLS port (0: none)"},
+	{.name = "psk_identity", .type = CTL_P_STRING, .max = 127, .help = "DTLS PSK identity"},
+	{.name = "psk_key", .type = CTL_P_STRING, .max = 64, .help = "DTLS pre-shared key"},
+	{.name = "observe_interval_ms",
+	 .type = CTL_P_INT,
+	 .min = 100,
+	 .max = 3600000,
+	 .help = "period of observe notifications"},
+	{.name = "max_payload",
+	 .type = CTL_P_INT,
+	 .min = 64,
+	 .max = 65536,
+	 .help = "largest request payload"},
+	{0},
+};
+
+static int
+coap_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
+{
+	struct ctl_coap_cfg n = c->coap;
+	const char *s;
+
+	n.enabled = ctl_param_bool(params, "enabled", n.enabled);
+	s = ctl_param_str(params, "address", NULL);
+	if (s != NULL) {
+		struct vx_ip ip;
+
+		ip_param(params, "address", &ip);
+		vx_ip_fmt(&ip, n.address, sizeof(n.address));
+	}
+	n.port = (uint16_t)ctl_param_int(params, "port", n.port);
+	n.dtls_port = (uint16_t)ctl_param_int(params, "dtls_port", n.dtls_port);
+	s = ctl_param_str(params, "psk_identity", NULL);
+	if (s != NULL)
+		snprintf(n.psk_identity, sizeof(n.psk_identity), "%s", s);
+	s = ctl_param_str(params, "psk_key", NULL);
+	if (s != NULL) {
+		n.psk_len = (uint8_t)strlen(s);
+		memcpy(n.psk_key, s, n.psk_len);
+	}
+	n.observe_interval_ms =
+		(uint32_t)ctl_param_int(params, "observe_interval_ms", n.observe_interval_ms);
+	n.max_payload = (uint32_t)ctl_param_int(params, "max_payload", n.max_payload);
+	/* The rules of the config file's coap section. */
+	if (n.port != 0 && n.port == n.dtls_port)
+		return fail(-EINVAL, err, errlen, "dtls_port: same port as port: %u", n.port);
+	if (n.dtls_port != 0 && (n.psk_identity[0] == '\0' || n.psk_len == 0))
+		return fail(-EINVAL, err, errlen, "dtls_port needs psk_identity and psk_key");
+	if (n.enabled && n.port == 0 && n.dtls_port == 0)
+		return fail(-EINVAL, err, errlen, "enabled needs a non-zero port or dtls_port");
+	if (n.dtls_port != 0 && !ctl_coap_dtls_available())
+		return fail(-ENOTSUP, err, errlen, "libcoap has no DTLS");
+	c->coap_next = n;
+	c->coap_pending = true;
+	*result = coap_json(c, &n);
+	return *result != NULL ? 0 : -ENOMEM;
+}
+LOCKED(coap_set)
+
+/* ------------------------------------------------------------------------- */
 /* Dataplane tunables.                                                       */
 
 /* Parameter name, field bit, and where the value lives in the args. */
@@ -1567,6 +1732,8 @@ ctl_running_config(struct ctl_ctx *c, struct ctl_config *out)
 		out->underlay.udp6_zero_csum_rx = u.udp6_zero_csum_rx;
 		out->underlay.udp6_zero_csum_tx = u.udp6_zero_csum_tx;
 	}
+	out->control = c->control;
+	out->coap = c->coap;
 	snprintf(out->stats_file, sizeof(out->stats_file), "%s", c->stats_file);
 	out->stats_interval_s = c->stats_interval_s;
 	dp_mf_conf_get(c->dp, &m);
@@ -1692,6 +1859,15 @@ static const struct ctl_method methods[] = {
 	 underlay_show_locked, CTL_RPC_READ},
 	{"underlay.set", "change underlay addresses, gateways, MAC, MTU or UDP port under traffic",
 	 p_underlay_set, underlay_set_locked, 0},
+	{"control.show", "the control socket's settings", NULL, control_show_locked, CTL_RPC_READ},
+	{"control.set",
+	 "move or limit the control socket (applies once this request is answered; clients "
+	 "reconnect)",
+	 p_control_set, control_set_locked, 0},
+	{"coap.show", "the CoAP endpoint's settings", NULL, coap_show_locked, CTL_RPC_READ},
+	{"coap.set",
+	 "start, stop or move the CoAP endpoint (applies once this request is answered)",
+	 p_coap_set, coap_set_locked, 0},
 	{"dataplane.show", "dataplane tunables in force", NULL, dataplane_show_locked,
 	 CTL_RPC_READ},
 	{"dataplane.set", "change burst, drain, idle back-off, FDB aging or neighbour timers",

@@ -29,6 +29,19 @@ struct ctl_ctx {
 	pthread_mutex_t lock;	       /**< Held while a handler runs. */
 	char stats_file[CTL_PATH_LEN]; /**< Where the stats file goes; "" = nowhere. */
 	uint32_t stats_interval_s;     /**< Its period; 0 = on SIGUSR1 and exit only. */
+	/*
+	 * The front-ends' settings in force, and a change the control thread
+	 * applies after the request that asked for it is answered (the handler
+	 * runs inside the front-end it replaces).
+	 */
+	struct ctl_control_cfg control;	     /**< The control socket in force. */
+	struct ctl_coap_cfg coap;	     /**< The CoAP endpoint in force. */
+	bool control_pending;		     /**< control_next waits to be applied. */
+	bool coap_pending;		     /**< coap_next waits to be applied. */
+	struct ctl_control_cfg control_next; /**< Requested by control.set. */
+	struct ctl_coap_cfg coap_next;	     /**< Requested by coap.set. */
+	char control_error[CTL_ERR_LEN];     /**< Why the last control.set failed, or "". */
+	char coap_error[CTL_ERR_LEN];	     /**< Why the last coap.set failed, or "". */
 };
 
 /**

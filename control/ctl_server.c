@@ -750,6 +750,19 @@ ctl_server_watch_fd(struct ctl_server *srv, int fd, ctl_fd_cb_t cb, void *arg)
 	return 0;
 }
 
+int
+ctl_server_unwatch_fd(struct ctl_server *srv, int fd)
+{
+	if (srv == NULL)
+		return -EINVAL;
+	for (unsigned int i = 0; i < srv->n_watch; i++)
+		if (srv->watch[i].fd == fd) {
+			srv->watch[i] = srv->watch[--srv->n_watch];
+			return 0;
+		}
+	return -ENOENT;
+}
+
 unsigned int
 ctl_server_clients(const struct ctl_server *srv)
 {

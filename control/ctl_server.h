@@ -82,6 +82,15 @@ int ctl_server_poll(struct ctl_server *srv, int timeout_ms);
  */
 int ctl_server_watch_fd(struct ctl_server *srv, int fd, ctl_fd_cb_t cb, void *arg);
 
+/**
+ * Stop polling @p fd (given to ctl_server_watch_fd()). Not from inside a
+ * callback.
+ *
+ * @return
+ *   0, -EINVAL, or -ENOENT when @p fd is not watched.
+ */
+int ctl_server_unwatch_fd(struct ctl_server *srv, int fd);
+
 /** @return the number of connected clients. */
 unsigned int ctl_server_clients(const struct ctl_server *srv);
 

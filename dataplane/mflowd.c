@@ -332,8 +332,135 @@ setup(struct app *app)
 static void
 coap_ready(int fd, void *arg)
 {
+	struct app *app = arg;
+
 	(void)fd;
-	ctl_coap_process(arg);
+	if (app->coap != NULL)
+		ctl_coap_process(app->coap);
+}
+
+/* Open the control socket of @p cc (none for an empty path). Returns 0 or -errno. */
+static int
+server_start(struct app *app, const struct ctl_control_cfg *cc)
+{
+	struct ctl_server_params sp = {
+		.path = cc->socket,
+		.max_clients = cc->max_clients,
+		.max_request = cc->max_request,
+		.max_output = 64u << 20,
+	};
+	int rc;
+
+	if (cc->socket[0] == '\0')
+		return 0;
+	if (cc->group[0] != '\0') {
+		struct group *g = getgrnam(cc->group);
+
+		if (g == NULL) {
+			LOG(ERR, "control.group: no group '%s'", cc->group);
+			return -ENOENT;
+		}
+		sp.has_group = true;
+		sp.group = g->gr_gid;
+	}
+	app->srv = ctl_server_create(&sp, app->rpc);
+	if (app->srv == NULL) {
+		rc = -errno;
+		LOG(ERR, "control socket %s: %s%s", cc->socket, strerror(-rc),
+		    rc == -EADDRINUSE ? " (is another mflowd running?)" : "");
+		return rc;
+	}
+	if (app->coap != NULL)
+		ctl_server_watch_fd(app->srv, ctl_coap_fd(app->coap), coap_ready, app);
+	LOG(INFO, "control socket %s", cc->socket);
+	return 0;
+}
+
+/* Start the CoAP endpoint of @p cc (none when disabled). Returns 0 or -errno. */
+static int
+coap_start(struct app *app, const struct ctl_coap_cfg *cc)
+{
+	struct ctl_coap_params cp = {
+		.address = cc->address,
+		.port = cc->port,
+		.dtls_port = cc->dtls_port,
+		.psk_identity = cc->psk_identity,
+		.psk_key = cc->psk_key,
+		.psk_len = cc->psk_len,
+		.observe_interval_ms = cc->observe_interval_ms,
+		.max_payload = cc->max_payload,
+	};
+	int rc;
+
+	if (!cc->enabled)
+		return 0;
+	app->coap = ctl_coap_create(&cp, app->rpc);
+	if (app->coap == NULL) {
+		rc = -errno;
+		LOG(ERR, "coap: cannot serve on %s port %u/%u: %s", cp.address, cp.port,
+		    cp.dtls_port, strerror(-rc));
+		return rc;
+	}
+	if (app->srv != NULL)
+		ctl_server_watch_fd(app->srv, ctl_coap_fd(app->coap), coap_ready, app);
+	LOG(INFO, "coap on %s port %u (DTLS port %u)", cp.address, cp.port, cp.dtls_port);
+	return 0;
+}
+
+static void
+coap_stop(struct app *app)
+{
+	if (app->coap == NULL)
+		return;
+	if (app->srv != NULL)
+		ctl_server_unwatch_fd(app->srv, ctl_coap_fd(app->coap));
+	ctl_coap_destroy(app->coap);
+	app->coap = NULL;
+}
+
+/*
+ * Apply a change of the control socket or CoAP settings (control.set,
+ * coap.set) once the request that asked for it has been answered: the
+ * handler ran inside the front-end it replaces. The old front-end stops
+ * first (the new one may want its address); when the new one cannot
+ * start, the old settings are started again and the error is kept for
+ * control.show / coap.show.
+ */
+static void
+control_apply(struct app *app)
+{
+	struct ctl_ctx *c = &app->ctx;
+	int rc;
+
+	pthread_mutex_lock(&c->lock);
+	if (c->coap_pending) {
+		c->coap_pending = false;
+		coap_stop(app);
+		rc = coap_start(app, &c->coap_next);
+		if (rc == 0) {
+			c->coap = c->coap_next;
+			c->coap_error[0] = '\0';
+		} else {
+			snprintf(c->coap_error, sizeof(c->coap_error), "%s", strerror(-rc));
+			if (coap_start(app, &c->coap) < 0)
+				c->coap.enabled = false;
+		}
+	}
+	if (c->control_pending) {
+		c->control_pending = false;
+		ctl_server_destroy(app->srv);
+		app->srv = NULL;
+		rc = server_start(app, &c->control_next);
+		if (rc == 0) {
+			c->control = c->control_next;
+			c->control_error[0] = '\0';
+		} else {
+			snprintf(c->control_error, sizeof(c->control_error), "%s", strerror(-rc));
+			if (server_start(app, &c->control) < 0)
+				c->control.socket[0] = '\0';
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
 }
 
 /*
@@ -343,21 +470,24 @@ coap_ready(int fd, void *arg)
 static int
 control_start(struct app *app)
 {
-	const struct ctl_config *cfg = &app->cfg;
-	const char *path = app->has_socket_path ? app->socket_path : cfg->control.socket;
+	struct ctl_ctx *c = &app->ctx;
 	pthread_mutexattr_t ma;
 	int rc;
 
-	app->ctx.dp = &app->dp;
-	app->ctx.boot = &app->cfg;
-	snprintf(app->ctx.stats_file, sizeof(app->ctx.stats_file), "%s", app->stats_file);
-	app->ctx.stats_interval_s = app->stats_interval;
+	c->dp = &app->dp;
+	c->boot = &app->cfg;
+	snprintf(c->stats_file, sizeof(c->stats_file), "%s", app->stats_file);
+	c->stats_interval_s = app->stats_interval;
+	c->control = app->cfg.control;
+	if (app->has_socket_path)
+		snprintf(c->control.socket, sizeof(c->control.socket), "%s", app->socket_path);
+	c->coap = app->cfg.coap;
 	pthread_mutexattr_init(&ma);
 	/* Handlers may call each other's core functions under the lock. */
 	pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
-	pthread_mutex_init(&app->ctx.lock, &ma);
+	pthread_mutex_init(&c->lock, &ma);
 	pthread_mutexattr_destroy(&ma);
-	app->rpc = ctl_rpc_create(&app->ctx);
+	app->rpc = ctl_rpc_create(c);
 	if (app->rpc == NULL)
 		return -ENOMEM;
 	rc = ctl_methods_register(app->rpc);
@@ -365,58 +495,13 @@ control_start(struct app *app)
 		LOG(ERR, "cannot register the control methods: %s", strerror(-rc));
 		return rc;
 	}
-	if (path[0] != '\0') {
-		struct ctl_server_params sp = {
-			.path = path,
-			.max_clients = cfg->control.max_clients,
-			.max_request = cfg->control.max_request,
-			.max_output = 64u << 20,
-		};
-
-		if (cfg->control.group[0] != '\0') {
-			struct group *g = getgrnam(cfg->control.group);
-
-			if (g == NULL) {
-				LOG(ERR, "control.group: no group '%s'", cfg->control.group);
-				return -ENOENT;
-			}
-			sp.has_group = true;
-			sp.group = g->gr_gid;
-		}
-		app->srv = ctl_server_create(&sp, app->rpc);
-		if (app->srv == NULL) {
-			rc = -errno;
-			LOG(ERR, "control socket %s: %s%s", path, strerror(-rc),
-			    rc == -EADDRINUSE ? " (is another mflowd running?)" : "");
-			return rc;
-		}
-		LOG(INFO, "control socket %s", path);
-	}
-	if (cfg->coap.enabled) {
-		struct ctl_coap_params cp = {
-			.address = cfg->coap.address,
-			.port = cfg->coap.port,
-			.dtls_port = cfg->coap.dtls_port,
-			.psk_identity = cfg->coap.psk_identity,
-			.psk_key = cfg->coap.psk_key,
-			.psk_len = cfg->coap.psk_len,
-			.observe_interval_ms = cfg->coap.observe_interval_ms,
-			.max_payload = cfg->coap.max_payload,
-		};
-
-		app->coap = ctl_coap_create(&cp, app->rpc);
-		if (app->coap == NULL) {
-			rc = -errno;
-			LOG(ERR, "coap: cannot serve on %s port %u/%u: %s", cp.address, cp.port,
-			    cp.dtls_port, strerror(-rc));
-			return rc;
-		}
-		if (app->srv != NULL)
-			ctl_server_watch_fd(app->srv, ctl_coap_fd(app->coap), coap_ready,
-					    app->coap);
-		LOG(INFO, "coap on %s port %u (DTLS port %u)", cp.address, cp.port, cp.dtls_port);
-	}
-	rc = ctl_telemetry_start(app->rpc, &app->ctx);
+	rc = server_start(app, &c->control);
+	if (rc < 0)
+		return rc;
+	rc = coap_start(app, &c->coap);
+	if (rc < 0)
+		return rc;
+	rc = ctl_telemetry_start(app->rpc, c);
 	if (rc < 0)
 		LOG(WARNING, "telemetry commands not registered: %s", strerror(-rc));
 	return 0;
@@ -427,8 +512,7 @@ static void
 control_stop(struct app *app)
 {
 	ctl_telemetry_stop();
-	ctl_coap_destroy(app->coap);
-	app->coap = NULL;
+	coap_stop(app);
 	ctl_server_destroy(app->srv);
 	app->srv = NULL;
 	ctl_rpc_destroy(app->rpc);
@@ -518,6 +602,8 @@ control_wait(struct app *app)
 	if (app->coap != NULL)
 		ctl_coap_process(app->coap);
 	dp_capture_poll(&app->dp);
+	if (app->ctx.control_pending || app->ctx.coap_pending)
+		control_apply(app);
 }
 
 /* Serve signals, control clients and the stats timer until asked to stop. */

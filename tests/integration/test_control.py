@@ -136,9 +136,9 @@ class ControlTest:
         return self.c.check(name, rc == want_rc and needle in err,
                             f'exit {rc}: {err}')
 
-    def coap(self, method, path, payload=None, query=None):
+    def coap(self, method, path, payload=None, query=None, port=COAP_PORT):
         """Run coap-client; @return (exit status, output)."""
-        uri = f'coap://127.0.0.1:{COAP_PORT}/{path}'
+        uri = f'coap://127.0.0.1:{port}/{path}'
         if query:
             uri += '?' + query
         cmd = [self.args.coap_client, '-m', method, '-B', '5']
@@ -216,7 +216,7 @@ class ControlTest:
                           self.check_fdb, self.check_capture,
                           self.check_config_save, self.check_bad_input,
                           self.check_under_load, self.check_coap,
-                          self.check_telemetry):
+                          self.check_frontends, self.check_telemetry):
                 self.guarded(group)
             rc, secs = self.md.stop()
             self.c.check('mflowd stops cleanly', rc == 0,
@@ -363,6 +363,8 @@ class ControlTest:
                     'udp_port=4790')
         self.ping_fails('a VxLAN port the VTEP does not use stops ping',
                         c1.ns, VX100.ip)
+        # What the VTEP sends (to port 4789) arrives and is counted.
+        self.ping(self.t.vtep_ns, c1.ip, 2)
         d1 = self.counters().get('udp_bad_port', 0)
         self.c.check('the VTEP\'s packets now count as udp_bad_port',
                      d1 > d0, f'{d0} -> {d1}')
@@ -685,6 +687,41 @@ class ControlTest:
         rc, out = self.coap('get', 'nosuch')
         self.c.check('an unknown resource gets 4.04', '4.04' in out,
                      out[:200])
+
+    def check_frontends(self):
+        """10b. The control socket and CoAP move at run time."""
+        new_port = COAP_PORT + 1
+        self.ctl_ok(f'coap set port={new_port}', 'coap', 'set',
+                    f'port={new_port}')
+        rc, out = self.coap('get', 'version/show', port=new_port)
+        self.c.check('CoAP answers on the new port', rc == 0
+                     and 'mflowd' in out, out[:200])
+        rc, out = self.coap('get', 'version/show')
+        self.c.check('and no longer on the old one', 'mflowd' not in out,
+                     out[:200])
+        rc, out = self.coap('post', 'coap/set', {'port': COAP_PORT},
+                            port=new_port)
+        self.c.check('coap.set over CoAP moves it back', rc == 0, out[:200])
+        rc, out = self.coap('get', 'version/show')
+        self.c.check('CoAP answers on the old port again', rc == 0
+                     and 'mflowd' in out, out[:200])
+        self.ctl_fails('coap set with port == dtls_port is refused', 1,
+                       'same port', 'coap', 'set', f'dtls_port={COAP_PORT}',
+                       'psk_identity=x', 'psk_key=y')
+        old = self.sock()
+        new = os.path.join(self.workdir, 'ctl2.sock')
+        self.ctl_ok('control set socket=ctl2.sock', 'control', 'set',
+                    f'socket={new}')
+        self.md.sock_path = new
+        ok = topo.wait_for(lambda: self.ctl('version', 'show')[0] == 0, 5)
+        self.c.check('mflowctl reaches the new socket', bool(ok))
+        self.c.check('the old socket is gone', not os.path.exists(old))
+        self.ctl_fails('control set group to a missing group is refused', 1,
+                       'no group', 'control', 'set', 'group=nosuchgroupmf')
+        self.ctl_ok('control set back', 'control', 'set', f'socket={old}')
+        self.md.sock_path = old
+        ok = topo.wait_for(lambda: self.ctl('version', 'show')[0] == 0, 5)
+        self.c.check('mflowctl reaches the old socket again', bool(ok))
 
     def check_telemetry(self):
         """11. DPDK telemetry."""
