@@ -12,6 +12,7 @@ Usage (as root): demo.py --mflowd build/mflowd [--pmd af_xdp|af_packet]
 import argparse
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -183,13 +184,18 @@ def main(argv):
         step('Micro-flow splitting: the same TCP flow in mode rtc, then '
              'split over the worker')
         say('   iperf3 from the VTEP host to c1, 3 s each; between the two '
-            'runs SIGHUP switches mflowd to mode microflow without a '
-            'restart')
+            'runs mflowctl switches mflowd to mode microflow on its control '
+            'socket, without a restart')
         rtc = iperf3(t, c1.ns, c1.ip, t.vtep_ns, 3)
         st0 = md.stats()
-        cfg['mflow']['mode'] = 'microflow'
-        answer = md.reload(cfg)
-        mf_ok = answer == 'reconfigured'
+        ctl = os.path.join(os.path.dirname(os.path.abspath(args.mflowd)),
+                           'mflowctl')
+        res = subprocess.run([ctl, '--socket', md.sock_path, 'mflow', 'set',
+                              'mode=microflow'], capture_output=True,
+                             text=True, timeout=30, check=False)
+        mf_ok = res.returncode == 0
+        answer = 'ok' if mf_ok else res.stderr.strip()
+        say(f'   $ mflowctl mflow set mode=microflow   -> {answer}')
         split = iperf3(t, c1.ns, c1.ip, t.vtep_ns, 3)
         st1 = md.stats()
         mf0, mf1 = st0.get('mflow', {}), st1.get('mflow', {})
@@ -200,7 +206,7 @@ def main(argv):
         say(f"   rtc:       {rtc['gbit_per_s']} Gbit/s, retransmits "
             f"{rtc['retransmits']}")
         say(f"   microflow: {split['gbit_per_s']} Gbit/s, retransmits "
-            f"{split['retransmits']}  (reload: {answer}; longest drain "
+            f"{split['retransmits']}  (mflowctl: {answer}; longest drain "
             f"{mf1.get('quiesce_us_max', 0):.0f} us)")
         say(f"   elephants promoted {dm('flows', 'promoted')}, packets split "
             f"{dm('split', 'split')} in {dm('split', 'batches')} batches, "
@@ -237,12 +243,16 @@ def main(argv):
                                     t.vtep_ns, c1.ip)):
             problems.append('survive bad input')
 
-        step('Ports and datapath core')
+        step('Ports and datapath core (mflowctl port stats)')
+        res = subprocess.run([ctl, '--socket', md.sock_path, 'port',
+                              'stats'], capture_output=True, text=True,
+                             timeout=30, check=False)
+        for line in res.stdout.splitlines():
+            say(f'   {line}')
+        if res.returncode != 0:
+            say(f'   mflowctl: {res.stderr.strip()}')
+            problems.append('mflowctl port stats')
         st = md.stats()
-        for p in st['ports']:
-            say(f"   {p['name']:<9} rx {p['rx_pkts']:>7} pkts  tx "
-                f"{p['tx_pkts']:>7} pkts  missed {p['rx_missed']}  "
-                f"errors {p['rx_errors'] + p['tx_errors']}")
         for lc in st.get('lcores', []):
             say(f"   lcore {lc['lcore']} ({lc.get('role', '?')}): busy "
                 f"{lc['busy_pct']:.1f}% of polls, {lc['cpu_pct']:.1f}% CPU, "
