@@ -21,6 +21,7 @@
 #include <jansson.h>
 
 #include "ctl_config.h"
+#include "ctl_text_priv.h"
 
 /** Room for a JSON path such as "endpoints[255].port". */
 #define PATH_LEN 96
@@ -147,29 +148,7 @@ fail(struct ctl_parse *c, const char *path, const char *fmt, ...)
 static const char *
 esc(const char *s, char *buf, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	for (; *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-		size_t need = (ch < 0x20 || ch >= 0x7f || ch == '\'' || ch == '\\') ? 4 : 1;
-
-		if (o + need + 4 > len) {
-			memcpy(buf + o, "...", 3);
-			o += 3;
-			break;
-		}
-		if (need == 1) {
-			buf[o++] = (char)ch;
-		} else {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[ch >> 4];
-			buf[o++] = hex[ch & 15];
-		}
-	}
-	buf[o] = '\0';
-	return buf;
+	return ctl_text_clean(s, strlen(s), true, SIZE_MAX, buf, len);
 }
 
 /**
@@ -182,40 +161,7 @@ esc(const char *s, char *buf, size_t len)
 static const char *
 describe(const json_t *v, char *buf, size_t len)
 {
-	char tmp[VAL_LEN];
-	char *dump;
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		snprintf(buf, len, "string '%s'", esc(json_string_value(v), tmp, sizeof(tmp)));
-		break;
-	case JSON_INTEGER:
-		snprintf(buf, len, "integer %" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		snprintf(buf, len, "real %.17g", json_real_value(v));
-		break;
-	case JSON_TRUE:
-		snprintf(buf, len, "boolean true");
-		break;
-	case JSON_FALSE:
-		snprintf(buf, len, "boolean false");
-		break;
-	case JSON_NULL:
-		snprintf(buf, len, "null");
-		break;
-	case JSON_OBJECT:
-	case JSON_ARRAY:
-		dump = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-		snprintf(buf, len, "%s %s", json_is_object(v) ? "object" : "array",
-			 dump != NULL ? esc(dump, tmp, sizeof(tmp)) : "");
-		free(dump);
-		break;
-	default:
-		snprintf(buf, len, "unknown value");
-		break;
-	}
-	return buf;
+	return ctl_text_describe(v, SIZE_MAX, VAL_LEN, true, buf, len);
 }
 
 static void pathf(char *dst, size_t len, const char *fmt, ...)
@@ -516,16 +462,6 @@ parse_mac(struct ctl_parse *c, const char *path, const char *s, struct rte_ether
 	if (rte_is_zero_ether_addr(out))
 		return fail(c, path, "zero MAC address not allowed '%s'", esc(s, vb, sizeof(vb)));
 	return 0;
-}
-
-/** Format a MAC address in lower case, as the config file writes it. */
-static const char *
-mac_fmt(const struct rte_ether_addr *mac, char *buf, size_t len)
-{
-	const uint8_t *b = mac->addr_bytes;
-
-	snprintf(buf, len, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
-	return buf;
 }
 
 /** Read a MAC key; @p found (if not NULL) tells whether it was present. */
@@ -1456,7 +1392,7 @@ parse_endpoint(struct ctl_parse *c, json_t *eo, const char *opath, struct ctl_co
 		if (cfg->eps[k].vni == ep->vni &&
 		    rte_is_same_ether_addr(&cfg->eps[k].mac, &ep->mac)) {
 			join(path, sizeof(path), opath, "mac");
-			mac_fmt(&ep->mac, mb, sizeof(mb));
+			ctl_mac_fmt(&ep->mac, mb, sizeof(mb));
 			return fail(c, path, "duplicate MAC in VNI %u '%s'", ep->vni, mb);
 		}
 
@@ -1638,7 +1574,7 @@ check_fdb_unique(struct ctl_parse *c, const struct ctl_config *cfg)
 
 		free(keys);
 		pathf(path, sizeof(path), "fdb[%u].mac", d.idx);
-		mac_fmt(&d.mac, mb, sizeof(mb));
+		ctl_mac_fmt(&d.mac, mb, sizeof(mb));
 		if (f.is_fdb)
 			return fail(c, path, "duplicate entry in VNI %u '%s'", d.vni, mb);
 		return fail(c, path, "MAC of local endpoint endpoints[%u] in VNI %u '%s'", f.idx,
@@ -2278,34 +2214,6 @@ done(json_t *v, bool bad)
 	return v;
 }
 
-/** An address in canonical text, or NULL on allocation failure. */
-static json_t *
-ip_json(const struct vx_ip *ip)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	return json_string(vx_ip_fmt(ip, buf, sizeof(buf)));
-}
-
-/** A prefix "address/length" in canonical text. */
-static json_t *
-prefix_json(const struct vx_ip *ip, uint8_t plen)
-{
-	char buf[INET6_ADDRSTRLEN], out[INET6_ADDRSTRLEN + 8];
-
-	snprintf(out, sizeof(out), "%s/%u", vx_ip_fmt(ip, buf, sizeof(buf)), plen);
-	return json_string(out);
-}
-
-/** A MAC address in lower case. */
-static json_t *
-mac_json(const struct rte_ether_addr *mac)
-{
-	char buf[RTE_ETHER_ADDR_FMT_SIZE];
-
-	return json_string(mac_fmt(mac, buf, sizeof(buf)));
-}
-
 static json_t *
 dump_underlay(const struct ctl_config *cfg)
 {
@@ -2314,15 +2222,15 @@ dump_underlay(const struct ctl_config *cfg)
 
 	put(o, "port", json_string(cfg->underlay.port), &bad);
 	if (cfg->underlay.ip4.family != 0)
-		put(o, "ip4", prefix_json(&cfg->underlay.ip4, cfg->underlay.plen4), &bad);
+		put(o, "ip4", ctl_prefix_json(&cfg->underlay.ip4, cfg->underlay.plen4), &bad);
 	if (cfg->underlay.ip6.family != 0)
-		put(o, "ip6", prefix_json(&cfg->underlay.ip6, cfg->underlay.plen6), &bad);
+		put(o, "ip6", ctl_prefix_json(&cfg->underlay.ip6, cfg->underlay.plen6), &bad);
 	if (cfg->underlay.gw4.family != 0)
-		put(o, "gateway4", ip_json(&cfg->underlay.gw4), &bad);
+		put(o, "gateway4", ctl_ip_json(&cfg->underlay.gw4), &bad);
 	if (cfg->underlay.gw6.family != 0)
-		put(o, "gateway6", ip_json(&cfg->underlay.gw6), &bad);
+		put(o, "gateway6", ctl_ip_json(&cfg->underlay.gw6), &bad);
 	if (cfg->underlay.has_mac)
-		put(o, "mac", mac_json(&cfg->underlay.mac), &bad);
+		put(o, "mac", ctl_mac_json(&cfg->underlay.mac), &bad);
 	put(o, "mtu", json_integer(cfg->underlay.mtu), &bad);
 	put(o, "udp_port", json_integer(cfg->underlay.udp_port), &bad);
 	put(o, "udp6_zero_csum_tx", json_boolean(cfg->underlay.udp6_zero_csum_tx), &bad);
@@ -2342,7 +2250,7 @@ dump_vnis(const struct ctl_config *cfg)
 		json_t *o = json_object(), *vteps = json_array();
 
 		for (unsigned int j = 0; j < vn->n_vteps; j++)
-			append(vteps, ip_json(&vn->vteps[j]), &bad);
+			append(vteps, ctl_ip_json(&vn->vteps[j]), &bad);
 		put(o, "vni", json_integer(vn->vni), &bad);
 		put(o, "vteps", vteps, &bad);
 		append(a, o, &bad);
@@ -2363,7 +2271,7 @@ dump_endpoints(const struct ctl_config *cfg)
 		put(o, "name", json_string(ep->name), &bad);
 		put(o, "port", json_string(ep->port), &bad);
 		put(o, "vni", json_integer(ep->vni), &bad);
-		put(o, "mac", mac_json(&ep->mac), &bad);
+		put(o, "mac", ctl_mac_json(&ep->mac), &bad);
 		put(o, "mtu", json_integer(ep->mtu), &bad);
 		put(o, "any_src_mac", json_boolean(ep->any_src_mac), &bad);
 		append(a, o, &bad);
@@ -2400,8 +2308,8 @@ dump_fdb(const struct ctl_config *cfg)
 		json_t *o = json_object();
 
 		put(o, "vni", json_integer(f->vni), &bad);
-		put(o, "mac", mac_json(&f->mac), &bad);
-		put(o, "vtep", ip_json(&f->vtep), &bad);
+		put(o, "mac", ctl_mac_json(&f->mac), &bad);
+		put(o, "vtep", ctl_ip_json(&f->vtep), &bad);
 		append(a, o, &bad);
 	}
 	return done(a, bad);
@@ -2416,8 +2324,8 @@ dump_neighbours(const struct ctl_config *cfg)
 	for (unsigned int i = 0; i < cfg->n_neigh && !bad; i++) {
 		json_t *o = json_object();
 
-		put(o, "ip", ip_json(&cfg->neigh[i].ip), &bad);
-		put(o, "mac", mac_json(&cfg->neigh[i].mac), &bad);
+		put(o, "ip", ctl_ip_json(&cfg->neigh[i].ip), &bad);
+		put(o, "mac", ctl_mac_json(&cfg->neigh[i].mac), &bad);
 		append(a, o, &bad);
 	}
 	return done(a, bad);

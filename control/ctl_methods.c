@@ -18,6 +18,7 @@
 
 #include "ctl_coap.h"
 #include "ctl_methods.h"
+#include "ctl_text_priv.h"
 #include "dp_capture.h"
 #include "dp_ops.h"
 
@@ -59,23 +60,6 @@ ip_param(const json_t *params, const char *name, struct vx_ip *ip)
 {
 	if (vx_ip_parse(ctl_param_str(params, name, ""), ip) != 0)
 		memset(ip, 0, sizeof(*ip));
-}
-
-static json_t *
-mac_json(const struct rte_ether_addr *mac)
-{
-	char buf[RTE_ETHER_ADDR_FMT_SIZE];
-
-	rte_ether_format_addr(buf, sizeof(buf), mac);
-	return json_string(buf);
-}
-
-static json_t *
-ip_json(const struct vx_ip *ip)
-{
-	char buf[INET6_ADDRSTRLEN];
-
-	return json_string(vx_ip_fmt(ip, buf, sizeof(buf)));
 }
 
 /* A message for the failures where strerror() would not say which object. */
@@ -249,7 +233,7 @@ vni_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, si
 		json_t *o = json_object(), *vt = json_array(), *eps = json_array();
 
 		for (uint16_t k = 0; k < v->n_vteps; k++)
-			json_array_append_new(vt, ip_json(&vx->vteps[v->vteps[k]].ip));
+			json_array_append_new(vt, ctl_ip_json(&vx->vteps[v->vteps[k]].ip));
 		for (uint16_t k = 0; k < v->n_eps; k++)
 			json_array_append_new(eps, json_string(vx->eps[v->eps[k]].name));
 		json_object_set_new(o, "vni", json_integer(v->vni));
@@ -360,13 +344,13 @@ vtep_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, s
 			continue;
 		}
 		o = json_object();
-		json_object_set_new(o, "ip", ip_json(&vt->ip));
+		json_object_set_new(o, "ip", ctl_ip_json(&vt->ip));
 		json_object_set_new(o, "vnis", vnis);
 		if (vt->nh != VX_NONE && vt->nh < vx->n_neigh) {
 			const struct vx_neigh *nb = &vx->neigh[vt->nh];
 			uint64_t pub = __atomic_load_n(&nb->pub, __ATOMIC_ACQUIRE);
 
-			json_object_set_new(o, "next_hop", ip_json(&nb->ip));
+			json_object_set_new(o, "next_hop", ctl_ip_json(&nb->ip));
 			json_object_set_new(o, "neigh_state",
 					    json_string(vx_neigh_state_name((uint8_t)(pub >> 48))));
 		} else {
@@ -460,13 +444,13 @@ fdb_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, si
 			continue;
 		o = json_object();
 		json_object_set_new(o, "vni", json_integer(e->vni));
-		json_object_set_new(o, "mac", mac_json(&e->mac));
+		json_object_set_new(o, "mac", ctl_mac_json(&e->mac));
 		json_object_set_new(o, "kind",
 				    json_string(e->kind == VX_FDB_LOCAL ? "local" : "remote"));
 		if (e->kind == VX_FDB_LOCAL && e->target < vx->n_eps)
 			json_object_set_new(o, "target", json_string(vx->eps[e->target].name));
 		else if (e->kind == VX_FDB_REMOTE && e->target < vx->n_vteps)
-			json_object_set_new(o, "target", ip_json(&vx->vteps[e->target].ip));
+			json_object_set_new(o, "target", ctl_ip_json(&vx->vteps[e->target].ip));
 		json_object_set_new(o, "static", json_boolean(e->is_static));
 		json_array_append_new(a, o);
 	}
@@ -600,8 +584,8 @@ neigh_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, 
 		if (nb->ip.family == 0)
 			continue;
 		o = json_object();
-		json_object_set_new(o, "ip", ip_json(&nb->ip));
-		json_object_set_new(o, "mac", has_mac ? mac_json(&nb->mac) : json_null());
+		json_object_set_new(o, "ip", ctl_ip_json(&nb->ip));
+		json_object_set_new(o, "mac", has_mac ? ctl_mac_json(&nb->mac) : json_null());
 		json_object_set_new(o, "state", json_string(vx_neigh_state_name(nb->state)));
 		json_array_append_new(a, o);
 	}
@@ -682,7 +666,7 @@ endpoint_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *er
 		o = json_object();
 		json_object_set_new(o, "port", json_string(port->name));
 		json_object_set_new(o, "vni", json_integer(ep->vni));
-		json_object_set_new(o, "mac", mac_json(&ep->mac));
+		json_object_set_new(o, "mac", ctl_mac_json(&ep->mac));
 		json_object_set_new(o, "mtu", json_integer(ep->mtu));
 		json_object_set_new(o, "any_src_mac", json_boolean(ep->any_src_mac));
 		json_array_append_new(a, o);
@@ -1048,27 +1032,16 @@ LOCKED(stats_show)
 /* Underlay.                                                                 */
 
 static json_t *
-prefix_json(const struct vx_ip *ip, uint8_t plen)
-{
-	char buf[INET6_ADDRSTRLEN + 8], a[INET6_ADDRSTRLEN];
-
-	if (ip->family == 0)
-		return json_null();
-	snprintf(buf, sizeof(buf), "%s/%u", vx_ip_fmt(ip, a, sizeof(a)), plen);
-	return json_string(buf);
-}
-
-static json_t *
 underlay_json(const struct vx_underlay *u, const struct dp *dp)
 {
 	json_t *o = json_object();
 
 	json_object_set_new(o, "port", json_string(dp->ports[dp->vx->p.underlay_port].name));
-	json_object_set_new(o, "mac", mac_json(&u->mac));
-	json_object_set_new(o, "ip4", prefix_json(&u->ip4, u->plen4));
-	json_object_set_new(o, "ip6", prefix_json(&u->ip6, u->plen6));
-	json_object_set_new(o, "gateway4", u->gw4.family != 0 ? ip_json(&u->gw4) : json_null());
-	json_object_set_new(o, "gateway6", u->gw6.family != 0 ? ip_json(&u->gw6) : json_null());
+	json_object_set_new(o, "mac", ctl_mac_json(&u->mac));
+	json_object_set_new(o, "ip4", ctl_prefix_json(&u->ip4, u->plen4));
+	json_object_set_new(o, "ip6", ctl_prefix_json(&u->ip6, u->plen6));
+	json_object_set_new(o, "gateway4", u->gw4.family != 0 ? ctl_ip_json(&u->gw4) : json_null());
+	json_object_set_new(o, "gateway6", u->gw6.family != 0 ? ctl_ip_json(&u->gw6) : json_null());
 	json_object_set_new(o, "mtu", json_integer(u->mtu));
 	json_object_set_new(o, "udp_port", json_integer(u->udp_port));
 	json_object_set_new(o, "strict_reserved", json_boolean(u->strict_reserved));

@@ -24,6 +24,7 @@
 #include <jansson.h>
 
 #include "ctl_rpc.h"
+#include "ctl_text_priv.h"
 #include "vx.h"
 
 /** Initial number of slots of the method table. */
@@ -126,51 +127,11 @@ msgf(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/**
- * Make @p len bytes of text safe to print on one line. Bytes below 0x20,
- * 0x7f and above and, when @p quote is set, the single quote and the
- * backslash are written as \xNN; text that does not fit in @p buf (or is longer than
- * @p max input bytes) ends with "...".
- *
- * @return
- *   @p buf, always NUL-terminated.
- */
-static const char *
-clean(const char *s, size_t len, bool quote, size_t max, char *buf, size_t buflen)
-{
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0, i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		bool raw = ch >= 0x20 && ch < 0x7f && !(quote && (ch == '\'' || ch == '\\'));
-		size_t need = raw ? 1 : 4;
-
-		/* Keep room for "..." and the NUL. */
-		if (i >= max || o + need + 4 > buflen)
-			break;
-		if (raw) {
-			buf[o++] = (char)ch;
-		} else {
-			buf[o++] = '\\';
-			buf[o++] = 'x';
-			buf[o++] = hex[ch >> 4];
-			buf[o++] = hex[ch & 15];
-		}
-	}
-	if (i < len) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 /** Quote a string taken from a request (without the quotes themselves). */
 static const char *
 quote(const char *s, size_t len, char *buf, size_t buflen)
 {
-	return clean(s, len, true, QUOTE_LEN, buf, buflen);
+	return ctl_text_clean(s, len, true, QUOTE_LEN, buf, buflen);
 }
 
 /** Replace control characters in a handler's message so that it stays one line. */
@@ -192,39 +153,7 @@ one_line(char *s)
 static const char *
 describe(const json_t *v, char *buf, size_t len)
 {
-	char q[QUOTE_LEN * 4 + 8];
-
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		snprintf(buf, len, "string '%s'",
-			 quote(json_string_value(v), json_string_length(v), q, sizeof(q)));
-		break;
-	case JSON_INTEGER:
-		snprintf(buf, len, "integer %" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		snprintf(buf, len, "real %.17g", json_real_value(v));
-		break;
-	case JSON_TRUE:
-		snprintf(buf, len, "boolean true");
-		break;
-	case JSON_FALSE:
-		snprintf(buf, len, "boolean false");
-		break;
-	case JSON_NULL:
-		snprintf(buf, len, "null");
-		break;
-	case JSON_ARRAY:
-		snprintf(buf, len, "array");
-		break;
-	case JSON_OBJECT:
-		snprintf(buf, len, "object");
-		break;
-	default:
-		snprintf(buf, len, "unknown value");
-		break;
-	}
-	return buf;
+	return ctl_text_describe(v, QUOTE_LEN, QUOTE_LEN * 4 + 8, false, buf, len);
 }
 
 /** Append ", name" (or "name" first) to @p buf at @p *o; false if it does not fit. */
@@ -281,7 +210,7 @@ msg_string(const char *msg)
 	s = json_string(msg);
 	if (s != NULL)
 		return s;
-	return json_string(clean(msg, strlen(msg), false, MSG_LEN, buf, sizeof(buf)));
+	return json_string(ctl_text_clean(msg, strlen(msg), false, MSG_LEN, buf, sizeof(buf)));
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1129,8 +1058,8 @@ ctl_rpc_handle(struct ctl_rpc *rpc, const char *buf, size_t len)
 			 &jerr);
 	if (doc == NULL) {
 		/* jansson quotes the input near the error: keep it printable. */
-		clean(jerr.text, strnlen(jerr.text, sizeof(jerr.text)), false, sizeof(jerr.text),
-		      text, sizeof(text));
+		ctl_text_clean(jerr.text, strnlen(jerr.text, sizeof(jerr.text)), false,
+			       sizeof(jerr.text), text, sizeof(text));
 		snprintf(msg, sizeof(msg), "parse error: %s at line %d column %d", text, jerr.line,
 			 jerr.column);
 		return dump(error_response(NULL, CTL_RPC_PARSE_ERROR, msg, 0));

@@ -37,7 +37,12 @@ int dp_test_flow(void);
 
 /** Pipeline group (real lcores over net_ring ports); returns the number of failed tests. */
 int dp_test_pipe(void);
+
+/** Capture group (pcap files of ports and VNIs); returns the number of failed tests. */
 int dp_test_capture(void);
+
+/** @return the first frame that shows up on @p r within ten seconds, or NULL. */
+struct rte_mbuf *dp_test_ring_wait(struct rte_ring *r);
 
 /** @return the pool of test_dataplane.c. */
 struct rte_mempool *dp_test_pool(void);

@@ -1162,21 +1162,6 @@ test_fini_running(void **state)
 	assert_int_equal(dp_capture_stop(&cdp, id), 0);
 }
 
-/* Wait up to ten seconds for one frame on a TX ring. */
-static struct rte_mbuf *
-ring_wait(struct rte_ring *r)
-{
-	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
-	void *m;
-
-	while (rte_get_timer_cycles() < end) {
-		if (rte_ring_dequeue(r, &m) == 0)
-			return m;
-		rte_delay_us_sleep(1000);
-	}
-	return NULL;
-}
-
 /*
  * Send a VxLAN frame of VNI 100 in from the underlay and an inner frame in
  * from e1, through the loop, and wait for both to come out.
@@ -1189,12 +1174,12 @@ through_loop(const uint8_t *down, uint32_t down_len, const uint8_t *up, uint32_t
 	struct rte_mbuf *o;
 
 	assert_int_equal(rte_ring_enqueue(cul.rx, mk(fr, flen)), 0);
-	o = ring_wait(ce1.tx);
+	o = dp_test_ring_wait(ce1.tx);
 	assert_non_null(o);
 	assert_int_equal(o->pkt_len, down_len);
 	rte_pktmbuf_free(o);
 	assert_int_equal(rte_ring_enqueue(ce1.rx, mk(up, up_len)), 0);
-	o = ring_wait(cul.tx);
+	o = dp_test_ring_wait(cul.tx);
 	assert_non_null(o);
 	rte_pktmbuf_free(o);
 }

@@ -100,8 +100,8 @@ mbuf_of(const void *data, uint32_t len)
 }
 
 /* Wait up to ten seconds (a loaded machine) for one frame on a TX ring. */
-static struct rte_mbuf *
-ring_wait(struct rte_ring *r)
+struct rte_mbuf *
+dp_test_ring_wait(struct rte_ring *r)
 {
 	uint64_t end = rte_get_timer_cycles() + 10 * rte_get_timer_hz();
 	void *m;
@@ -168,7 +168,7 @@ test_decap_through_loop(void **state)
 
 	(void)state;
 	assert_int_equal(rte_ring_enqueue(ul.rx, m), 0);
-	o = ring_wait(e1.tx);
+	o = dp_test_ring_wait(e1.tx);
 	assert_non_null(o);
 	assert_int_equal(o->pkt_len, len);
 	assert_memory_equal(rte_pktmbuf_mtod(o, uint8_t *), in, len);
@@ -187,7 +187,7 @@ test_encap_through_loop(void **state)
 	(void)state;
 	/* rmac was learned behind 198.18.0.2 by the previous test. */
 	assert_int_equal(rte_ring_enqueue(e1.rx, mbuf_of(in, len)), 0);
-	o = ring_wait(ul.tx);
+	o = dp_test_ring_wait(ul.tx);
 	assert_non_null(o);
 	assert_int_equal(
 		vx_parse_underlay(rte_pktmbuf_mtod(o, uint8_t *), o->data_len, o->pkt_len, &c, &r),
@@ -219,7 +219,7 @@ test_arp_reply_through_loop(void **state)
 	arp->arp_data.arp_sip = r4.v4;
 	arp->arp_data.arp_tip = l4.v4;
 	assert_int_equal(rte_ring_enqueue(ul.rx, mbuf_of(frame, sizeof(frame))), 0);
-	o = ring_wait(ul.tx);
+	o = dp_test_ring_wait(ul.tx);
 	assert_non_null(o);
 	arp = rte_pktmbuf_mtod_offset(o, struct rte_arp_hdr *, sizeof(*eth));
 	assert_int_equal(rte_be_to_cpu_16(arp->arp_opcode), RTE_ARP_OP_REPLY);

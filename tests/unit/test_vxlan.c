@@ -3,11 +3,15 @@
  * The vxlan module's cmocka executable: initialises EAL once without
  * hugepages or devices, then runs every group.
  */
+#include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <rte_cycles.h>
@@ -66,6 +70,34 @@ vx_test_out_free(struct vx_out *o)
 	for (unsigned int i = 0; i < o->n; i++)
 		rte_pktmbuf_free(o->pkts[i]);
 	o->n = 0;
+}
+
+int
+vx_test_thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	pthread_attr_t attr;
+	cpu_set_t cpus;
+	int rc;
+
+	CPU_ZERO(&cpus);
+	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET(i, &cpus);
+	pthread_attr_init(&attr);
+	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
+	rc = pthread_create(t, &attr, fn, arg);
+	pthread_attr_destroy(&attr);
+	return rc;
+}
+
+int
+vx_test_thread_join(pthread_t t)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += VX_TEST_JOIN_SECS;
+	return pthread_timedjoin_np(t, NULL, &ts);
 }
 
 int

@@ -7,6 +7,7 @@
 #ifndef VX_TEST_H
 #define VX_TEST_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include <rte_mbuf.h>
@@ -43,5 +44,21 @@ void vx_test_params(struct vx_params *p, uint16_t underlay_port);
 
 /** Free every packet of an output list and empty it. */
 void vx_test_out_free(struct vx_out *o);
+
+/** How long vx_test_thread_join() waits. */
+#define VX_TEST_JOIN_SECS 30
+
+/**
+ * Start a thread that may run on any CPU: EAL pins the main thread to its
+ * lcore and threads inherit that, so two test threads would otherwise only
+ * ever interleave on one CPU instead of running at the same time.
+ *
+ * @return
+ *   0, or the error of pthread_create().
+ */
+int vx_test_thread_start(pthread_t *t, void *(*fn)(void *), void *arg);
+
+/** Join @p t, giving up after VX_TEST_JOIN_SECS; @return 0 if it ended. */
+int vx_test_thread_join(pthread_t t);
 
 #endif /* VX_TEST_H */

@@ -33,9 +33,8 @@
 #define P_E3 3
 #define P_E4 4
 
-/* How long the worker stress test runs at most, and how long a join may wait. */
-#define STRESS_MS	 1500
-#define STRESS_JOIN_SECS 30
+/* How long the worker stress test runs at most. */
+#define STRESS_MS 1500
 
 struct ictx {
 	struct vx_inst *vx;
@@ -1732,35 +1731,6 @@ mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* Start a thread allowed on every CPU (EAL pinned the main thread to one). */
-static int
-start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	pthread_attr_t attr;
-	cpu_set_t cpus;
-	int rc;
-
-	CPU_ZERO(&cpus);
-	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
-		CPU_SET(i, &cpus);
-	pthread_attr_init(&attr);
-	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
-	rc = pthread_create(t, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
-	return rc;
-}
-
-static int
-join_bounded(pthread_t t)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += STRESS_JOIN_SECS;
-	return pthread_timedjoin_np(t, NULL, &ts);
-}
-
 struct left_arg {
 	uint32_t vni;
 	uint16_t tb;
@@ -1893,10 +1863,10 @@ test_worker_reads_during_flush(void **state)
 	check_inst(vx, true);
 
 	s->deadline = mono_ms() + STRESS_MS;
-	assert_int_equal(start_thread(&worker, worker_thread, s), 0);
-	assert_int_equal(start_thread(&owner, owner_thread, s), 0);
-	assert_int_equal(join_bounded(owner), 0);
-	assert_int_equal(join_bounded(worker), 0);
+	assert_int_equal(vx_test_thread_start(&worker, worker_thread, s), 0);
+	assert_int_equal(vx_test_thread_start(&owner, owner_thread, s), 0);
+	assert_int_equal(vx_test_thread_join(owner), 0);
+	assert_int_equal(vx_test_thread_join(worker), 0);
 
 	print_message("flush stress: %" PRIu64 " rounds, %" PRIu64 " flushed, %" PRIu64
 		      " packets\n",

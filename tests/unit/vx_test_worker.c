@@ -26,8 +26,7 @@
 #define P_E2 2
 
 /* How long each stress test runs at most, and how long a join may wait. */
-#define STRESS_SECONDS	 2
-#define STRESS_JOIN_SECS 30
+#define STRESS_SECONDS 2
 
 struct wctx {
 	struct vx_inst *vx;
@@ -404,40 +403,6 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * Start a thread that may run on any CPU: EAL pins the main thread to its
- * lcore, and threads inherit that, so owner and reader would otherwise only
- * ever interleave on one CPU instead of running at the same time.
- */
-static int
-start_thread(pthread_t *t, void *(*fn)(void *), void *arg)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	pthread_attr_t attr;
-	cpu_set_t cpus;
-	int rc;
-
-	CPU_ZERO(&cpus);
-	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
-		CPU_SET(i, &cpus);
-	pthread_attr_init(&attr);
-	pthread_attr_setaffinity_np(&attr, sizeof(cpus), &cpus);
-	rc = pthread_create(t, &attr, fn, arg);
-	pthread_attr_destroy(&attr);
-	return rc;
-}
-
-/* Join @t, giving up after STRESS_JOIN_SECS. @return 0 if it ended. */
-static int
-join_bounded(pthread_t t)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += STRESS_JOIN_SECS;
-	return pthread_timedjoin_np(t, NULL, &ts);
-}
-
 static uint64_t
 xorshift(uint64_t *s)
 {
@@ -615,11 +580,11 @@ test_stress_fdb(void **state)
 		}
 	stress_set_add(s, 0);
 	s->deadline = mono_ns() + STRESS_SECONDS * 1000000000ull;
-	assert_int_equal(start_thread(&reader, fdb_reader, s), 0);
-	assert_int_equal(start_thread(&owner, fdb_owner, s), 0);
-	assert_int_equal(join_bounded(owner), 0);
+	assert_int_equal(vx_test_thread_start(&reader, fdb_reader, s), 0);
+	assert_int_equal(vx_test_thread_start(&owner, fdb_owner, s), 0);
+	assert_int_equal(vx_test_thread_join(owner), 0);
 	/* A reader stuck in a probe or retry loop would not end. */
-	assert_int_equal(join_bounded(reader), 0);
+	assert_int_equal(vx_test_thread_join(reader), 0);
 	assert_int_equal(s->add_failed, 0);
 	assert_int_equal(s->missing, 0);
 	assert_int_equal(s->wrong, 0);
@@ -717,10 +682,10 @@ test_stress_neigh(void **state)
 	vx_underlay_input(c->vx, &m, 1, rte_rdtsc(), &c->oout, &c->ost);
 	assert_int_equal(c->ost.stat[VX_STAT_neigh_resolved], 1);
 	s.deadline = mono_ns() + STRESS_SECONDS * 1000000000ull;
-	assert_int_equal(start_thread(&reader, neigh_reader, &s), 0);
-	assert_int_equal(start_thread(&owner, neigh_owner, &s), 0);
-	assert_int_equal(join_bounded(owner), 0);
-	assert_int_equal(join_bounded(reader), 0);
+	assert_int_equal(vx_test_thread_start(&reader, neigh_reader, &s), 0);
+	assert_int_equal(vx_test_thread_start(&owner, neigh_owner, &s), 0);
+	assert_int_equal(vx_test_thread_join(owner), 0);
+	assert_int_equal(vx_test_thread_join(reader), 0);
 	assert_int_equal(s.torn, 0);
 	assert_int_equal(s.other, 0);
 	assert_int_equal(s.owner_other, 0);
