@@ -135,8 +135,9 @@ ports_select(struct ctl_ctx *c, const json_t *params, json_t **result, const cha
 static int
 port_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
 {
-	static const char *const keys[] = {"name", "role",  "devargs", "vni",	 "mac",
-					   "mtu",  "state", "port_id", "socket", NULL};
+	static const char *const keys[] = {"name",    "role",  "devargs", "vni",    "mac",
+					   "mtu",     "state", "port_id", "socket", "rx_desc",
+					   "tx_desc", "pool",  NULL};
 
 	return ports_select(c, params, result, keys, err, errlen);
 }
@@ -836,8 +837,49 @@ static const struct ctl_param p_mflow_set[] = {
 	 .min = 1,
 	 .max = 255,
 	 .help = "low windows in a row before demotion"},
+	{.name = "ring_size",
+	 .type = CTL_P_INT,
+	 .min = 64,
+	 .max = 65536,
+	 .help = "entries per worker ring, a power of two"},
+	{.name = "table_size",
+	 .type = CTL_P_INT,
+	 .min = 4,
+	 .max = 1048576,
+	 .help = "flows the elephant detector tracks, a power of two"},
 	{0},
 };
+
+/* mflow.set's ring_size and table_size, before the other settings. */
+static int
+mflow_resize(struct ctl_ctx *c, const json_t *params, char *err, size_t errlen)
+{
+	struct dp_pipe_resize_args a = {
+		.ring_size = (uint32_t)ctl_param_int(params, "ring_size", 0),
+		.flow_entries = (uint32_t)ctl_param_int(params, "table_size", 0),
+	};
+	int rc;
+
+	if (a.ring_size == 0 && a.flow_entries == 0)
+		return 0;
+	if ((a.ring_size & (a.ring_size - 1)) != 0)
+		return fail(-EINVAL, err, errlen, "ring_size: expected a power of two, got %u",
+			    a.ring_size);
+	if ((a.flow_entries & (a.flow_entries - 1)) != 0)
+		return fail(-EINVAL, err, errlen, "table_size: expected a power of two, got %u",
+			    a.flow_entries);
+	rc = dp_pipe_resize(c->dp, &a);
+	if (rc == -ENOTSUP)
+		return fail(rc, err, errlen, "no pipeline: mflowd runs without worker lcores");
+	if (rc == -ENOSPC)
+		return fail(rc, err, errlen,
+			    "ring_size: the packet pool has too few free mbufs for longer rings");
+	if (rc == -ETIMEDOUT || rc == -EBUSY)
+		return fail(rc, err, errlen, "the workers did not drain in time; nothing changed");
+	if (rc < 0)
+		return fail(rc, err, errlen, "cannot resize the pipeline: %s", strerror(-rc));
+	return 0;
+}
 
 static int
 mflow_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
@@ -870,6 +912,9 @@ mflow_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, s
 	if (c->dp->n_workers != 0 && m.workers > c->dp->n_workers)
 		return fail(-EINVAL, err, errlen, "workers: at most %u (the worker lcores)",
 			    c->dp->n_workers);
+	rc = mflow_resize(c, params, err, errlen);
+	if (rc < 0)
+		return rc;
 	rc = dp_mf_reconfigure(c->dp, &m, dp_mf_reconfigure_wait_ms(c->dp));
 	if (rc < 0)
 		c->dp->mf_refused++;
@@ -1037,6 +1082,7 @@ underlay_json(const struct vx_underlay *u, const struct dp *dp)
 	json_t *o = json_object();
 
 	json_object_set_new(o, "port", json_string(dp->ports[dp->vx->p.underlay_port].name));
+	json_object_set_new(o, "devargs", json_string(dp->ports[dp->vx->p.underlay_port].devargs));
 	json_object_set_new(o, "mac", ctl_mac_json(&u->mac));
 	json_object_set_new(o, "ip4", ctl_prefix_json(&u->ip4, u->plen4));
 	json_object_set_new(o, "ip6", ctl_prefix_json(&u->ip6, u->plen6));
@@ -1065,6 +1111,10 @@ underlay_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *er
 LOCKED(underlay_show)
 
 static const struct ctl_param p_underlay_set[] = {
+	{.name = "devargs",
+	 .type = CTL_P_STRING,
+	 .max = DP_DEVARGS_LEN - 1,
+	 .help = "move the underlay to this DPDK device"},
 	{.name = "ip4",
 	 .type = CTL_P_STRING,
 	 .max = 64,
@@ -1129,7 +1179,8 @@ addr_param(const json_t *params, const char *name, int family, struct vx_ip *ip,
 static int
 underlay_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
 {
-	struct vx_underlay u;
+	const char *devargs = ctl_param_str(params, "devargs", NULL);
+	struct vx_underlay u, old;
 	int rc;
 
 	vx_underlay_get(c->dp->vx, &u);
@@ -1145,7 +1196,20 @@ underlay_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err
 	u.strict_reserved = ctl_param_bool(params, "strict_reserved", u.strict_reserved);
 	u.udp6_zero_csum_rx = ctl_param_bool(params, "udp6_zero_csum_rx", u.udp6_zero_csum_rx);
 	u.udp6_zero_csum_tx = ctl_param_bool(params, "udp6_zero_csum_tx", u.udp6_zero_csum_tx);
+	vx_underlay_get(c->dp->vx, &old);
 	rc = dp_underlay_set(c->dp, &u);
+	if (rc == 0 && devargs != NULL) {
+		rc = dp_underlay_port_set(c->dp, devargs);
+		/* The settings were valid before: put them back. */
+		if (rc < 0 && dp_underlay_set(c->dp, &old) < 0)
+			RTE_LOG(ERR, USER1, "ctl: cannot restore the underlay settings\n");
+		if (rc == -ENODEV)
+			return fail(rc, err, errlen, "cannot probe or start device '%s'", devargs);
+		if (rc < 0)
+			return fail(rc, err, errlen, "cannot move the underlay to '%s': %s",
+				    devargs, strerror(-rc));
+		vx_underlay_get(c->dp->vx, &u);
+	}
 	if (rc == -EAFNOSUPPORT)
 		return fail(rc, err, errlen,
 			    "a VTEP needs the local address of its family; remove it first");
@@ -1357,16 +1421,34 @@ tune_json(const struct dp_tune_args *a)
 			 (json_int_t)a->neigh_failed_s, "neigh_probes", a->neigh_probes);
 }
 
+/* The tunables and the sizes, as dataplane.show answers. */
+static json_t *
+dataplane_json(const struct dp *dp)
+{
+	struct dp_port_defaults d;
+	struct dp_tune_args a;
+	json_t *o;
+
+	dp_tune_get(dp, &a);
+	dp_port_defaults_get(dp, &d);
+	o = tune_json(&a);
+	if (o == NULL || json_object_set_new(o, "fdb_size", json_integer(dp->vx->p.fdb_size)) < 0 ||
+	    json_object_set_new(o, "rx_desc", json_integer(d.rxd)) < 0 ||
+	    json_object_set_new(o, "tx_desc", json_integer(d.txd)) < 0 ||
+	    json_object_set_new(o, "mbufs", json_integer(d.mbufs)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
 static int
 dataplane_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, size_t errlen)
 {
-	struct dp_tune_args a;
-
 	(void)params;
 	(void)err;
 	(void)errlen;
-	dp_tune_get(c->dp, &a);
-	*result = tune_json(&a);
+	*result = dataplane_json(c->dp);
 	return *result != NULL ? 0 : -ENOMEM;
 }
 LOCKED(dataplane_show)
@@ -1418,6 +1500,26 @@ static const struct ctl_param p_dataplane_set[] = {
 	 .min = 1,
 	 .max = 10,
 	 .help = "probes per resolution round"},
+	{.name = "fdb_size",
+	 .type = CTL_P_INT,
+	 .min = DP_FDB_SIZE_MIN,
+	 .max = DP_FDB_SIZE_MAX,
+	 .help = "FDB capacity (the table is rebuilt)"},
+	{.name = "rx_desc",
+	 .type = CTL_P_INT,
+	 .min = 64,
+	 .max = 4096,
+	 .help = "RX descriptors of ports opened from now on"},
+	{.name = "tx_desc",
+	 .type = CTL_P_INT,
+	 .min = 64,
+	 .max = 4096,
+	 .help = "TX descriptors of ports opened from now on"},
+	{.name = "mbufs",
+	 .type = CTL_P_INT,
+	 .min = 1023,
+	 .max = 1048575,
+	 .help = "least mbufs of packet pools created from now on"},
 	{0},
 };
 
@@ -1446,11 +1548,32 @@ dataplane_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *er
 	a.neigh_retrans_ms = v[7];
 	a.neigh_failed_s = v[8];
 	a.neigh_probes = (uint8_t)v[9];
+	/* The FDB resize is the part that may be refused: first. */
+	if (ctl_param_has(params, "fdb_size")) {
+		uint32_t size = (uint32_t)ctl_param_int(params, "fdb_size", 0);
+
+		rc = dp_fdb_resize(c->dp, size);
+		if (rc == -ENOSPC)
+			return fail(rc, err, errlen, "fdb_size: the FDB holds more than %u entries",
+				    size);
+		if (rc < 0)
+			return fail(rc, err, errlen, "cannot resize the FDB: %s", strerror(-rc));
+	}
+	{
+		struct dp_port_defaults d = {
+			.rxd = (uint16_t)ctl_param_int(params, "rx_desc", 0),
+			.txd = (uint16_t)ctl_param_int(params, "tx_desc", 0),
+			.mbufs = (uint32_t)ctl_param_int(params, "mbufs", 0),
+		};
+
+		rc = dp_port_defaults_set(c->dp, &d);
+		if (rc < 0)
+			return fail(rc, err, errlen, "%s", strerror(-rc));
+	}
 	rc = dp_tune(c->dp, &a);
 	if (rc < 0)
 		return fail(rc, err, errlen, "%s", strerror(-rc));
-	dp_tune_get(c->dp, &a);
-	*result = tune_json(&a);
+	*result = dataplane_json(c->dp);
 	return *result != NULL ? 0 : -ENOMEM;
 }
 LOCKED(dataplane_set)
@@ -1686,6 +1809,21 @@ ctl_running_config(struct ctl_ctx *c, struct ctl_config *out)
 		out->dp.neigh_retrans_ms = t.neigh_retrans_ms;
 		out->dp.neigh_failed_s = t.neigh_failed_s;
 		out->dp.neigh_probes = t.neigh_probes;
+	}
+	{
+		struct dp_port_defaults d;
+
+		dp_port_defaults_get(c->dp, &d);
+		out->dp.rxd = d.rxd;
+		out->dp.txd = d.txd;
+		out->dp.mbufs = d.mbufs;
+		out->dp.fdb_size = vx->p.fdb_size;
+		if (dp->p.map.ring_size != 0)
+			out->mflow.ring_size = dp->p.map.ring_size;
+		if (dp->p.map.flow_entries != 0)
+			out->mflow.elephant.table_size = dp->p.map.flow_entries;
+		snprintf(out->underlay.port, sizeof(out->underlay.port), "%s",
+			 dp->ports[vx->p.underlay_port].devargs);
 	}
 	{
 		struct vx_underlay u;

@@ -38,8 +38,19 @@
 #define DP_BURST_MAX   512
 #define DP_SNAP_FDB    4096
 #define DP_DEVARGS_LEN 512
-/** Ports whose RX rings the packet pool has room for beyond those opened at start. */
+/**
+ * Ports (their RX rings and a burst) the first packet pool of a NUMA node
+ * has room for beyond those opened at start (struct dp_params n_ports).
+ * Later ports go to further pools once it is full.
+ */
 #define DP_SPARE_PORTS 2
+/** Packet pools per NUMA node at most. */
+#define DP_MAX_POOLS 32
+/**
+ * Further ports of its own size a pool created at run time has room for,
+ * beyond the port it is created for.
+ */
+#define DP_POOL_GROW_PORTS 8
 
 /** How the dispatch lcore spreads the work (docs/mflow.md). */
 enum dp_mode {
@@ -72,7 +83,10 @@ struct dp_mf_conf {
 	uint8_t demote_windows;
 };
 
-/** Which lcore does what; fixed for the life of the dataplane. */
+/**
+ * Which lcore does what; fixed for the life of the dataplane, except
+ * ring_size and flow_entries, which dp_pipe_resize() changes.
+ */
 struct dp_lcore_map {
 	bool has_dispatch;			 /**< dispatch is set; else the default lcore. */
 	bool has_merge;				 /**< merge is set; else the dispatch lcore. */
@@ -91,10 +105,10 @@ struct dp_params {
 	uint32_t idle_polls;	    /**< Empty polls before sleeping; 0 never sleeps. */
 	uint32_t idle_sleep_us;	    /**< First sleep once idle; doubles per idle poll. */
 	uint32_t idle_sleep_max_us; /**< Cap of the doubling sleep. */
-	uint16_t rxd;		    /**< RX descriptors per queue. */
-	uint16_t txd;		    /**< TX descriptors per queue. */
-	uint32_t mbufs;		    /**< Mbufs per NUMA node pool, at least. */
-	uint16_t n_ports;	    /**< Ports that will be opened, to size the pools. */
+	uint16_t rxd;		    /**< RX descriptors per queue of ports opened from now on. */
+	uint16_t txd;		    /**< TX descriptors per queue of ports opened from now on. */
+	uint32_t mbufs;		    /**< Least size of a packet pool created from now on. */
+	uint16_t n_ports;	    /**< Ports opened at start, to size the first pool. */
 	struct dp_lcore_map map;    /**< Lcore roles; all zero means one rtc lcore. */
 	struct dp_mf_conf mf;	    /**< Initial pipeline settings. */
 };
@@ -118,6 +132,27 @@ struct dp_port {
 	int socket;		      /**< NUMA node its queues and pool use. */
 	uint16_t mtu;		      /**< MTU configured on the port. */
 	struct rte_ether_addr mac;    /**< Its MAC. */
+	uint16_t rxd;		      /**< RX descriptors, as the driver adjusted them. */
+	uint16_t txd;		      /**< TX descriptors, as the driver adjusted them. */
+	uint16_t pool;		      /**< Its pool: dp->node_pools[socket][pool]. */
+	uint32_t reserved;	      /**< Mbufs it has reserved in that pool; 0 for none. */
+};
+
+/**
+ * A packet pool of one NUMA node and what the ports using it have reserved
+ * in it. Each port reserves room for its RX and TX rings and a burst when it
+ * is opened, and gives it back when it is closed. Control thread only.
+ *
+ * A pool is freed by dp_fini() only: mbufs travel between ports (received
+ * on one, held in the TX ring of another), so a pool no port uses may still
+ * have mbufs out, and it is kept for ports opened later.
+ */
+struct dp_pool {
+	struct rte_mempool *mp; /**< The pool; NULL for a free slot. */
+	uint32_t size;		/**< Mbufs in it. */
+	uint32_t room;		/**< Mbufs ports may reserve: size less the in-flight share. */
+	uint32_t reserved;	/**< Mbufs reserved by the ports that use it. */
+	uint16_t n_ports;	/**< Ports that use it. */
 };
 
 struct dp;
@@ -126,11 +161,12 @@ struct vx_worker;
 
 /** State of one datapath lcore. Written only by that lcore, except the snapshot request. */
 struct dp_lcore {
-	struct dp *dp;	       /**< The dataplane. */
-	uint8_t role;	       /**< enum dp_role. */
-	uint16_t index;	       /**< Worker index, for workers. */
-	uint64_t pkts;	       /**< Packets (or ring entries, for workers) handled. */
-	struct rte_ring *in;   /**< Worker: entries from the dispatcher. */
+	struct dp *dp;	     /**< The dataplane. */
+	uint8_t role;	     /**< enum dp_role. */
+	uint16_t index;	     /**< Worker index, for workers. */
+	uint64_t pkts;	     /**< Packets (or ring entries, for workers) handled. */
+	struct rte_ring *in; /**< Worker: entries from the dispatcher (replaced by dp_pipe_resize();
+				the worker loop reads its rings through dp->pipe->wr). */
 	struct rte_ring *out;  /**< Worker: entries for the merger. */
 	struct vx_worker *vw;  /**< Worker: requests to the table owner. */
 	uint64_t in_done;      /**< Worker: entries taken and fully passed on (release). */
@@ -163,15 +199,19 @@ struct dp_snapshot {
 
 /** The dataplane. */
 struct dp {
-	struct dp_params p;			       /**< Tunables. */
-	uint16_t n_ports;			       /**< Ports in use. */
-	struct dp_port ports[DP_MAX_PORTS];	       /**< Index 0 is the underlay. */
-	struct rte_mempool *pools[RTE_MAX_NUMA_NODES]; /**< Packet pools by NUMA node. */
-	struct vx_inst *vx;			       /**< The VxLAN instance the lcore runs. */
-	struct dp_lcore *lc;			       /**< The dispatch lcore (table owner). */
-	struct dp_lcore *mlc;			       /**< The lcore that transmits (may be lc). */
-	uint16_t n_workers;			       /**< Worker lcores. */
-	struct dp_lcore *wlc[DP_MF_MAX_WORKERS];       /**< Worker lcores. */
+	struct dp_params p;		    /**< Tunables. */
+	uint16_t n_ports;		    /**< Ports in use. */
+	struct dp_port ports[DP_MAX_PORTS]; /**< Index 0 is the underlay. */
+	/** The first packet pool of each NUMA node (node_pools[node][0].mp), for copies. */
+	struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
+	/** Every packet pool of each NUMA node, oldest first (control thread only). */
+	struct dp_pool node_pools[RTE_MAX_NUMA_NODES][DP_MAX_POOLS];
+	uint16_t n_node_pools[RTE_MAX_NUMA_NODES]; /**< Pools in node_pools[node]. */
+	struct vx_inst *vx;			   /**< The VxLAN instance the lcore runs. */
+	struct dp_lcore *lc;			   /**< The dispatch lcore (table owner). */
+	struct dp_lcore *mlc;			   /**< The lcore that transmits (may be lc). */
+	uint16_t n_workers;			   /**< Worker lcores. */
+	struct dp_lcore *wlc[DP_MF_MAX_WORKERS];   /**< Worker lcores. */
 	struct dp_pipe *pipe;	   /**< Micro-flow pipeline, NULL without worker lcores. */
 	struct dp_snapshot *snap;  /**< Filled on request. */
 	struct dp_cap *cap;	   /**< Packet captures (dp_capture.h), NULL until the first. */
@@ -191,8 +231,10 @@ struct dp {
 };
 
 /**
- * Prepare a dataplane: choose the datapath lcore and create the mempool of
- * its NUMA node. EAL must be initialised.
+ * Prepare a dataplane: choose the datapath lcore and create the first
+ * packet pool of its NUMA node, sized for the p->n_ports ports opened at
+ * start plus DP_SPARE_PORTS, the pipeline and packets in flight, and at
+ * least p->mbufs. EAL must be initialised.
  *
  * @param dp
  *   Zeroed storage for the dataplane.
@@ -205,9 +247,17 @@ int dp_init(struct dp *dp, const struct dp_params *p);
 
 /**
  * Open a port: find an existing ethdev by name or hot-plug the device
- * described by @p devargs, then configure one RX and one TX queue on the
- * NUMA node of the port (or of the datapath lcore for virtual devices),
- * with a pool on that node. The port is not started.
+ * described by @p devargs, then configure one RX and one TX queue of the
+ * current sizes (dp_port_defaults_set()) on the NUMA node of the port (or
+ * of the datapath lcore for virtual devices), with a pool on that node.
+ * The port is not started. Control thread only.
+ *
+ * The port reserves its RX and TX descriptors and a burst of mbufs in the
+ * newest pool of its node that still has room for them; when none has, a
+ * new pool is created with room for it and DP_POOL_GROW_PORTS more ports
+ * of its size (at least dp_port_defaults_get() mbufs, or, when memory is
+ * short, room for this port alone). dp_port_close_one() releases the
+ * reservation.
  *
  * @param name
  *   "underlay" or the endpoint name.
@@ -237,8 +287,44 @@ int dp_ports_start(struct dp *dp);
 /** Stop, close and (when hot-plugged) remove every port; NULL is accepted. */
 void dp_ports_close(struct dp *dp);
 
-/** Free pools, TX buffers and the snapshot; does not touch ports; NULL is accepted. */
+/**
+ * Free pools, TX buffers and the snapshot; does not touch ports; NULL is
+ * accepted. Every pool is freed, so call it once the ports are closed and
+ * every mbuf is back (after vx_destroy() and dp_pipe_destroy()).
+ */
 void dp_fini(struct dp *dp);
+
+/** Arguments of dp_port_defaults_set(); 0 keeps a value. */
+struct dp_port_defaults {
+	uint16_t rxd;	/**< RX descriptors per queue, 64..4096. */
+	uint16_t txd;	/**< TX descriptors per queue, 64..4096. */
+	uint32_t mbufs; /**< Least mbufs of a new packet pool, 1023..1048575. */
+};
+
+/**
+ * Change the queue sizes of the ports opened from now on, and the least
+ * size of the packet pools created from now on. Ports already open keep
+ * their queues (their sizes are in struct dp_port rxd and txd) and pools
+ * keep their size: a running port cannot have its queues set up again with
+ * every driver (net_af_xdp cannot), and other drivers take their ring sizes
+ * from their device arguments. Control thread only; no lcore reads these
+ * values.
+ *
+ * @param d
+ *   The new values; a 0 member keeps its value.
+ * @return
+ *   0, or -EINVAL if a value is out of range, in which case nothing changes.
+ */
+int dp_port_defaults_set(struct dp *dp, const struct dp_port_defaults *d);
+
+/** Copy the values ports and pools opened from now on get (none is 0). */
+void dp_port_defaults_get(const struct dp *dp, struct dp_port_defaults *d);
+
+/**
+ * @return the packet pool a port's RX queue takes mbufs from, or NULL when
+ *   the slot is free or its queues are not set up.
+ */
+struct rte_mempool *dp_port_pool(const struct dp *dp, uint16_t idx);
 
 /**
  * The datapath loop; runs until dp->quit is set.
@@ -346,9 +432,10 @@ int dp_port_find(const struct dp *dp, const char *name);
 int dp_port_start_one(struct dp *dp, uint16_t idx);
 
 /**
- * Flush, stop, close and (when hot-plugged) remove one port, and free its
- * slot. No lcore may use the slot any more: it must have been inactive for
- * a grace period (dp_qsbr_sync()), or the lcores must not run.
+ * Flush, stop, close and (when hot-plugged) remove one port, release what
+ * it reserved in its pool, and free its slot. No lcore may use the slot any
+ * more: it must have been inactive for a grace period (dp_qsbr_sync()), or
+ * the lcores must not run.
  */
 void dp_port_close_one(struct dp *dp, uint16_t idx);
 

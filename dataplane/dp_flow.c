@@ -23,6 +23,12 @@ struct dp_fl_table {
 struct dp_fl_table *
 dp_fl_create(const struct dp_fl_params *p)
 {
+	return dp_fl_create_socket(p, SOCKET_ID_ANY);
+}
+
+struct dp_fl_table *
+dp_fl_create_socket(const struct dp_fl_params *p, int socket)
+{
 	struct dp_fl_table *t;
 
 	if (p == NULL || p->entries < WAYS || !rte_is_power_of_2(p->entries) || p->window == 0 ||
@@ -31,7 +37,8 @@ dp_fl_create(const struct dp_fl_params *p)
 		errno = EINVAL;
 		return NULL;
 	}
-	t = rte_zmalloc("dp_fl", sizeof(*t) + sizeof(t->e[0]) * p->entries, RTE_CACHE_LINE_SIZE);
+	t = rte_zmalloc_socket("dp_fl", sizeof(*t) + sizeof(t->e[0]) * p->entries,
+			       RTE_CACHE_LINE_SIZE, socket);
 	if (t == NULL) {
 		errno = ENOMEM;
 		return NULL;
@@ -198,4 +205,10 @@ uint64_t
 dp_fl_window(const struct dp_fl_table *t)
 {
 	return t->p.window;
+}
+
+uint32_t
+dp_fl_entries(const struct dp_fl_table *t)
+{
+	return t->p.entries;
 }

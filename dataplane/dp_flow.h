@@ -68,12 +68,22 @@ struct dp_fl_stats {
 struct dp_fl_table;
 
 /**
- * Create a detector.
+ * Create a detector, in memory of any NUMA node.
  *
  * @return
  *   The table, or NULL with errno set (EINVAL for bad parameters, ENOMEM).
  */
 struct dp_fl_table *dp_fl_create(const struct dp_fl_params *p);
+
+/**
+ * Create a detector on a given NUMA node: that of the lcore that will use it.
+ *
+ * @param socket
+ *   The NUMA node, or SOCKET_ID_ANY.
+ * @return
+ *   The table, or NULL with errno set (EINVAL for bad parameters, ENOMEM).
+ */
+struct dp_fl_table *dp_fl_create_socket(const struct dp_fl_params *p, int socket);
 
 /** Free a detector; NULL is accepted. */
 void dp_fl_destroy(struct dp_fl_table *t);
@@ -124,5 +134,8 @@ void dp_fl_walk(const struct dp_fl_table *t, dp_fl_walk_cb cb, void *arg);
 
 /** @return the detection window, in the caller's clock (TSC). */
 uint64_t dp_fl_window(const struct dp_fl_table *t);
+
+/** @return the table size (entries) the detector was created with. */
+uint32_t dp_fl_entries(const struct dp_fl_table *t);
 
 #endif /* DP_FLOW_H */

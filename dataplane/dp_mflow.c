@@ -414,6 +414,19 @@ dp_mf_split_active(const struct dp_mf_split *sp)
 	return sp->n_workers;
 }
 
+int
+dp_mf_split_set_rings(struct dp_mf_split *sp, struct rte_ring *const *in, uint16_t n_workers)
+{
+	if (in == NULL || n_workers != sp->n_rings)
+		return -EINVAL;
+	for (uint16_t w = 0; w < n_workers; w++)
+		if (in[w] == NULL)
+			return -EINVAL;
+	/* Staged entries stay where they are: the next flush puts them on the new rings. */
+	memcpy(sp->in, in, sizeof(in[0]) * n_workers);
+	return 0;
+}
+
 const struct dp_mf_split_stats *
 dp_mf_split_stats(const struct dp_mf_split *sp)
 {
@@ -430,6 +443,7 @@ dp_mf_split_set_next(struct dp_mf_split *sp, uint16_t slot, uint32_t id)
 
 /* The merger's view of one worker's output ring. */
 struct merge_q {
+	/* Loaded atomically: dp_mf_merge_set_ring() may replace it. */
 	struct rte_ring *ring;
 	uint16_t head, tail; /* Staged entries are buf[head..tail). */
 	bool inside;	     /* Between a START and its END. */
@@ -539,8 +553,9 @@ merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, ui
 		if (head == tail) {
 			done += (uint64_t)(head - head0);
 			head0 = head = 0;
-			tail = (uint16_t)rte_ring_sc_dequeue_burst(q->ring, q->buf, DP_MF_STAGE,
-								   NULL);
+			tail = (uint16_t)rte_ring_sc_dequeue_burst(
+				__atomic_load_n(&q->ring, __ATOMIC_ACQUIRE), q->buf, DP_MF_STAGE,
+				NULL);
 			if (tail == 0)
 				break;
 		}
@@ -633,4 +648,18 @@ void
 dp_mf_merge_set_next(struct dp_mf_merge *mg, uint16_t slot, uint32_t id)
 {
 	mg->next[slot] = id;
+}
+
+int
+dp_mf_merge_set_ring(struct dp_mf_merge *mg, uint16_t w, struct rte_ring *r)
+{
+	if (w >= mg->n_workers || r == NULL)
+		return -EINVAL;
+	/*
+	 * The release pairs with the merger's acquire load: it sees the ring
+	 * initialised. The old ring is empty and stays so, so whichever of
+	 * the two the merger reads in the poll in progress, it misses nothing.
+	 */
+	__atomic_store_n(&mg->q[w].ring, r, __ATOMIC_RELEASE);
+	return 0;
 }

@@ -35,7 +35,15 @@
  * order is never broken and the merger never blocks for good.
  *
  * Threading. dp_mf_split_* run on the dispatch lcore only, dp_mf_merge_*
- * on the merge lcore only; the rings are their only shared state.
+ * on the merge lcore only; the rings are their only shared state. The
+ * exceptions are marked: dp_mf_merge_consumed(), dp_mf_merge_set_timeout()
+ * and dp_mf_merge_set_ring() may be called from another thread.
+ *
+ * Ring replacement. A resize of the pipeline gives the dispatcher and the
+ * merger new rings while their lcores run (dp_mf_split_set_rings(),
+ * dp_mf_merge_set_ring()). It is only valid once nothing is in flight: the
+ * old rings are empty and nothing is put on them any more, so the order in
+ * which each side moves to the new rings does not matter.
  */
 #ifndef DP_MFLOW_H
 #define DP_MFLOW_H
@@ -234,6 +242,22 @@ uint64_t dp_mf_split_sent(const struct dp_mf_split *sp, uint16_t w);
 uint16_t dp_mf_split_active(const struct dp_mf_split *sp);
 
 /**
+ * Point the dispatcher at new input rings, one per worker (a resize of the
+ * pipeline). Only valid once nothing is in flight: every old ring must be
+ * empty, and nothing is enqueued on it from then on. Entries still staged
+ * stay staged and go to the new rings, in their order, at the next flush.
+ * The entry counts of dp_mf_split_sent() go on across the change.
+ *
+ * @param in
+ *   The new ring of each worker (single producer: this dispatcher).
+ * @param n_workers
+ *   The number given to dp_mf_split_create().
+ * @return
+ *   0, or -EINVAL for a NULL ring or another number of rings.
+ */
+int dp_mf_split_set_rings(struct dp_mf_split *sp, struct rte_ring *const *in, uint16_t n_workers);
+
+/**
  * Set the next batch ID of a slot (tests use it to start near wrap-around).
  * Only valid before the slot is used; the merger must be told the same.
  */
@@ -306,5 +330,23 @@ void dp_mf_merge_set_timeout(struct dp_mf_merge *mg, uint64_t timeout);
 
 /** Set a slot's merge counter (pairs with dp_mf_split_set_next()). */
 void dp_mf_merge_set_next(struct dp_mf_merge *mg, uint16_t slot, uint32_t id);
+
+/**
+ * Point the merger's ring @p w at a new ring (a resize of the pipeline); may
+ * be called from another thread than the merger's. The old ring must be
+ * empty and get no more entries: the merger may still read it until the end
+ * of the poll in progress, so it may be freed only once the merge lcore has
+ * passed a quiescent state after this call. Entries the merger already took
+ * off the old ring keep their place ahead of the new ring's, and the count
+ * of dp_mf_merge_consumed() goes on.
+ *
+ * @param w
+ *   The ring, < the number given to dp_mf_merge_create().
+ * @param r
+ *   The new ring (single consumer: this merger).
+ * @return
+ *   0, or -EINVAL for a bad @p w or a NULL @p r.
+ */
+int dp_mf_merge_set_ring(struct dp_mf_merge *mg, uint16_t w, struct rte_ring *r);
 
 #endif /* DP_MFLOW_H */

@@ -594,7 +594,7 @@ tune_cmd(struct dp *dp, void *arg)
 		__atomic_store_n(&dp->p.idle_sleep_max_us, a->idle_sleep_max_us, __ATOMIC_RELAXED);
 	/* The VxLAN timers run on this lcore only. */
 	if (a->set & DP_TUNE_FDB_AGE_S)
-		vp->fdb_age = hz * a->fdb_age_s;
+		vx_fdb_age_set(dp->vx, hz * a->fdb_age_s);
 	if (a->set & DP_TUNE_NEIGH_REACHABLE_S)
 		vp->neigh.reachable = hz * a->neigh_reachable_s;
 	if (a->set & DP_TUNE_NEIGH_RETRANS_MS)
@@ -633,4 +633,142 @@ dp_tune_get(const struct dp *dp, struct dp_tune_args *a)
 	a->neigh_retrans_ms = (uint32_t)((vp->neigh.retrans * 1000 + hz / 2) / hz);
 	a->neigh_failed_s = (uint32_t)((vp->neigh.failed + hz / 2) / hz);
 	a->neigh_probes = vp->neigh.max_probes;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Resizing the FDB.                                                         */
+
+/* On the dispatch lcore, drained: in, the new table; out, the old one. */
+static int
+fdb_resize_cmd(struct dp *dp, void *arg)
+{
+	struct vx_fdb **io = arg;
+	struct vx_fdb *old = vx_fdb_replace(dp->vx, *io);
+
+	if (old == NULL)
+		return -errno;
+	*io = old;
+	return 0;
+}
+
+int
+dp_fdb_resize(struct dp *dp, uint32_t size)
+{
+	struct vx_fdb *fdb, *io;
+	int rc;
+
+	if (size < DP_FDB_SIZE_MIN || size > DP_FDB_SIZE_MAX)
+		return -EINVAL;
+	if (size == dp->vx->p.fdb_size)
+		return 0;
+	/* Checked again on the lcore, where the count cannot move. */
+	if (vx_fdb_count(dp->vx->fdb) > size)
+		return -ENOSPC;
+	fdb = vx_fdb_create(size, dp->vx->p.socket);
+	if (fdb == NULL)
+		return -ENOMEM;
+	io = fdb;
+	rc = exec_drained(dp, fdb_resize_cmd, &io);
+	if (rc < 0) {
+		/* Not published: the command failed or never ran. */
+		vx_fdb_destroy(fdb);
+		return rc;
+	}
+	/* Workers may still hold the old table until they pass a grace point. */
+	rc = dp_qsbr_sync(dp, dp_cmd_timeout_ms(dp));
+	if (rc < 0) {
+		DP_LOG(ERR, "fdb: an lcore did not report; the old table is leaked");
+		return 0;
+	}
+	vx_fdb_destroy(io);
+	DP_LOG(NOTICE, "fdb: %u entries of room now", size);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Replacing the underlay port.                                              */
+
+/* What the drained swap needs. */
+struct ul_swap {
+	uint16_t old_idx; /* The underlay port now. */
+	uint16_t new_idx; /* The port that takes over. */
+	bool follow_mac;  /* The underlay MAC is the old port's: take the new one's. */
+};
+
+/* On the dispatch lcore, drained: send on the new port from now on. */
+static int
+ul_swap_cmd(struct dp *dp, void *arg)
+{
+	const struct ul_swap *s = arg;
+	struct dp_port *oldp = &dp->ports[s->old_idx];
+	struct dp_port *newp = &dp->ports[s->new_idx];
+
+	if (s->follow_mac) {
+		struct vx_underlay u;
+		int rc;
+
+		vx_underlay_get(dp->vx, &u);
+		u.mac = newp->mac;
+		rc = vx_underlay_set(dp->vx, &u);
+		if (rc < 0)
+			return rc;
+	}
+	dp->vx->p.underlay_port = s->new_idx;
+	port_off(dp, oldp);
+	/* The names are read by the control thread only, which waits for this. */
+	snprintf(oldp->name, sizeof(oldp->name), "%s", "underlay-old");
+	snprintf(newp->name, sizeof(newp->name), "%s", "underlay");
+	/* Next hops learn our MAC on the new link from fresh probes. */
+	vx_neigh_reprobe(dp->vx);
+	return 0;
+}
+
+int
+dp_underlay_port_set(struct dp *dp, const char *devargs)
+{
+	struct ul_swap s;
+	struct dp_port *oldp;
+	int idx, rc;
+
+	if (devargs == NULL || devargs[0] == '\0' || strlen(devargs) >= DP_DEVARGS_LEN)
+		return -EINVAL;
+	s.old_idx = dp->vx->p.underlay_port;
+	oldp = &dp->ports[s.old_idx];
+	if (strcmp(oldp->devargs, devargs) == 0)
+		return 0;
+	/* A name no config or method can give, while both ports exist. */
+	idx = dp_port_open(dp, "underlay+", devargs, DP_PORT_UNDERLAY, VX_NONE, oldp->mtu);
+	if (idx < 0)
+		return idx;
+	s.new_idx = (uint16_t)idx;
+	s.follow_mac = rte_is_same_ether_addr(&dp->vx->p.mac, &oldp->mac);
+	/* Polled from here on, so what the peer sends to either port arrives. */
+	rc = dp_port_start_one(dp, s.new_idx);
+	if (rc < 0) {
+		rc = -ENODEV;
+		goto out_close;
+	}
+	rc = exec_drained(dp, ul_swap_cmd, &s);
+	if (rc < 0)
+		goto out_off;
+	dp_capture_port_closing(dp, s.old_idx);
+	rc = dp_qsbr_sync(dp, dp_cmd_timeout_ms(dp));
+	if (rc < 0) {
+		DP_LOG(ERR, "underlay: an lcore did not report; %s stays open", oldp->devargs);
+		return 0;
+	}
+	DP_LOG(NOTICE, "underlay: now %s (was %s)", dp->ports[s.new_idx].devargs, oldp->devargs);
+	dp_port_close_one(dp, s.old_idx);
+	return 0;
+
+out_off:
+	/* The lcores may poll the new port: take it out of use first. */
+	if (exec_drained(dp, port_off, &dp->ports[s.new_idx]) < 0 ||
+	    dp_qsbr_sync(dp, dp_cmd_timeout_ms(dp)) < 0) {
+		DP_LOG(ERR, "underlay: cannot retire %s; it stays open", devargs);
+		return rc;
+	}
+out_close:
+	dp_port_close_one(dp, s.new_idx);
+	return rc;
 }

@@ -252,6 +252,94 @@ int dp_ep_detach(struct dp *dp, const struct dp_ep_detach_args *a);
  */
 int dp_underlay_set(struct dp *dp, const struct vx_underlay *u);
 
+/**
+ * Replace the underlay port by another device, under traffic: the new one
+ * is probed, configured (same MTU, the descriptor counts in force) and
+ * started, so both are polled for a moment; then, with the pipeline
+ * drained, encapsulated traffic goes out of the new port, and after a
+ * grace period the old port is stopped and removed. When the underlay MAC
+ * was the old port's own, it becomes the new port's, and every next hop is
+ * probed again so that the neighbours learn it. What the old device still
+ * held when it was removed is lost there.
+ *
+ * @param devargs
+ *   DPDK device arguments of the new port; the current ones change nothing.
+ * @return
+ *   0; -EINVAL for empty or too long devargs; -ENODEV if the device cannot
+ *   be probed or started; -ENOSPC, -ENOMEM; -ETIMEDOUT (the old port stays).
+ */
+int dp_underlay_port_set(struct dp *dp, const char *devargs);
+
+/** Smallest and largest FDB capacity of dp_fdb_resize(). */
+#define DP_FDB_SIZE_MIN 16
+#define DP_FDB_SIZE_MAX (1u << 22)
+
+/**
+ * Change the FDB capacity under traffic: a new table is allocated, filled
+ * with every entry (static and learned, with their age) with the pipeline
+ * drained, and the old one is freed after a grace period.
+ *
+ * @param size
+ *   Entries, DP_FDB_SIZE_MIN..DP_FDB_SIZE_MAX.
+ * @return
+ *   0; -EINVAL for a size out of range; -ENOSPC if the FDB holds more
+ *   entries than @p size; -ENOMEM; -ETIMEDOUT. Nothing changes on error.
+ */
+int dp_fdb_resize(struct dp *dp, uint32_t size);
+
+/** Arguments of dp_pipe_resize(); 0 keeps a value. */
+struct dp_pipe_resize_args {
+	uint32_t ring_size;    /**< Entries per worker ring: a power of two 64..65536, or 0. */
+	uint32_t flow_entries; /**< Elephant table size: a power of two 4..1048576, or 0. */
+};
+
+/**
+ * Change the size of the pipeline's rings and of the elephant detector's
+ * table under traffic, without losing, duplicating or reordering a packet.
+ *
+ * Everything new is allocated first, on this thread: for each worker an
+ * input, an output and a request ring of @p a->ring_size entries on the
+ * worker's NUMA node, the ring to a merge lcore of its own on that lcore's
+ * node, and a detector of @p a->flow_entries entries on the dispatch
+ * lcore's node; a failure there changes nothing. Then, as a command on the
+ * dispatch lcore with the pipeline drained (dp_cmd_exec()), the old rings
+ * are checked to be empty and the new ones are published: each worker's
+ * three rings with one atomic pointer store, which the worker reloads at
+ * the top of each loop iteration, its quiescent point. A new detector
+ * forgets the flows' history: every elephant slot is released (nothing is
+ * in flight, so no batch spans the change) and elephants are detected
+ * again. Once a grace period has passed (dp_qsbr_sync()), the old rings
+ * and detector are freed; if it times out they are kept, and freed after a
+ * later grace period or with the pipeline. On success dp->p.map.ring_size
+ * and dp->p.map.flow_entries hold the new values. Control thread only.
+ *
+ * Longer rings let more mbufs sit in flight than the packet pools were
+ * sized for (the first pool of a node counts three rings of ring_size per
+ * worker and one more): a growth whose extra mbufs, 3 * (new - old) per
+ * worker plus (new - old), exceed what a pool has free now is refused.
+ *
+ * @param dp
+ *   The dataplane.
+ * @param a
+ *   The new sizes; 0 keeps a size, and so does the size in force.
+ * @return
+ *   0 (also when nothing changes);
+ *   -EINVAL for a NULL @p a or a size that is not a power of two in its
+ *   range (nothing changes);
+ *   -ENOTSUP without a pipeline (no worker lcores) when a size other than
+ *   the one in force is asked (with worker lcores but before
+ *   dp_pipe_create(), the sizes are only recorded for it);
+ *   -EBUSY while a dp_mf_reconfigure() request is still pending, or when
+ *   the dispatch lcore found entries left on the old rings (none are lost:
+ *   the old rings stay in use);
+ *   -ENOSPC for a ring growth the packet pools cannot feed;
+ *   -ENOMEM when an allocation fails;
+ *   -ETIMEDOUT when the dispatch lcore did not take the command in time or
+ *   could not drain its workers (the old sizes stay).
+ *   On every error nothing changes.
+ */
+int dp_pipe_resize(struct dp *dp, const struct dp_pipe_resize_args *a);
+
 /** Fields of struct dp_tune_args, for its @c set mask. */
 enum dp_tune_field {
 	DP_TUNE_BURST = 1u << 0,

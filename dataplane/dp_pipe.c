@@ -17,8 +17,15 @@
  * it sent has been merged, applies the change and resumes. Packets that
  * arrive meanwhile wait in the RX rings, so nothing is lost or reordered;
  * the pause lasts as long as the workers need to drain their rings.
+ *
+ * Resizes (dp_pipe_resize()) replace the rings and the elephant detector
+ * the same way, as a drained command; the lcores that read the rings
+ * without a lock (workers, a merge lcore of its own) move to the new ones
+ * at their next loop iteration, and the old ones are freed after a grace
+ * period.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -33,6 +40,7 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "dp_ops.h"
 #include "dp_pipe_priv.h"
 
 #define DP_LOG(level, fmt, ...) RTE_LOG(level, USER1, "dp: " fmt "\n", ##__VA_ARGS__)
@@ -425,30 +433,37 @@ dp_merge_loop(void *arg)
 /* ------------------------------------------------------------------------- */
 /* Workers.                                                                  */
 
+/* What a worker's output list flushes to: its lcore and the rings of this iteration. */
+struct worker_ctx {
+	struct dp_lcore *lc;
+	const struct dp_pipe_wrings *r;
+};
+
 /* Hand a worker's output list to the merger, each packet tagged with its output port. */
 static void
 worker_out_flush(struct vx_out *out)
 {
-	struct dp_lcore *lc = out->ctx;
+	const struct worker_ctx *ctx = out->ctx;
+	struct dp_lcore *lc = ctx->lc;
 
 	for (uint16_t i = 0; i < out->n; i++)
 		out->pkts[i]->port = out->port[i];
-	ring_put(lc->dp, lc->out, (void *const *)out->pkts, out->n);
+	ring_put(lc->dp, ctx->r->out, (void *const *)out->pkts, out->n);
 	__atomic_store_n(&lc->out_prod, lc->out_prod + out->n, __ATOMIC_RELEASE);
 	out->n = 0;
 }
 
 /* Run the VxLAN stage over a run of packets from one port. */
 static inline void
-worker_run(struct dp *dp, struct dp_lcore *lc, struct rte_mbuf **pkts, uint16_t n, uint64_t now,
-	   struct vx_out *out)
+worker_run(struct dp *dp, struct dp_lcore *lc, struct vx_worker *vw, struct rte_mbuf **pkts,
+	   uint16_t n, uint64_t now, struct vx_out *out)
 {
 	const struct dp_port *port = &dp->ports[pkts[0]->port];
 
 	if (port->role == DP_PORT_UNDERLAY)
-		vx_underlay_input_w(dp->vx, lc->vw, pkts, n, now, out, &lc->st);
+		vx_underlay_input_w(dp->vx, vw, pkts, n, now, out, &lc->st);
 	else
-		vx_endpoint_input_w(dp->vx, lc->vw, port->ep, pkts, n, now, out, &lc->st);
+		vx_endpoint_input_w(dp->vx, vw, port->ep, pkts, n, now, out, &lc->st);
 }
 
 int
@@ -456,6 +471,8 @@ dp_worker_loop(void *arg)
 {
 	struct dp_lcore *lc = arg;
 	struct dp *dp = lc->dp;
+	struct dp_pipe *pp = dp->pipe;
+	struct worker_ctx ctx = {.lc = lc};
 	void *e[W_BURST];
 	struct vx_out out;
 	struct dp_idle idle;
@@ -463,14 +480,23 @@ dp_worker_loop(void *arg)
 	memset(&out, 0, sizeof(out));
 	dp_idle_busy(dp, &idle);
 	out.flush = worker_out_flush;
-	out.ctx = lc;
+	out.ctx = &ctx;
 	dp_lcore_begin(lc);
 	while (!__atomic_load_n(&dp->quit, __ATOMIC_RELAXED)) {
+		const struct dp_pipe_wrings *r;
 		unsigned int n, i = 0;
 		uint64_t now;
 
 		rte_rcu_qsbr_quiescent(dp->qsbr, lc->qsbr_id);
-		n = rte_ring_sc_dequeue_burst(lc->in, e, W_BURST, NULL);
+		/*
+		 * The rings, once per iteration and after the grace point: a
+		 * resize frees the set it replaced only once every lcore has
+		 * passed a grace point after the swap, and one load gives the
+		 * input, output and request rings of the same resize.
+		 */
+		r = __atomic_load_n(&pp->wr[lc->index], __ATOMIC_ACQUIRE);
+		ctx.r = r;
+		n = rte_ring_sc_dequeue_burst(r->in, e, W_BURST, NULL);
 		if (n == 0) {
 			if (dp_idle_due(dp, &idle))
 				dp_idle_sleep(dp, lc, &idle);
@@ -484,7 +510,7 @@ dp_worker_loop(void *arg)
 			if (dp_mf_is_marker(e[i])) {
 				/* Markers keep their place between the packets around them. */
 				worker_out_flush(&out);
-				ring_put(dp, lc->out, &e[i], 1);
+				ring_put(dp, r->out, &e[i], 1);
 				__atomic_store_n(&lc->out_prod, lc->out_prod + 1, __ATOMIC_RELEASE);
 				i++;
 				continue;
@@ -492,7 +518,8 @@ dp_worker_loop(void *arg)
 			while (j < n && !dp_mf_is_marker(e[j]) &&
 			       ((struct rte_mbuf *)e[j])->port == ((struct rte_mbuf *)e[i])->port)
 				j++;
-			worker_run(dp, lc, (struct rte_mbuf **)&e[i], (uint16_t)(j - i), now, &out);
+			worker_run(dp, lc, r->vw, (struct rte_mbuf **)&e[i], (uint16_t)(j - i), now,
+				   &out);
 			i = j;
 		}
 		worker_out_flush(&out);
@@ -523,12 +550,22 @@ conf_check(const struct dp *dp, const struct dp_mf_conf *c)
 	return 0;
 }
 
+/* The NUMA node of an lcore, or SOCKET_ID_ANY when DPDK does not know it. */
+static int
+lcore_socket(unsigned int lcore)
+{
+	int socket = (int)rte_lcore_to_socket_id(lcore);
+
+	return socket >= 0 && socket < RTE_MAX_NUMA_NODES ? socket : SOCKET_ID_ANY;
+}
+
+/* An elephant detector of @p entries for the settings @p c, on the dispatch lcore's node. */
 static struct dp_fl_table *
-fl_for(const struct dp *dp, const struct dp_mf_conf *c)
+fl_for(const struct dp *dp, const struct dp_mf_conf *c, uint32_t entries)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	struct dp_fl_params p = {
-		.entries = dp->p.map.flow_entries,
+		.entries = entries,
 		.window = hz * c->window_us / 1000000,
 		.promote_pkts = c->promote_pkts,
 		.promote_bytes = c->promote_bytes,
@@ -540,16 +577,104 @@ fl_for(const struct dp *dp, const struct dp_mf_conf *c)
 
 	if (p.window == 0)
 		p.window = 1;
-	return dp_fl_create(&p);
+	return dp_fl_create_socket(&p, lcore_socket(dp->lc->lcore_id));
 }
 
+/*
+ * Numbers the generations of rings: a resize creates rings while the old
+ * ones still exist, and ring names must be unique in the process.
+ */
+static uint32_t ring_gen;
+
 static struct rte_ring *
-ring_new(const char *what, unsigned int i, uint32_t size, int socket)
+ring_new(const char *what, unsigned int i, uint32_t gen, uint32_t size, int socket)
 {
 	char name[RTE_RING_NAMESIZE];
 
-	snprintf(name, sizeof(name), "mf_%s%u_%d", what, i, (int)getpid() & 0xffff);
+	snprintf(name, sizeof(name), "mf_%s%u.%u_%d", what, i, gen, (int)getpid() & 0xffff);
 	return rte_ring_create(name, size, socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+}
+
+static void
+ring_free_all(struct rte_ring *r)
+{
+	void *e;
+
+	if (r == NULL)
+		return;
+	while (rte_ring_sc_dequeue(r, &e) == 0)
+		if (!dp_mf_is_marker(e))
+			rte_pktmbuf_free(e);
+	rte_ring_free(r);
+}
+
+/* The rings of worker @p w, of @p size entries each, on the worker's NUMA node. */
+static struct dp_pipe_wrings *
+wrings_new(struct dp *dp, uint16_t w, uint32_t gen, uint32_t size)
+{
+	const int socket = lcore_socket(dp->wlc[w]->lcore_id);
+	struct dp_pipe_wrings *r =
+		rte_zmalloc_socket("dp_wrings", sizeof(*r), RTE_CACHE_LINE_SIZE, socket);
+
+	if (r == NULL)
+		return NULL;
+	r->in = ring_new("in", w, gen, size, socket);
+	if (r->in == NULL)
+		goto out_free;
+	r->out = ring_new("out", w, gen, size, socket);
+	if (r->out == NULL)
+		goto out_free_in;
+	r->vw = vx_worker_create(dp->vx, size, socket);
+	if (r->vw == NULL)
+		goto out_free_out;
+	return r;
+
+out_free_out:
+	rte_ring_free(r->out);
+out_free_in:
+	rte_ring_free(r->in);
+out_free:
+	rte_free(r);
+	return NULL;
+}
+
+/* Entries left on a worker's rings. */
+static unsigned int
+wrings_count(const struct dp_pipe_wrings *r)
+{
+	return rte_ring_count(r->in) + rte_ring_count(r->out) + vx_worker_pending(r->vw);
+}
+
+/*
+ * Free a worker's rings and the packets left on them. @p retired says that
+ * the rings were in use and replaced with the pipeline drained: anything
+ * left there is a bug, and is logged rather than freed silently.
+ */
+static void
+wrings_free(struct dp_pipe_wrings *r, uint16_t w, bool retired)
+{
+	if (r == NULL)
+		return;
+	if (retired && wrings_count(r) != 0)
+		DP_LOG(ERR, "resize: %u entries were left on the old rings of worker %u; freed",
+		       wrings_count(r), w);
+	ring_free_all(r->in);
+	ring_free_all(r->out);
+	vx_worker_destroy(r->vw);
+	rte_free(r);
+}
+
+/* Make @p r the rings of worker @p w for every reader but the worker, which reads pp->wr. */
+static void
+wrings_set(struct dp *dp, struct dp_pipe *pp, uint16_t w, struct dp_pipe_wrings *r)
+{
+	struct dp_lcore *wl = dp->wlc[w];
+
+	pp->in[w] = r->in;
+	pp->out[w] = r->out;
+	wl->in = r->in;
+	wl->out = r->out;
+	wl->vw = r->vw;
 }
 
 int
@@ -557,7 +682,8 @@ dp_pipe_create(struct dp *dp)
 {
 	struct dp_pipe *pp;
 	const struct dp_lcore_map *map = &dp->p.map;
-	int socket = (int)rte_lcore_to_socket_id(dp->lc->lcore_id), rc = -ENOMEM;
+	int socket = lcore_socket(dp->lc->lcore_id), rc = -ENOMEM;
+	uint32_t gen;
 	uint16_t n_rings;
 
 	if (dp->n_workers == 0)
@@ -565,30 +691,24 @@ dp_pipe_create(struct dp *dp)
 	rc = dp_mf_dynfield_register();
 	if (rc < 0)
 		return rc;
-	if (conf_check(dp, &dp->p.mf) < 0 || map->ring_size < 64 ||
+	if (conf_check(dp, &dp->p.mf) < 0 || map->ring_size < DP_PIPE_RING_MIN ||
 	    !rte_is_power_of_2(map->ring_size))
 		return -EINVAL;
-	if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
-		socket = SOCKET_ID_ANY;
 	pp = rte_zmalloc_socket("dp_pipe", sizeof(*pp), RTE_CACHE_LINE_SIZE, socket);
 	if (pp == NULL)
 		return -ENOMEM;
 	dp->pipe = pp;
 	rc = -ENOMEM;
+	gen = __atomic_fetch_add(&ring_gen, 1, __ATOMIC_RELAXED);
 	for (uint16_t w = 0; w < dp->n_workers; w++) {
-		struct dp_lcore *wl = dp->wlc[w];
-
-		pp->in[w] = ring_new("in", w, map->ring_size, socket);
-		pp->out[w] = ring_new("out", w, map->ring_size, socket);
-		wl->vw = vx_worker_create(dp->vx, map->ring_size, socket);
-		if (pp->in[w] == NULL || pp->out[w] == NULL || wl->vw == NULL)
+		pp->wr[w] = wrings_new(dp, w, gen, map->ring_size);
+		if (pp->wr[w] == NULL)
 			goto out_destroy;
-		wl->in = pp->in[w];
-		wl->out = pp->out[w];
+		wrings_set(dp, pp, w, pp->wr[w]);
 	}
 	n_rings = dp->n_workers;
 	if (dp->mlc != dp->lc) {
-		pp->own = ring_new("own", 0, map->ring_size, socket);
+		pp->own = ring_new("own", 0, gen, map->ring_size, lcore_socket(dp->mlc->lcore_id));
 		if (pp->own == NULL)
 			goto out_destroy;
 		pp->out[n_rings++] = pp->own;
@@ -597,7 +717,7 @@ dp_pipe_create(struct dp *dp)
 				    (enum dp_mf_pick)dp->p.mf.pick);
 	pp->timeout_tsc = rte_get_tsc_hz() * dp->p.mf.merge_timeout_us / 1000000;
 	pp->mg = dp_mf_merge_create(pp->out, n_rings, pp->timeout_tsc);
-	pp->fl = fl_for(dp, &dp->p.mf);
+	pp->fl = fl_for(dp, &dp->p.mf, map->flow_entries);
 	if (pp->sp == NULL || pp->mg == NULL || pp->fl == NULL)
 		goto out_destroy;
 	rc = dp_mf_split_set(pp->sp, dp->p.mf.workers, dp->p.mf.batch_size,
@@ -615,18 +735,7 @@ out_destroy:
 	return rc;
 }
 
-static void
-ring_free_all(struct rte_ring *r)
-{
-	void *e;
-
-	if (r == NULL)
-		return;
-	while (rte_ring_sc_dequeue(r, &e) == 0)
-		if (!dp_mf_is_marker(e))
-			rte_pktmbuf_free(e);
-	rte_ring_free(r);
-}
+static void retired_free(struct dp_pipe *pp);
 
 void
 dp_pipe_destroy(struct dp *dp)
@@ -641,16 +750,18 @@ dp_pipe_destroy(struct dp *dp)
 	dp_fl_destroy(pp->req_fl);
 	dp_fl_destroy(pp->fl_free);
 	for (uint16_t w = 0; w < dp->n_workers; w++) {
-		ring_free_all(pp->in[w]);
-		ring_free_all(pp->out[w]);
+		/* Packets still in flight when the lcores stopped go with the rings. */
+		wrings_free(pp->wr[w], w, false);
+		pp->wr[w] = NULL;
 		if (dp->wlc[w] != NULL) {
-			vx_worker_destroy(dp->wlc[w]->vw);
 			dp->wlc[w]->vw = NULL;
 			dp->wlc[w]->in = NULL;
 			dp->wlc[w]->out = NULL;
 		}
 	}
 	ring_free_all(pp->own);
+	/* The lcores have stopped: what older resizes could not free yet goes now. */
+	retired_free(pp);
 	rte_free(pp);
 	dp->pipe = NULL;
 }
@@ -775,6 +886,23 @@ apply_here(struct dp *dp, struct dp_pipe *pp)
 	pp->fl_free = NULL;
 }
 
+/*
+ * Take over what an acknowledged request left behind: the settings it
+ * applied and the detector it replaced. -EBUSY while one is still pending.
+ */
+static int
+mf_settle(struct dp_pipe *pp)
+{
+	if (__atomic_load_n(&pp->req_seq, __ATOMIC_RELAXED) !=
+	    __atomic_load_n(&pp->ack_seq, __ATOMIC_ACQUIRE))
+		return -EBUSY;
+	if (pp->req_seq != 0 && pp->ack_rc == 0)
+		pp->conf_ctl = pp->req;
+	dp_fl_destroy(pp->fl_free);
+	pp->fl_free = NULL;
+	return 0;
+}
+
 int
 dp_mf_reconfigure(struct dp *dp, const struct dp_mf_conf *c, unsigned int timeout_ms)
 {
@@ -791,15 +919,11 @@ dp_mf_reconfigure(struct dp *dp, const struct dp_mf_conf *c, unsigned int timeou
 		dp->p.mf = *c;
 		return 0;
 	}
-	if (__atomic_load_n(&pp->req_seq, __ATOMIC_RELAXED) !=
-	    __atomic_load_n(&pp->ack_seq, __ATOMIC_ACQUIRE))
-		return -EBUSY;
-	/* The previous request is acknowledged: what it left behind is ours. */
-	if (pp->req_seq != 0 && pp->ack_rc == 0)
-		pp->conf_ctl = pp->req;
-	dp_fl_destroy(pp->fl_free);
-	pp->fl_free = NULL;
-	pp->req_fl = fl_for(dp, c);
+	/* Once the previous request is acknowledged, what it left behind is ours. */
+	rc = mf_settle(pp);
+	if (rc < 0)
+		return rc;
+	pp->req_fl = fl_for(dp, c, dp->p.map.flow_entries);
 	if (pp->req_fl == NULL)
 		return -ENOMEM;
 	pp->req = *c;
@@ -836,4 +960,250 @@ dp_mf_reconfigure_wait_ms(const struct dp *dp)
 {
 	/* The drain limit, plus time for the lcore to notice and answer. */
 	return (unsigned int)(dp_pipe_drain_limit_us(dp) / 1000) + 1000;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Resizing the rings and the elephant detector (control thread).            */
+
+/* What a resize installs and, once it ran, what it replaced. */
+struct dp_pipe_resize_job {
+	struct dp_pipe_resize_job *next;	      /* On pp->retired. */
+	bool rings;				      /* The rings change. */
+	struct dp_pipe_wrings *wr[DP_MF_MAX_WORKERS]; /* Each worker's rings: new, then old. */
+	struct rte_ring *own;			      /* The ring to the merge lcore, likewise. */
+	struct dp_fl_table *fl;			      /* The detector, likewise. */
+};
+
+/*
+ * Free a job and whatever it holds: the new rings and detector of a resize
+ * that did not happen, or, with @p retired, the old ones of a resize that
+ * did, once no lcore can reach them any more.
+ */
+static void
+job_free(struct dp_pipe_resize_job *j, bool retired)
+{
+	for (uint16_t w = 0; w < DP_MF_MAX_WORKERS; w++)
+		wrings_free(j->wr[w], w, retired);
+	if (retired && j->own != NULL && rte_ring_count(j->own) != 0)
+		DP_LOG(ERR,
+		       "resize: %u entries were left on the old ring to the merge lcore; freed",
+		       rte_ring_count(j->own));
+	ring_free_all(j->own);
+	dp_fl_destroy(j->fl);
+	free(j);
+}
+
+/* Free the resizes whose grace period timed out; a later grace period covers them. */
+static void
+retired_free(struct dp_pipe *pp)
+{
+	while (pp->retired != NULL) {
+		struct dp_pipe_resize_job *j = pp->retired;
+
+		pp->retired = j->next;
+		job_free(j, true);
+	}
+}
+
+/* Allocate a job's rings: @p size entries each, every ring on the NUMA node of its reader. */
+static int
+job_rings_new(struct dp *dp, struct dp_pipe_resize_job *j, uint32_t size)
+{
+	const uint32_t gen = __atomic_fetch_add(&ring_gen, 1, __ATOMIC_RELAXED);
+
+	j->rings = true;
+	for (uint16_t w = 0; w < dp->n_workers; w++) {
+		j->wr[w] = wrings_new(dp, w, gen, size);
+		if (j->wr[w] == NULL)
+			return -ENOMEM;
+	}
+	if (dp->pipe->own != NULL) {
+		j->own = ring_new("own", 0, gen, size, lcore_socket(dp->mlc->lcore_id));
+		if (j->own == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+/*
+ * Whether the packet pools can feed rings @p grow entries longer. pool_get()
+ * (dp_port.c) sized each pool for the pipeline full: per worker its input,
+ * output and request rings, and one ring more (to a merge lcore of its own).
+ * Longer rings let as many more mbufs sit in flight; unless a pool has them
+ * free now, RX could run out of mbufs under load. Every pool is checked, as
+ * each was sized for the whole pipeline.
+ */
+static bool
+pools_have_room(const struct dp *dp, uint32_t grow)
+{
+	const uint64_t extra = (uint64_t)grow * (3u * dp->n_workers + 1u);
+
+	for (unsigned int node = 0; node < RTE_MAX_NUMA_NODES; node++)
+		if (dp->pools[node] != NULL && rte_mempool_avail_count(dp->pools[node]) < extra)
+			return false;
+	return true;
+}
+
+/* Entries on the rings in use: none once the pipeline is drained. */
+static unsigned int
+rings_left(const struct dp *dp, const struct dp_pipe *pp)
+{
+	unsigned int n = pp->own != NULL ? rte_ring_count(pp->own) : 0;
+
+	for (uint16_t w = 0; w < dp->n_workers; w++)
+		n += wrings_count(pp->wr[w]);
+	return n;
+}
+
+/*
+ * On the dispatch lcore with the pipeline drained (or on the control thread
+ * when the lcores do not run): install the job's rings and detector, and
+ * leave the old ones in the job.
+ */
+static int
+resize_cmd(struct dp *dp, void *arg)
+{
+	struct dp_pipe_resize_job *j = arg;
+	struct dp_pipe *pp = dp->pipe;
+	const uint16_t n = dp->n_workers;
+
+	if (j->rings) {
+		/*
+		 * Drained means every old ring is empty. Rings have a single
+		 * consumer, another lcore, so what a bug left there cannot be
+		 * moved from here: refuse, and the old rings stay in use with
+		 * everything on them.
+		 */
+		const unsigned int left = rings_left(dp, pp);
+
+		if (unlikely(left != 0)) {
+			DP_LOG(ERR,
+			       "resize: %u entries on the rings of a drained pipeline; refused",
+			       left);
+			return -EBUSY;
+		}
+	}
+	if (j->fl != NULL) {
+		struct dp_fl_table *old = pp->fl;
+
+		/*
+		 * The new detector knows no flow, so no flow keeps its slot.
+		 * The drain closed every batch and merged it, so the slots go
+		 * without barriers, each keeping its next batch ID in step with
+		 * the merger, as apply_conf() does.
+		 */
+		for (uint16_t i = 0; i < pp->n_open; i++)
+			dp_mf_split_close(pp->sp, pp->open_slots[i]);
+		dp_mf_split_release_all(pp->sp);
+		pp->n_open = 0;
+		pp->fl = j->fl;
+		j->fl = old;
+	}
+	if (!j->rings)
+		return 0;
+	for (uint16_t w = 0; w < n; w++) {
+		struct dp_pipe_wrings *old = pp->wr[w], *r = j->wr[w];
+
+		/*
+		 * The merger moves to the new output ring when it next reads
+		 * it, the worker to all three at its next iteration. Until
+		 * then either reads an old ring, empty and with no producer
+		 * left, so it misses nothing whatever the order.
+		 */
+		RTE_VERIFY(dp_mf_merge_set_ring(pp->mg, w, r->out) == 0);
+		wrings_set(dp, pp, w, r);
+		__atomic_store_n(&pp->wr[w], r, __ATOMIC_RELEASE);
+		j->wr[w] = old;
+	}
+	/* This lcore is the only producer of the input rings: from now on it fills the new ones. */
+	RTE_VERIFY(dp_mf_split_set_rings(pp->sp, pp->in, n) == 0);
+	if (pp->own != NULL) {
+		struct rte_ring *old = pp->own;
+
+		RTE_VERIFY(dp_mf_merge_set_ring(pp->mg, n, j->own) == 0);
+		pp->own = j->own;
+		pp->out[n] = j->own;
+		j->own = old;
+	}
+	return 0;
+}
+
+/* Sizes a resize accepts: 0 (keep), or a power of two from @p min to @p max. */
+static bool
+size_ok(uint32_t v, uint32_t min, uint32_t max)
+{
+	return v == 0 || (v >= min && v <= max && rte_is_power_of_2(v));
+}
+
+int
+dp_pipe_resize(struct dp *dp, const struct dp_pipe_resize_args *a)
+{
+	struct dp_pipe *pp = dp->pipe;
+	const uint32_t ring0 = dp->p.map.ring_size, fl0 = dp->p.map.flow_entries;
+	struct dp_pipe_resize_job *j;
+	uint32_t ring, fl;
+	int rc;
+
+	if (a == NULL || !size_ok(a->ring_size, DP_PIPE_RING_MIN, DP_PIPE_RING_MAX) ||
+	    !size_ok(a->flow_entries, DP_PIPE_FLOWS_MIN, DP_PIPE_FLOWS_MAX))
+		return -EINVAL;
+	ring = a->ring_size != 0 ? a->ring_size : ring0;
+	fl = a->flow_entries != 0 ? a->flow_entries : fl0;
+	if (ring == ring0 && fl == fl0)
+		return 0;
+	if (pp == NULL && dp->n_workers == 0)
+		return -ENOTSUP;
+	if (ring > ring0 && !pools_have_room(dp, ring - ring0))
+		return -ENOSPC;
+	if (pp == NULL) {
+		/* Worker lcores, but no pipeline yet (or any more): it will take these. */
+		dp->p.map.ring_size = ring;
+		dp->p.map.flow_entries = fl;
+		return 0;
+	}
+	/* A pending dp_mf_reconfigure() would install a detector of the old size. */
+	rc = mf_settle(pp);
+	if (rc < 0)
+		return rc;
+
+	j = calloc(1, sizeof(*j));
+	if (j == NULL)
+		return -ENOMEM;
+	if (ring != ring0) {
+		rc = job_rings_new(dp, j, ring);
+		if (rc < 0)
+			goto out_free_job;
+	}
+	if (fl != fl0) {
+		/* The settings in force: no request is pending (mf_settle()). */
+		j->fl = fl_for(dp, &pp->conf_ctl, fl);
+		if (j->fl == NULL) {
+			rc = -ENOMEM;
+			goto out_free_job;
+		}
+	}
+	rc = dp_cmd_exec(dp, resize_cmd, j, true, dp_cmd_timeout_ms(dp));
+	if (rc < 0)
+		/* The command did not run, or refused before it changed anything. */
+		goto out_free_job;
+	dp->p.map.ring_size = ring;
+	dp->p.map.flow_entries = fl;
+	pp->resizes++;
+	DP_LOG(NOTICE, "mflow: ring_size %u -> %u, elephant table %u -> %u", ring0, ring, fl0, fl);
+	/* Workers and the merge lcore may hold the old rings until their next grace point. */
+	rc = dp_qsbr_sync(dp, dp_cmd_timeout_ms(dp));
+	if (rc < 0) {
+		/* Better kept than freed under an lcore: a later grace period frees them. */
+		DP_LOG(ERR, "resize: an lcore did not report; the old rings are kept for now");
+		j->next = pp->retired;
+		pp->retired = j;
+		return 0;
+	}
+	retired_free(pp);
+	job_free(j, true);
+	return 0;
+
+out_free_job:
+	job_free(j, false);
+	return rc;
 }

@@ -2,17 +2,25 @@
 /**
  * @file
  * Pipeline internals shared by the dispatch loop (dp_loop.c), the worker
- * and merge loops and the control functions (dp_pipe.c), and the stats
- * (dp_stats.c). Only dataplane/ and bench/ (which times the same stages)
- * may include this header.
+ * and merge loops and the control functions (dp_pipe.c), the run-time
+ * operations (dp_ops.c) and the stats (dp_stats.c). Only dataplane/, bench/
+ * (which times the same stages) and the dataplane unit tests may include
+ * this header.
  *
  * Ownership of the fields, by thread:
  * - dispatch lcore: conf (once launched), sp, fl, in_sent, stamp, the open
- *   slot list, quiescing, own_sent and the counters it bumps;
+ *   slot list, quiescing, own_sent and the counters it bumps; wr, in, out
+ *   and own, which only a resize replaces, on this lcore with the pipeline
+ *   drained (dp_pipe_resize());
  * - merge lcore (the dispatch lcore unless separate): mg, ord, ooo;
- * - workers: their struct dp_lcore;
+ * - workers: their struct dp_lcore, except in, out and vw, which a resize
+ *   sets (a worker reads its rings through wr, never through those);
  * - control thread: req, req_fl and req_seq (written before the release
- *   store of req_seq), fl_free (only once the request is acknowledged).
+ *   store of req_seq), fl_free (only once the request is acknowledged),
+ *   retired.
+ * The control thread may read in, out, own, fl and the struct dp_lcore
+ * ring fields while no change is under way: it makes every change itself
+ * and waits for it.
  */
 #ifndef DP_PIPE_PRIV_H
 #define DP_PIPE_PRIV_H
@@ -32,6 +40,28 @@
 /** Buckets of the merger's per-flow order check. */
 #define DP_ORD_SIZE 4096
 
+/** Bounds of dp_pipe_resize(): entries per worker ring and elephant table size. */
+#define DP_PIPE_RING_MIN  64u
+#define DP_PIPE_RING_MAX  65536u
+#define DP_PIPE_FLOWS_MIN 4u
+#define DP_PIPE_FLOWS_MAX 1048576u
+
+/**
+ * The rings of one worker, published as one pointer (struct dp_pipe, wr).
+ * The worker loads that pointer once per loop iteration, right after its
+ * quiescent-state report, and uses the copy for the whole iteration: it
+ * never pairs an input ring of one resize with an output ring of another,
+ * and a resize frees the set it replaced only after a grace period.
+ */
+struct dp_pipe_wrings {
+	struct rte_ring *in;  /**< Dispatch -> worker. */
+	struct rte_ring *out; /**< Worker -> merge lcore. */
+	struct vx_worker *vw; /**< Worker -> table owner requests. */
+};
+
+/** What a resize installs and, once done, what it replaced (dp_pipe.c). */
+struct dp_pipe_resize_job;
+
 /** The micro-flow pipeline. */
 struct dp_pipe {
 	struct dp_mf_conf conf;	    /**< Settings in force (dispatch lcore). */
@@ -39,6 +69,8 @@ struct dp_pipe {
 	struct dp_mf_split *sp;	    /**< The splitter (dispatch lcore). */
 	struct dp_mf_merge *mg;	    /**< The merger (merge lcore). */
 	struct dp_fl_table *fl;	    /**< Elephant detector (dispatch lcore). */
+	/** Each worker's rings; the worker loads its pointer atomically (see above). */
+	struct dp_pipe_wrings *wr[DP_MF_MAX_WORKERS];
 	struct rte_ring *in[DP_MF_MAX_WORKERS];	     /**< Dispatch -> worker rings. */
 	struct rte_ring *out[DP_MF_MAX_WORKERS + 1]; /**< Worker -> merge rings, then own. */
 	struct rte_ring *own;			     /**< Dispatch -> merge lcore, or NULL. */
@@ -57,6 +89,9 @@ struct dp_pipe {
 	int ack_rc;		     /**< Its outcome. */
 	bool quiescing;		     /**< Waiting for the pipeline to drain. */
 	uint64_t quiesce_start;	     /**< Since when. */
+	/** Resizes whose grace period timed out: freed after a later one, or with the pipeline. */
+	struct dp_pipe_resize_job *retired;
+	uint64_t resizes; /**< Resizes applied (control thread). */
 	/* Counters (dispatch lcore). */
 	uint64_t reconfigs;	  /**< Changes applied. */
 	uint64_t reconfig_errors; /**< Changes given up because the workers did not drain. */
@@ -74,6 +109,8 @@ struct dp_pipe {
 		uint64_t when;
 	} ord[DP_ORD_SIZE];
 };
+
+/* dp_pipe_resize() and its arguments are declared in dp_ops.h. */
 
 /** @return how long a change may wait for the pipeline to drain, in microseconds. */
 uint64_t dp_pipe_drain_limit_us(const struct dp *dp);

@@ -36,38 +36,203 @@ lcore_node(unsigned int lcore)
 	return 0;
 }
 
-static struct rte_mempool *
-pool_get(struct dp *dp, int node)
-{
-	char name[RTE_MEMPOOL_NAMESIZE];
-	uint32_t need, n;
+/* ------------------------------------------------------------------------- */
+/* Packet pools.                                                             */
 
-	if (dp->pools[node] != NULL)
-		return dp->pools[node];
-	snprintf(name, sizeof(name), "mflow_pool_%d", node);
-	/*
-	 * Every RX and TX ring full (and the RX rings of ports added at run
-	 * time), the TX buffers, held packets and copies in
-	 * flight, and the pipeline full: per worker its input, output and
-	 * request rings, the dispatcher's stage, a worker burst and the
-	 * merger's stage, plus the ring to a separate merge lcore.
-	 */
-	need = (uint32_t)dp->p.n_ports * ((uint32_t)dp->p.rxd + dp->p.txd + dp->p.burst) +
-	       DP_SPARE_PORTS * ((uint32_t)dp->p.rxd + dp->p.burst) + 4096;
+/*
+ * Every pool has the same mbuf size, so a port's need for scattered RX does
+ * not depend on which pool it gets.
+ */
+#define DP_MBUF_BUF_SIZE  RTE_MBUF_DEFAULT_BUF_SIZE
+#define DP_MBUF_DATA_ROOM (DP_MBUF_BUF_SIZE - RTE_PKTMBUF_HEADROOM)
+#define DP_POOL_CACHE	  256
+
+/* The RX burst size; the dispatch lcore may change it (dp_tune()). */
+static uint16_t
+burst_now(const struct dp *dp)
+{
+	return __atomic_load_n(&dp->p.burst, __ATOMIC_RELAXED);
+}
+
+/*
+ * The mbufs of a pool that are not in a port's rings: the lcore caches,
+ * TX buffers, held packets and copies in flight, and the pipeline full
+ * (per worker its input, output and request rings, the dispatcher's stage,
+ * a worker burst and the merger's stage, plus the ring to a separate merge
+ * lcore). Mbufs travel between ports and through the pipeline whatever
+ * pool they come from, so every pool keeps this share.
+ */
+static uint32_t
+pool_inflight(const struct dp *dp)
+{
+	uint32_t n = 4096;
+
 	if (dp->p.map.n_workers != 0)
-		need += (uint32_t)dp->p.map.n_workers *
-				(3 * dp->p.map.ring_size + DP_MF_STAGE_PKTS + 2 * DP_MF_STAGE) +
-			dp->p.map.ring_size;
+		n += (uint32_t)dp->p.map.n_workers *
+			     (3 * dp->p.map.ring_size + DP_MF_STAGE_PKTS + 2 * DP_MF_STAGE) +
+		     dp->p.map.ring_size;
+	return n;
+}
+
+/* Create the next pool of @p node: @p n mbufs of which @p inflight are kept back. */
+static struct dp_pool *
+pool_create(struct dp *dp, int node, uint32_t n, uint32_t inflight)
+{
+	uint16_t k = dp->n_node_pools[node];
+	char name[RTE_MEMPOOL_NAMESIZE];
+	struct dp_pool *pl;
+	struct rte_mempool *mp;
+
+	if (k >= DP_MAX_POOLS) {
+		DP_LOG(ERR, "NUMA node %d already has %u packet pools", node, k);
+		return NULL;
+	}
+	snprintf(name, sizeof(name), "mflow_pool_%d_%u", node, k);
+	mp = rte_pktmbuf_pool_create(name, n, DP_POOL_CACHE, 0, DP_MBUF_BUF_SIZE, node);
+	if (mp == NULL) {
+		DP_LOG(ERR, "cannot create %s of %u mbufs on NUMA node %d: %s", name, n, node,
+		       rte_strerror(rte_errno));
+		return NULL;
+	}
+	pl = &dp->node_pools[node][k];
+	pl->mp = mp;
+	pl->size = n;
+	pl->room = n > inflight ? n - inflight : 0;
+	pl->reserved = 0;
+	pl->n_ports = 0;
+	dp->n_node_pools[node] = (uint16_t)(k + 1);
+	if (k == 0)
+		dp->pools[node] = mp;
+	DP_LOG(INFO, "%s: %u mbufs on NUMA node %d, room for %u in port rings", name, n, node,
+	       pl->room);
+	return pl;
+}
+
+/*
+ * The first pool of a node, sized for the ports opened at start (each with
+ * its RX and TX rings full and a burst), room for DP_SPARE_PORTS more RX
+ * rings, and the in-flight share; at least dp->p.mbufs, rounded up to
+ * 2^n - 1.
+ */
+static int
+pool_first(struct dp *dp, int node)
+{
+	const uint32_t rxd = dp->p.rxd, txd = dp->p.txd, burst = burst_now(dp);
+	uint32_t inflight, need, n;
+
+	if (dp->n_node_pools[node] != 0)
+		return 0;
+	inflight = pool_inflight(dp);
+	need = (uint32_t)dp->p.n_ports * (rxd + txd + burst) + DP_SPARE_PORTS * (rxd + burst) +
+	       inflight;
 	n = RTE_MAX(dp->p.mbufs, need);
 	n = rte_align32pow2(n + 1) - 1;
-	dp->pools[node] = rte_pktmbuf_pool_create(name, n, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, node);
-	if (dp->pools[node] == NULL)
-		DP_LOG(ERR, "cannot create %u mbufs on NUMA node %d: %s", n, node,
-		       rte_strerror(rte_errno));
-	else
-		DP_LOG(INFO, "pool of %u mbufs on NUMA node %d", n, node);
-	return dp->pools[node];
+	return pool_create(dp, node, n, inflight) != NULL ? 0 : -ENOMEM;
 }
+
+/*
+ * Reserve @p need mbufs for the port in slot @p idx on its node: in the
+ * newest pool with room for them, else in a new pool with room for
+ * DP_POOL_GROW_PORTS more ports like it (at least dp->p.mbufs in all), else,
+ * when memory is short, in a new pool with room for this port alone.
+ */
+static int
+pool_reserve(struct dp *dp, uint16_t idx, uint32_t need)
+{
+	struct dp_port *port = &dp->ports[idx];
+	const int node = port->socket;
+	struct dp_pool *pl = NULL;
+	uint32_t inflight, n;
+	int k, rc;
+
+	rc = pool_first(dp, node);
+	if (rc < 0)
+		return rc;
+	for (k = dp->n_node_pools[node] - 1; k >= 0; k--) {
+		struct dp_pool *c = &dp->node_pools[node][k];
+
+		if (c->room >= c->reserved && c->room - c->reserved >= need) {
+			pl = c;
+			break;
+		}
+	}
+	if (pl == NULL) {
+		inflight = pool_inflight(dp);
+		n = RTE_MAX(dp->p.mbufs, inflight + need * (1 + DP_POOL_GROW_PORTS));
+		DP_LOG(INFO, "%s: no packet pool on NUMA node %d has room for %u more mbufs",
+		       port->name, node, need);
+		pl = pool_create(dp, node, n, inflight);
+		if (pl == NULL && dp->n_node_pools[node] < DP_MAX_POOLS) {
+			n = inflight + need;
+			DP_LOG(WARNING, "%s: trying a pool of %u mbufs, for this port alone",
+			       port->name, n);
+			pl = pool_create(dp, node, n, inflight);
+		}
+		if (pl == NULL)
+			return -ENOMEM;
+		k = dp->n_node_pools[node] - 1;
+	}
+	pl->reserved += need;
+	pl->n_ports++;
+	port->pool = (uint16_t)k;
+	port->reserved = need;
+	return 0;
+}
+
+/* Give back what a port reserved in its pool; the pool stays (see struct dp_pool). */
+static void
+pool_release(struct dp *dp, struct dp_port *port)
+{
+	struct dp_pool *pl;
+
+	if (port->reserved == 0)
+		return;
+	pl = &dp->node_pools[port->socket][port->pool];
+	pl->reserved -= port->reserved;
+	pl->n_ports--;
+	port->reserved = 0;
+}
+
+struct rte_mempool *
+dp_port_pool(const struct dp *dp, uint16_t idx)
+{
+	const struct dp_port *port;
+
+	if (idx >= DP_MAX_PORTS)
+		return NULL;
+	port = &dp->ports[idx];
+	if (port->name[0] == '\0' || port->reserved == 0)
+		return NULL;
+	return dp->node_pools[port->socket][port->pool].mp;
+}
+
+int
+dp_port_defaults_set(struct dp *dp, const struct dp_port_defaults *d)
+{
+	if ((d->rxd != 0 && (d->rxd < 64 || d->rxd > 4096)) ||
+	    (d->txd != 0 && (d->txd < 64 || d->txd > 4096)) ||
+	    (d->mbufs != 0 && (d->mbufs < 1023 || d->mbufs > 1048575)))
+		return -EINVAL;
+	/* Only the control thread reads these, when it opens a port or creates a pool. */
+	if (d->rxd != 0)
+		dp->p.rxd = d->rxd;
+	if (d->txd != 0)
+		dp->p.txd = d->txd;
+	if (d->mbufs != 0)
+		dp->p.mbufs = d->mbufs;
+	return 0;
+}
+
+void
+dp_port_defaults_get(const struct dp *dp, struct dp_port_defaults *d)
+{
+	d->rxd = dp->p.rxd;
+	d->txd = dp->p.txd;
+	d->mbufs = dp->p.mbufs;
+}
+
+/* ------------------------------------------------------------------------- */
+/* Lcores.                                                                   */
 
 /* Allocate the state of an lcore on its NUMA node. */
 static struct dp_lcore *
@@ -165,7 +330,7 @@ dp_init(struct dp *dp, const struct dp_params *p)
 		DP_LOG(INFO, "merge and TX on lcore %u", merge);
 	for (uint16_t w = 0; w < dp->n_workers; w++)
 		DP_LOG(INFO, "worker %u on lcore %u", w, dp->wlc[w]->lcore_id);
-	if (pool_get(dp, node) == NULL)
+	if (pool_first(dp, node) < 0)
 		goto out_free;
 	/* One QSBR thread ID per lcore: dispatch 0, merge 1, workers from 2. */
 	{
@@ -278,12 +443,16 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 	return rc < 0 ? rc : idx;
 }
 
-/* Configure the queues of a probed port and its TX buffer. */
+/*
+ * Configure the queues of a probed port with the current sizes, reserve
+ * their mbufs in a pool, and set up its TX buffer.
+ */
 static int
 port_setup(struct dp *dp, int idx, uint16_t mtu)
 {
 	struct dp_port *port = &dp->ports[idx];
 	const char *name = port->name;
+	const uint16_t burst = burst_now(dp);
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
 	struct rte_mempool *pool;
@@ -298,9 +467,6 @@ port_setup(struct dp *dp, int idx, uint16_t mtu)
 	if (node < 0 || node >= RTE_MAX_NUMA_NODES)
 		node = lcore_node(dp->lc->lcore_id);
 	port->socket = node;
-	pool = pool_get(dp, node);
-	if (pool == NULL)
-		return -ENOMEM;
 
 	frame = (uint32_t)mtu + RTE_ETHER_HDR_LEN + RTE_ETHER_CRC_LEN;
 	if (mtu >= info.min_mtu && mtu <= info.max_mtu)
@@ -308,7 +474,7 @@ port_setup(struct dp *dp, int idx, uint16_t mtu)
 	else
 		DP_LOG(WARNING, "%s: MTU %u outside the device range %u..%u, keeping default", name,
 		       mtu, info.min_mtu, info.max_mtu);
-	if (frame > (uint32_t)(rte_pktmbuf_data_room_size(pool) - RTE_PKTMBUF_HEADROOM)) {
+	if (frame > DP_MBUF_DATA_ROOM) {
 		if (info.rx_offload_capa & RTE_ETH_RX_OFFLOAD_SCATTER)
 			conf.rxmode.offloads |= RTE_ETH_RX_OFFLOAD_SCATTER;
 		else
@@ -325,6 +491,13 @@ port_setup(struct dp *dp, int idx, uint16_t mtu)
 	rc = rte_eth_dev_adjust_nb_rx_tx_desc(port->port_id, &rxd, &txd);
 	if (rc < 0)
 		return -EINVAL;
+	port->rxd = rxd;
+	port->txd = txd;
+	/* Its RX ring full, its TX ring full of its own mbufs, and a burst. */
+	rc = pool_reserve(dp, (uint16_t)idx, (uint32_t)rxd + txd + burst);
+	if (rc < 0)
+		return rc;
+	pool = dp->node_pools[node][port->pool].mp;
 	rc = rte_eth_rx_queue_setup(port->port_id, 0, rxd, (unsigned int)node, NULL, pool);
 	if (rc < 0) {
 		DP_LOG(ERR, "%s: RX queue setup failed: %s", name, rte_strerror(-rc));
@@ -337,16 +510,20 @@ port_setup(struct dp *dp, int idx, uint16_t mtu)
 	}
 	rte_eth_macaddr_get(port->port_id, &port->mac);
 
-	/* Only the merge lcore transmits (the dispatch lcore unless separate). */
+	/*
+	 * Only the merge lcore transmits (the dispatch lcore unless separate).
+	 * The buffer outlives the port and is reused by the next port of the
+	 * slot, so it has room for the largest burst dp_tune() allows.
+	 */
 	if (dp->mlc->txb[idx] == NULL)
 		dp->mlc->txb[idx] =
-			rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(dp->p.burst), 0, node);
+			rte_zmalloc_socket("dp_txb", RTE_ETH_TX_BUFFER_SIZE(DP_BURST_MAX), 0, node);
 	if (dp->mlc->txb[idx] == NULL)
 		return -ENOMEM;
-	rte_eth_tx_buffer_init(dp->mlc->txb[idx], dp->p.burst);
+	rte_eth_tx_buffer_init(dp->mlc->txb[idx], burst);
 	rte_eth_tx_buffer_set_err_callback(dp->mlc->txb[idx], tx_buffer_error, &dp->mlc->st);
-	DP_LOG(INFO, "%s: port %u (%s) on NUMA node %d, %u/%u descriptors, MTU %u", name,
-	       port->port_id, info.driver_name, node, rxd, txd, mtu);
+	DP_LOG(INFO, "%s: port %u (%s) on NUMA node %d, %u/%u descriptors, pool %s, MTU %u", name,
+	       port->port_id, info.driver_name, node, rxd, txd, pool->name, mtu);
 	return 0;
 }
 
@@ -423,6 +600,7 @@ dp_port_close_one(struct dp *dp, uint16_t idx)
 	rte_eth_dev_close(port->port_id);
 	if (dev != NULL)
 		rte_dev_remove(dev);
+	pool_release(dp, port);
 	memset(port, 0, sizeof(*port));
 	port->ep = VX_NONE;
 }
@@ -459,8 +637,13 @@ dp_fini(struct dp *dp)
 	dp->snap = NULL;
 	rte_free(dp->qsbr);
 	dp->qsbr = NULL;
+	/* The pools last: ports, captures and the pipeline are gone with their mbufs. */
 	for (unsigned int i = 0; i < RTE_MAX_NUMA_NODES; i++) {
-		rte_mempool_free(dp->pools[i]);
+		for (unsigned int k = 0; k < dp->n_node_pools[i]; k++) {
+			rte_mempool_free(dp->node_pools[i][k].mp);
+			memset(&dp->node_pools[i][k], 0, sizeof(dp->node_pools[i][k]));
+		}
+		dp->n_node_pools[i] = 0;
 		dp->pools[i] = NULL;
 	}
 }

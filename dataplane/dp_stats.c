@@ -198,6 +198,14 @@ dp_ports_json(struct dp *dp)
 			json_object_set_new(o, "vni", json_null());
 		}
 		json_object_set_new(o, "mtu", json_integer(port->mtu));
+		json_object_set_new(o, "rx_desc", json_integer(port->rxd));
+		json_object_set_new(o, "tx_desc", json_integer(port->txd));
+		{
+			const struct rte_mempool *mp = dp_port_pool(dp, (uint16_t)i);
+
+			json_object_set_new(o, "pool",
+					    mp != NULL ? json_string(mp->name) : json_null());
+		}
 		json_object_set_new(o, "state", json_string(port->active ? "up" : "down"));
 		json_object_set_new(o, "socket", json_integer(port->socket));
 		json_object_set_new(o, "rx_pkts", json_integer((json_int_t)es.ipackets));
@@ -278,6 +286,8 @@ dp_mflow_json(const struct dp *dp)
 	json_object_set_new(o, "batch_size", json_integer(c.batch_size));
 	json_object_set_new(o, "pick", json_string(c.pick == DP_MF_PICK_LEAST ? "least" : "rr"));
 	json_object_set_new(o, "merge_timeout_us", json_integer(c.merge_timeout_us));
+	json_object_set_new(o, "ring_size", json_integer(dp->p.map.ring_size));
+	json_object_set_new(o, "table_size", json_integer(dp->p.map.flow_entries));
 	json_object_set_new(o, "reconfig_errors", json_integer((json_int_t)dp->mf_refused));
 	if (pp == NULL)
 		return o;

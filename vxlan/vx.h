@@ -327,6 +327,17 @@ unsigned int vx_fdb_count(const struct vx_fdb *fdb);
  */
 int vx_fdb_walk(const struct vx_fdb *fdb, vx_fdb_walk_cb cb, void *arg);
 
+/**
+ * Copy every entry of @p src, with its kind, target, static flag and age,
+ * into the empty table @p dst (of another capacity, for a resize). Neither
+ * table may change meanwhile, and @p dst must not be published yet.
+ *
+ * @return
+ *   0, -EINVAL if @p dst is not empty, -ENOSPC if @p src holds more entries
+ *   than @p dst can (nothing is copied).
+ */
+int vx_fdb_copy(struct vx_fdb *dst, const struct vx_fdb *src);
+
 /* ------------------------------------------------------------------------- */
 /* Instance.                                                                 */
 
@@ -594,6 +605,31 @@ unsigned int vx_fdb_flush_target(struct vx_fdb *fdb, uint32_t vni, uint8_t kind,
  *   0, or -ENOENT if there is no static entry for @p ip.
  */
 int vx_neigh_del_static(struct vx_inst *vx, const struct vx_ip *ip);
+
+/**
+ * Move the FDB into @p fdb, a new empty table of another capacity (for a
+ * run-time resize), and make it the instance's table. Call it on the owner
+ * lcore while no other lcore reads the FDB (the pipeline drained); the old
+ * table must be freed only after a grace period, since readers may still
+ * hold its pointer.
+ *
+ * @return
+ *   The old table (the caller owns it), or NULL with errno set: ENOSPC if
+ *   the entries do not fit, EINVAL if @p fdb is not empty. On error
+ *   nothing changes and @p fdb stays the caller's.
+ */
+struct vx_fdb *vx_fdb_replace(struct vx_inst *vx, struct vx_fdb *fdb);
+
+/** Set the lifetime of learned FDB entries, in TSC ticks (0 never ages them). */
+void vx_fdb_age_set(struct vx_inst *vx, uint64_t ticks);
+
+/**
+ * Probe every dynamic next hop again at the next timer run (within 10 ms),
+ * even the fresh ones. A probe carries our underlay MAC and address, so
+ * the neighbours update what they know of us: used when the underlay MAC
+ * changes. Owner lcore only.
+ */
+void vx_neigh_reprobe(struct vx_inst *vx);
 
 /** The underlay settings vx_underlay_set() may change. */
 struct vx_underlay {

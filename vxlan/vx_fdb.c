@@ -400,3 +400,27 @@ vx_fdb_walk(const struct vx_fdb *fdb, vx_fdb_walk_cb cb, void *arg)
 	}
 	return 0;
 }
+
+int
+vx_fdb_copy(struct vx_fdb *dst, const struct vx_fdb *src)
+{
+	if (dst->count != 0)
+		return -EINVAL;
+	if (src->count > dst->max_entries)
+		return -ENOSPC;
+	/* Nobody reads a table before it is published, so no write section. */
+	for (uint32_t i = 0; i <= src->mask; i++) {
+		const struct vx_fdb_entry *s = &src->slots[i];
+		struct vx_fdb_entry *e;
+		bool found;
+		uint32_t j;
+
+		if (s->kind == 0)
+			continue;
+		j = vx_fdb_find_slot(dst, s->vni, &s->mac, &found);
+		e = &dst->slots[j];
+		fdb_insert(dst, e, s->vni, &s->mac, s->kind, s->target, s->is_static,
+			   __atomic_load_n(&s->last_seen, __ATOMIC_RELAXED));
+	}
+	return 0;
+}

@@ -25,6 +25,7 @@
 #include <rte_malloc.h>
 
 #include "vx.h"
+#include "vx_fdb_priv.h"
 #include "vx_worker_priv.h"
 
 #define VNI_HASH_SLOTS (2 * VX_MAX_VNIS)
@@ -74,6 +75,24 @@ member_remove(uint16_t *list, uint16_t *n, unsigned int pos)
 	(*n)--;
 }
 
+/*
+ * The timer runs every 10 ms; age enough slots per run (about twice
+ * fdb_size in all) to pass over the whole table within an eighth of the
+ * lifetime, so that entries outlive it by little.
+ */
+static void
+age_budget_update(struct vx_inst *vx)
+{
+	uint32_t budget = 1024;
+
+	if (vx->p.fdb_age != 0) {
+		uint64_t runs = vx->p.fdb_age / 8 / (rte_get_tsc_hz() / 100) + 1;
+
+		budget = (uint32_t)RTE_MAX((uint64_t)1024, 2 * (uint64_t)vx->p.fdb_size / runs + 1);
+	}
+	vx->fdb_age_budget = budget;
+}
+
 struct vx_inst *
 vx_create(const struct vx_params *p)
 {
@@ -117,13 +136,7 @@ vx_create(const struct vx_params *p)
 	 * fdb_size in all) to pass over the whole table within an eighth of
 	 * the lifetime, so that entries outlive it by little.
 	 */
-	vx->fdb_age_budget = 1024;
-	if (p->fdb_age != 0) {
-		uint64_t runs = p->fdb_age / 8 / (rte_get_tsc_hz() / 100) + 1;
-
-		vx->fdb_age_budget =
-			(uint32_t)RTE_MAX((uint64_t)1024, 2 * (uint64_t)p->fdb_size / runs + 1);
-	}
+	age_budget_update(vx);
 
 	vx->pcfg.ip4 = p->ip4.family == AF_INET ? p->ip4.v4 : 0;
 	if (p->ip6.family == AF_INET6) {
@@ -680,6 +693,9 @@ vx_underlay_set(struct vx_inst *vx, const struct vx_underlay *u)
 	if (fresh > room)
 		return -ENOSPC;
 
+	/* Neighbours learn a new MAC from our next probes. */
+	if (!rte_is_same_ether_addr(&vx->p.mac, &u->mac))
+		vx_neigh_reprobe(vx);
 	vx->p.mac = u->mac;
 	vx->p.ip4 = u->ip4;
 	vx->p.plen4 = u->plen4;
@@ -721,4 +737,28 @@ vx_underlay_set(struct vx_inst *vx, const struct vx_underlay *u)
 		if (!vtep_is_free(&vx->vteps[t]) && old_nh[t] != vx->vteps[t].nh)
 			nh_release(vx, old_nh[t]);
 	return 0;
+}
+
+struct vx_fdb *
+vx_fdb_replace(struct vx_inst *vx, struct vx_fdb *fdb)
+{
+	struct vx_fdb *old = vx->fdb;
+	int rc = vx_fdb_copy(fdb, old);
+
+	if (rc < 0) {
+		errno = -rc;
+		return NULL;
+	}
+	/* Readers on other lcores load the pointer afresh for every lookup. */
+	__atomic_store_n(&vx->fdb, fdb, __ATOMIC_RELEASE);
+	vx->p.fdb_size = fdb->max_entries;
+	age_budget_update(vx);
+	return old;
+}
+
+void
+vx_fdb_age_set(struct vx_inst *vx, uint64_t ticks)
+{
+	vx->p.fdb_age = ticks;
+	age_budget_update(vx);
 }

@@ -849,3 +849,17 @@ vx_nd_input(struct vx_inst *vx, struct rte_mbuf *m, const struct vx_parsed *r, u
 	st->stat[VX_STAT_nd_rx]++;
 	rte_pktmbuf_free(m);
 }
+
+void
+vx_neigh_reprobe(struct vx_inst *vx)
+{
+	for (unsigned int i = 0; i < vx->n_neigh; i++) {
+		struct vx_neigh *e = &vx->neigh[i];
+
+		if (neigh_is_free(e) || e->state == VX_NEIGH_STATIC)
+			continue;
+		/* REACHABLE turns STALE and is probed; the others probe again. */
+		e->deadline = 0;
+	}
+	vx->next_timer = 0;
+}

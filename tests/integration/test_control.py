@@ -215,7 +215,8 @@ class ControlTest:
                           self.check_ports,
                           self.check_fdb, self.check_capture,
                           self.check_config_save, self.check_bad_input,
-                          self.check_under_load, self.check_coap,
+                          self.check_under_load, self.check_underlay_port,
+                          self.check_coap,
                           self.check_frontends, self.check_telemetry):
                 self.guarded(group)
             rc, secs = self.md.stop()
@@ -619,6 +620,11 @@ class ControlTest:
                      ('fdb', 'add', 100, '02:00:00:00:77:02', VTEP_IP),
                      ('mflow', 'set', f'mode={modes[i % 3]}',
                       f'batch_size={(32, 64, 256)[i % 3]}'),
+                     # Sizes: new rings, detector and FDB, built and
+                     # swapped in under the load.
+                     ('mflow', 'set', f'ring_size={(1024, 4096)[i % 2]}',
+                      f'table_size={(256, 4096)[i % 2]}'),
+                     ('dataplane', 'set', f'fdb_size={(1024, 65536)[i % 2]}'),
                      ('endpoint', 'detach', 'c2'), ('port', 'del', 'c2'),
                      ('port', 'add', 'c2', dev),
                      ('endpoint', 'attach', 'c2', 100, c2.mac),
@@ -660,6 +666,44 @@ class ControlTest:
         self.c.check('mflowd dropped nothing during the changes', not grew,
                      f'{grew}')
         self.ping_ok('c2 works after the changes', c2.ns, VX100.ip, 3)
+
+    def check_underlay_port(self):
+        """9b. The underlay moves to another device at run time."""
+        c1 = self.c1
+        u0 = self.ctl_ok('underlay show', 'underlay', 'show') or {}
+        self.ctl_fails('underlay set to a device that does not exist fails',
+                       1, 'cannot probe', 'underlay', 'set',
+                       'devargs=net_af_xdp12,iface=mfcnosuchif')
+        u1 = self.ctl_ok('underlay show after the refusal', 'underlay',
+                         'show') or {}
+        self.c.check('the refusal changed nothing', u1 == u0,
+                     f'{u0} -> {u1}')
+        self.ping_ok('ping works on the old underlay port', c1.ns, VX100.ip)
+        # AF_XDP to AF_PACKET on the same veth: the swap runs the whole
+        # path (hot-plug, drained switch, grace period, removal).
+        dev = self.t.devargs(13, self.t.ul_host_if, 'af_packet')
+        u2 = self.ctl_ok('underlay set devargs=<af_packet>', 'underlay',
+                         'set', f'devargs={dev}') or {}
+        self.c.check('underlay show names the new device',
+                     u2.get('devargs') == dev and u2.get('port') == 'underlay'
+                     and u2.get('mac') == u0.get('mac'), json.dumps(u2))
+        ports = self.ctl('port', 'show')[1] or []
+        uls = [p for p in ports if p.get('role') == 'underlay']
+        self.c.check('one underlay port, the new one, and no leftover',
+                     len(uls) == 1 and uls[0].get('devargs') == dev
+                     and uls[0].get('name') == 'underlay',
+                     json.dumps(uls))
+        self.ping_ok('ping works through the new underlay port', c1.ns,
+                     VX100.ip)
+        st = self.ctl_ok('port stats underlay', 'port', 'stats',
+                         'underlay') or []
+        st = st[0] if isinstance(st, list) and st else st
+        self.c.check('the new underlay port carries the traffic',
+                     isinstance(st, dict) and st.get('rx_pkts', 0) >= 5
+                     and st.get('tx_pkts', 0) >= 5, json.dumps(st)[:300])
+        self.ctl_ok('underlay set with the same devargs changes nothing',
+                    'underlay', 'set', f'devargs={dev}')
+        self.ping_ok('ping works after the no-op', c1.ns, VX100.ip)
 
     def check_coap(self):
         """10. CoAP with libcoap's client."""

@@ -22,6 +22,9 @@ struct dp_test_ringport {
 void dp_test_ringport(struct dp_test_ringport *rp, const char *name, unsigned int rx_size,
 		      unsigned int tx_size);
 
+/** Free the frames left on the rings of @p rp, then the rings (its port must be closed). */
+void dp_test_ringport_free(struct dp_test_ringport *rp);
+
 /**
  * The VxLAN instance of the dataplane tests: 198.18.0.1/24, VNI 100 with the
  * VTEP 198.18.0.2 behind a static next hop 02:00:00:00:00:02, and endpoint
@@ -40,6 +43,9 @@ int dp_test_pipe(void);
 
 /** Capture group (pcap files of ports and VNIs); returns the number of failed tests. */
 int dp_test_capture(void);
+
+/** Port group (pools that grow with the ports, run-time queue sizes); returns the failures. */
+int dp_test_port(void);
 
 /** @return the first frame that shows up on @p r within ten seconds, or NULL. */
 struct rte_mbuf *dp_test_ring_wait(struct rte_ring *r);

@@ -207,19 +207,6 @@ cap_setup(void **state)
 	return 0;
 }
 
-static void
-rport_free(struct dp_test_ringport *rp)
-{
-	void *m;
-
-	while (rte_ring_dequeue(rp->tx, &m) == 0)
-		rte_pktmbuf_free(m);
-	while (rte_ring_dequeue(rp->rx, &m) == 0)
-		rte_pktmbuf_free(m);
-	rte_ring_free(rp->rx);
-	rte_ring_free(rp->tx);
-}
-
 static int
 cap_teardown(void **state)
 {
@@ -234,11 +221,11 @@ cap_teardown(void **state)
 	dp_ports_close(&cdp);
 	vx_destroy(cdp.vx);
 	dp_fini(&cdp);
-	rport_free(&cul);
-	rport_free(&ce1);
-	rport_free(&ce2);
+	dp_test_ringport_free(&cul);
+	dp_test_ringport_free(&ce1);
+	dp_test_ringport_free(&ce2);
 	for (int i = 0; i < N_EXTRA; i++)
-		rport_free(&cx[i]);
+		dp_test_ringport_free(&cx[i]);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tdir);
 	if (system(cmd) != 0)
 		fprintf(stderr, "cannot remove %s\n", tdir);

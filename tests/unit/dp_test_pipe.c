@@ -4,8 +4,9 @@
  * a dispatch lcore, two worker lcores and a merge lcore (the dispatch lcore
  * itself in one group, an lcore of its own in the other). The test thread
  * feeds an elephant and mice through the ports and checks that every packet
- * comes out, each flow in order, while the mode, the worker count and the
- * batch size change under traffic.
+ * comes out, each flow in order, while the mode, the worker count, the
+ * batch size, the ring sizes and the elephant table size change under
+ * traffic.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -19,10 +20,12 @@
 #include <rte_eth_ring.h>
 #include <rte_launch.h>
 #include <rte_lcore.h>
+#include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
 #include "dp.h"
 #include "dp_ops.h"
+#include "dp_pipe_priv.h"
 #include "dp_test.h"
 #include "vx_test_frames.h"
 
@@ -32,6 +35,8 @@
 #define RING_CAP 1024
 /* Offset of the sequence number in an inner frame (Ethernet, IPv4, UDP). */
 #define SEQ_OFF 42
+/* Sequence numbers per flow whose duplicates are told apart (more than a run sends). */
+#define ORDER_SEQS 8192
 
 static struct dp pdp;
 static struct dp_test_ringport pul, pe1;
@@ -167,7 +172,11 @@ frame(bool decap, unsigned int f, uint32_t seq)
 
 struct order {
 	uint32_t next_seq[FLOWS]; /* Next sequence number expected per flow. */
-	uint64_t got, bad;
+	uint64_t sent;		  /* Frames fed. */
+	uint64_t got, bad;	  /* Frames out, and those not the next of their flow. */
+	uint64_t dup;		  /* Of the bad ones, frames that came out before. */
+	uint64_t ooo;		  /* Of the bad ones, the others: out of order. */
+	uint8_t seen[FLOWS][ORDER_SEQS / 8];
 };
 
 /* Check one output frame; @p off is where the inner frame starts. */
@@ -177,14 +186,28 @@ order_take(struct order *o, struct rte_mbuf *m, uint32_t off)
 	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
 	uint16_t sport;
 	uint32_t seq, f;
+	bool dup = false;
 
 	memcpy(&sport, p + 34, sizeof(sport));
 	memcpy(&seq, p + SEQ_OFF, sizeof(seq));
 	f = (uint32_t)rte_be_to_cpu_16(sport) - 5000;
-	if (f >= FLOWS || seq != o->next_seq[f])
-		o->bad++;
-	else
+	if (f < FLOWS && seq < ORDER_SEQS) {
+		dup = (o->seen[f][seq / 8] & (1u << (seq % 8))) != 0;
+		o->seen[f][seq / 8] |= (uint8_t)(1u << (seq % 8));
+	}
+	if (f < FLOWS && seq == o->next_seq[f] && !dup) {
 		o->next_seq[f]++;
+	} else {
+		o->bad++;
+		if (dup) {
+			o->dup++;
+		} else {
+			o->ooo++;
+			/* Ahead of the next one: go on from here, so that a gap counts once. */
+			if (f < FLOWS && (int32_t)(seq - o->next_seq[f]) > 0)
+				o->next_seq[f] = seq + 1;
+		}
+	}
 	o->got++;
 	rte_pktmbuf_free(m);
 }
@@ -218,12 +241,15 @@ run_traffic(bool decap, unsigned int total, struct order *o)
 		if (rte_ring_free_count(in->rx) == 0)
 			rte_delay_us_sleep(50);
 	}
+	o->sent = sent;
 	if (o->got != total || o->bad != 0) {
 		json_t *root = dp_stats_json(&pdp);
 
 		/* Say where the packets went before the caller fails. */
-		fprintf(stderr, "sent %u, got %" PRIu64 ", out of order %" PRIu64 "\n", sent,
-			o->got, o->bad);
+		fprintf(stderr,
+			"sent %u, got %" PRIu64 ", not in order %" PRIu64 " (%" PRIu64
+			" duplicates)\n",
+			sent, o->got, o->bad, o->dup);
 		json_dumpf(json_object_get(root, "mflow"), stderr, JSON_INDENT(1));
 		json_dumpf(json_object_get(root, "drops"), stderr, JSON_COMPACT);
 		json_decref(root);
@@ -429,6 +455,8 @@ ops_thread(void *arg)
 		ops_result(ch, 9, dp_vtep_del(&pdp, &t));
 		ops_result(ch, 10, dp_vni_del(&pdp, &v));
 		ops_result(ch, 11, dp_port_del(&pdp, &pd));
+		/* The FDB moves to a table of another size and back. */
+		ops_result(ch, 12, dp_fdb_resize(&pdp, (i & 1) ? 65536 : 1024));
 	}
 	__atomic_store_n(&ch->finished, true, __ATOMIC_RELEASE);
 	return NULL;
@@ -462,10 +490,321 @@ test_pipe_ops_under_traffic(void **state)
 	assert_int_equal(o.got, 4000);
 	assert_int_equal(o.bad, 0);
 	assert_int_equal(ch.failed, 0);
-	assert_int_equal(ch.done, 11 * 12 + 6);
+	assert_int_equal(ch.done, 12 * 12 + 6);
+	assert_int_equal(pdp.vx->p.fdb_size, 65536);
 	/* Everything added is gone again. */
 	assert_int_equal(pdp.vx->n_vnis, 1);
 	assert_int_equal(dp_port_find(&pdp, "hp0"), -ENOENT);
+}
+
+/*
+ * A move of the underlay to a device that cannot be probed, and FDB sizes
+ * out of range or too small, are refused and change nothing.
+ */
+static void
+test_pipe_underlay_fdb_bad(void **state)
+{
+	const uint16_t ul = pdp.vx->p.underlay_port;
+	const uint32_t size = pdp.vx->p.fdb_size;
+	const uint16_t n_ports = pdp.n_ports;
+	struct rte_ether_addr mac = vxt_mac("02:00:00:00:66:09");
+	struct dp_fdb_args f = {.vni = 100, .vtep = pr4};
+	struct order o;
+
+	(void)state;
+	assert_int_equal(dp_underlay_port_set(&pdp, NULL), -EINVAL);
+	assert_int_equal(dp_underlay_port_set(&pdp, ""), -EINVAL);
+	assert_int_equal(dp_underlay_port_set(&pdp, "net_nosuchdriver0"), -ENODEV);
+	/* The devargs in force change nothing. */
+	assert_int_equal(dp_underlay_port_set(&pdp, pdp.ports[ul].devargs), 0);
+	assert_int_equal(pdp.vx->p.underlay_port, ul);
+	assert_string_equal(pdp.ports[ul].name, "underlay");
+	assert_int_equal(dp_port_find(&pdp, "underlay+"), -ENOENT);
+	assert_int_equal(pdp.n_ports, n_ports);
+
+	assert_int_equal(dp_fdb_resize(&pdp, DP_FDB_SIZE_MIN - 1), -EINVAL);
+	assert_int_equal(dp_fdb_resize(&pdp, DP_FDB_SIZE_MAX + 1), -EINVAL);
+	/* 20 entries more than the smallest table holds (VNI 100 has the VTEP pr4). */
+	for (unsigned int i = 0; i < DP_FDB_SIZE_MIN + 20; i++) {
+		mac.addr_bytes[5] = (uint8_t)i;
+		f.mac = mac;
+		assert_int_equal(dp_fdb_add(&pdp, &f), 0);
+	}
+	assert_int_equal(dp_fdb_resize(&pdp, DP_FDB_SIZE_MIN), -ENOSPC);
+	assert_int_equal(pdp.vx->p.fdb_size, size);
+	/* Large enough: every entry moves. */
+	assert_int_equal(dp_fdb_resize(&pdp, 256), 0);
+	assert_int_equal(pdp.vx->p.fdb_size, 256);
+	for (unsigned int i = 0; i < DP_FDB_SIZE_MIN + 20; i++) {
+		mac.addr_bytes[5] = (uint8_t)i;
+		f.mac = mac;
+		assert_non_null(vx_fdb_lookup(pdp.vx->fdb, 100, &mac));
+		assert_int_equal(dp_fdb_del(&pdp, &f), 0);
+	}
+	assert_int_equal(dp_fdb_resize(&pdp, size), 0);
+	run_traffic(true, 1000, &o);
+	assert_int_equal(o.got, 1000);
+	assert_int_equal(o.bad, 0);
+}
+
+/* Whether the rings and the detector in force have the sizes dp->p.map gives. */
+static bool
+sizes_in_force(void)
+{
+	const struct dp_pipe *pp = pdp.pipe;
+	const uint32_t ring = pdp.p.map.ring_size;
+	bool ok = dp_fl_entries(pp->fl) == pdp.p.map.flow_entries &&
+		  (pp->own == NULL || rte_ring_get_size(pp->own) == ring);
+
+	for (uint16_t w = 0; w < pdp.n_workers; w++)
+		ok = ok && rte_ring_get_size(pp->in[w]) == ring &&
+		     rte_ring_get_size(pp->out[w]) == ring && pp->wr[w]->in == pp->in[w] &&
+		     pp->wr[w]->out == pp->out[w] && pp->wr[w]->vw == pdp.wlc[w]->vw;
+	return ok;
+}
+
+/* Bad sizes and impossible growths are refused and change nothing; no pipeline, no resize. */
+static void
+test_pipe_resize_bad(void **state)
+{
+	static const struct dp_pipe_resize_args bad[] = {
+		{.ring_size = 100},
+		{.ring_size = 32},
+		{.ring_size = 1},
+		{.ring_size = 131072},
+		{.ring_size = 0x80000000u},
+		{.flow_entries = 6},
+		{.flow_entries = 2},
+		{.flow_entries = 2097152},
+		/* One good size with a bad one: the good one does not change either. */
+		{.ring_size = 2048, .flow_entries = 3},
+		{.ring_size = 1000, .flow_entries = 2048},
+	};
+	static struct dp none;
+	const uint32_t ring0 = pdp.p.map.ring_size, fl0 = pdp.p.map.flow_entries;
+	const uint64_t resizes0 = pdp.pipe->resizes;
+	struct dp_pipe_resize_args a;
+	struct order o;
+
+	(void)state;
+	for (unsigned int i = 0; i < RTE_DIM(bad); i++)
+		assert_int_equal(dp_pipe_resize(&pdp, &bad[i]), -EINVAL);
+	assert_int_equal(dp_pipe_resize(&pdp, NULL), -EINVAL);
+	/* Growths the packet pool cannot feed: 7 * 64512 more mbufs than its 16383 in all. */
+	a = (struct dp_pipe_resize_args){.ring_size = 65536};
+	assert_int_equal(dp_pipe_resize(&pdp, &a), -ENOSPC);
+	a = (struct dp_pipe_resize_args){.ring_size = 65536, .flow_entries = 4096};
+	assert_int_equal(dp_pipe_resize(&pdp, &a), -ENOSPC);
+	/* The sizes in force, or none: nothing to do. */
+	a = (struct dp_pipe_resize_args){0};
+	assert_int_equal(dp_pipe_resize(&pdp, &a), 0);
+	a = (struct dp_pipe_resize_args){.ring_size = ring0, .flow_entries = fl0};
+	assert_int_equal(dp_pipe_resize(&pdp, &a), 0);
+	assert_int_equal(pdp.p.map.ring_size, ring0);
+	assert_int_equal(pdp.p.map.flow_entries, fl0);
+	assert_int_equal(pdp.pipe->resizes, resizes0);
+	assert_true(sizes_in_force());
+
+	/* Without worker lcores there is no pipeline to resize. */
+	memset(&none, 0, sizeof(none));
+	none.p.map.ring_size = 4096;
+	none.p.map.flow_entries = 4096;
+	a = (struct dp_pipe_resize_args){.ring_size = 1024};
+	assert_int_equal(dp_pipe_resize(&none, &a), -ENOTSUP);
+	a = (struct dp_pipe_resize_args){.flow_entries = 1024};
+	assert_int_equal(dp_pipe_resize(&none, &a), -ENOTSUP);
+	a = (struct dp_pipe_resize_args){.ring_size = 100};
+	assert_int_equal(dp_pipe_resize(&none, &a), -EINVAL);
+	a = (struct dp_pipe_resize_args){.ring_size = 4096, .flow_entries = 4096};
+	assert_int_equal(dp_pipe_resize(&none, &a), 0);
+	a = (struct dp_pipe_resize_args){0};
+	assert_int_equal(dp_pipe_resize(&none, &a), 0);
+	assert_int_equal(none.p.map.ring_size, 4096);
+	assert_int_equal(none.p.map.flow_entries, 4096);
+	assert_null(none.pipe);
+	/* Worker lcores but no pipeline yet: the sizes are recorded for dp_pipe_create(). */
+	none.n_workers = 2;
+	a = (struct dp_pipe_resize_args){.ring_size = 256, .flow_entries = 64};
+	assert_int_equal(dp_pipe_resize(&none, &a), 0);
+	assert_int_equal(none.p.map.ring_size, 256);
+	assert_int_equal(none.p.map.flow_entries, 64);
+	assert_null(none.pipe);
+
+	/* The pipeline still works. */
+	run_traffic(true, 1000, &o);
+	assert_int_equal(o.got, 1000);
+	assert_int_equal(o.bad, 0);
+}
+
+#define RESIZE_STEPS 24
+
+/* The resizes of test_pipe_resize_under_traffic(), and what came of them. */
+struct resize_churn {
+	volatile bool stop;
+	bool finished;
+	unsigned int done, failed, step, wrong;
+	int last_rc;
+	uint32_t rings_seen, tables_seen; /* Bit n set: 2^n was in force. */
+};
+
+/*
+ * Sizes to go through, starting from 1024 and 1024. No growth of the rings
+ * exceeds 1024 entries: 7 * 1024 mbufs more in flight, which the pool of
+ * the group has free even while the traffic holds some.
+ */
+static const struct dp_pipe_resize_args resize_steps[RESIZE_STEPS] = {
+	{256, 0},  {0, 4},     {64, 65536}, {512, 0},	{0, 16},   {1024, 1024},
+	{2048, 0}, {0, 4096},  {128, 64},   {1024, 0},	{0, 256},  {64, 4},
+	{256, 0},  {0, 65536}, {1024, 16},  {512, 0},	{0, 2048}, {1024, 0},
+	{2048, 8}, {0, 1024},  {64, 0},	    {512, 512}, {128, 0},  {256, 128},
+};
+
+/* Resize through resize_steps, 5 ms apart, unless told to stop. */
+static void *
+resize_thread(void *arg)
+{
+	struct resize_churn *ch = arg;
+	uint32_t ring = pdp.p.map.ring_size, fl = pdp.p.map.flow_entries;
+
+	for (unsigned int i = 0; !ch->stop && i < RESIZE_STEPS; i++) {
+		const struct dp_pipe_resize_args *a = &resize_steps[i];
+		int rc = dp_pipe_resize(&pdp, a);
+
+		if (rc != 0) {
+			ch->failed++;
+			ch->step = i;
+			ch->last_rc = rc;
+		} else {
+			ch->done++;
+			ring = a->ring_size != 0 ? a->ring_size : ring;
+			fl = a->flow_entries != 0 ? a->flow_entries : fl;
+			/* This thread makes the changes: it may look at the rings in force. */
+			if (pdp.p.map.ring_size != ring || pdp.p.map.flow_entries != fl ||
+			    !sizes_in_force())
+				ch->wrong++;
+			ch->rings_seen |= 1u << rte_log2_u32(pdp.p.map.ring_size);
+			ch->tables_seen |= 1u << rte_log2_u32(pdp.p.map.flow_entries);
+		}
+		rte_delay_us_sleep(5000);
+	}
+	__atomic_store_n(&ch->finished, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Resizing the rings and the elephant table, up and down, while traffic
+ * flows in both directions in microflow mode loses, duplicates and
+ * reorders nothing.
+ */
+static void
+test_pipe_resize_under_traffic(void **state)
+{
+	struct resize_churn ch = {0};
+	struct dp_pipe_resize_args back = {.ring_size = 1024, .flow_entries = 1024};
+	struct order o;
+	pthread_t t;
+	uint64_t end = rte_get_timer_cycles() + 90 * rte_get_timer_hz();
+	uint64_t frames = 0, lost = 0, dup = 0, ooo = 0;
+	unsigned int rounds = 0;
+	json_int_t full0, skipped0;
+	json_t *mf;
+
+	(void)state;
+	assert_int_equal(pdp.p.map.ring_size, 1024);
+	assert_int_equal(pdp.p.map.flow_entries, 1024);
+	mf = mflow_stats();
+	assert_string_equal(json_string_value(json_object_get(mf, "mode")), "microflow");
+	full0 = jint(mf, "split", "ring_full");
+	skipped0 = jint(mf, "merge", "skipped");
+	json_decref(mf);
+	assert_int_equal(pthread_create(&t, NULL, resize_thread, &ch), 0);
+	/* Traffic round after round, both directions, for as long as the resizes go on. */
+	while ((!__atomic_load_n(&ch.finished, __ATOMIC_ACQUIRE) || rounds < 2) &&
+	       rte_get_timer_cycles() < end) {
+		run_traffic((rounds & 1) == 0, 4000, &o);
+		rounds++;
+		frames += o.got - o.dup;
+		lost += o.sent - (o.got - o.dup);
+		dup += o.dup;
+		ooo += o.ooo;
+		if (o.got != 4000 || o.bad != 0)
+			break;
+	}
+	ch.stop = true;
+	pthread_join(t, NULL);
+	print_message("%u resizes under traffic in %u rounds: %" PRIu64 " frames, %" PRIu64
+		      " lost, %" PRIu64 " duplicated, %" PRIu64
+		      " reordered; %u failed (step %u: %d)\n",
+		      ch.done, rounds, frames, lost, dup, ooo, ch.failed, ch.step, ch.last_rc);
+	assert_int_equal(lost, 0);
+	assert_int_equal(dup, 0);
+	assert_int_equal(ooo, 0);
+	assert_int_equal(o.bad, 0);
+	assert_true(frames >= 2 * 4000);
+	assert_int_equal(ch.failed, 0);
+	assert_int_equal(ch.done, RESIZE_STEPS);
+	assert_int_equal(ch.wrong, 0);
+	/* Every size of the list was in force at some point, and the last one is. */
+	assert_int_equal(ch.rings_seen,
+			 (1u << 6) | (1u << 7) | (1u << 8) | (1u << 9) | (1u << 10) | (1u << 11));
+	assert_int_equal(__builtin_popcount(ch.tables_seen), 11);
+	assert_int_equal(pdp.p.map.ring_size, 256);
+	assert_int_equal(pdp.p.map.flow_entries, 128);
+	mf = mflow_stats();
+	assert_int_equal(jint(mf, "merge", "ooo"), 0);
+	assert_int_equal(jint(mf, "merge", "skipped"), skipped0);
+	assert_int_equal(jint(mf, "split", "ring_full"), full0);
+	json_decref(mf);
+	/* Back to the sizes the other tests expect; the elephant is split again. */
+	assert_int_equal(dp_pipe_resize(&pdp, &back), 0);
+	assert_true(sizes_in_force());
+	run_traffic(true, 4000, &o);
+	assert_int_equal(o.got, 4000);
+	assert_int_equal(o.bad, 0);
+}
+
+/*
+ * When an lcore does not report within the grace period, a resize keeps
+ * the rings it replaced, and a later resize frees them once a grace period
+ * has passed.
+ */
+static void
+test_pipe_resize_grace_timeout(void **state)
+{
+	struct dp_pipe_resize_args a = {.ring_size = 512};
+	char name[RTE_RING_NAMESIZE];
+	struct rte_ring *old;
+	struct order o;
+
+	(void)state;
+	/* QSBR thread ID 1 is the merge lcore's: free only while the dispatch lcore merges. */
+	if (pdp.mlc != pdp.lc)
+		skip();
+	old = pdp.pipe->in[0];
+	snprintf(name, sizeof(name), "%s", old->name);
+	/* A reader that never reports. */
+	assert_int_equal(rte_rcu_qsbr_thread_register(pdp.qsbr, 1), 0);
+	rte_rcu_qsbr_thread_online(pdp.qsbr, 1);
+	assert_int_equal(dp_pipe_resize(&pdp, &a), 0);
+	assert_int_equal(pdp.p.map.ring_size, 512);
+	assert_true(sizes_in_force());
+	/* The old rings are kept: an lcore might still read them. */
+	assert_ptr_equal(rte_ring_lookup(name), old);
+	assert_non_null(pdp.pipe->retired);
+	run_traffic(true, 2000, &o);
+	assert_int_equal(o.got, 2000);
+	assert_int_equal(o.bad, 0);
+	/* Once every reader reports again, the next resize frees them. */
+	rte_rcu_qsbr_thread_offline(pdp.qsbr, 1);
+	assert_int_equal(rte_rcu_qsbr_thread_unregister(pdp.qsbr, 1), 0);
+	a.ring_size = 1024;
+	assert_int_equal(dp_pipe_resize(&pdp, &a), 0);
+	assert_null(pdp.pipe->retired);
+	assert_null(rte_ring_lookup(name));
+	assert_true(sizes_in_force());
+	run_traffic(false, 2000, &o);
+	assert_int_equal(o.got, 2000);
+	assert_int_equal(o.bad, 0);
 }
 
 /* A command the lcore has not taken by the deadline is withdrawn and never runs. */
@@ -671,6 +1010,10 @@ dp_test_pipe(void)
 		cmocka_unit_test(test_pipe_microflow_order),
 		cmocka_unit_test(test_pipe_reconfig_under_traffic),
 		cmocka_unit_test(test_pipe_ops_under_traffic),
+		cmocka_unit_test(test_pipe_underlay_fdb_bad),
+		cmocka_unit_test(test_pipe_resize_bad),
+		cmocka_unit_test(test_pipe_resize_under_traffic),
+		cmocka_unit_test(test_pipe_resize_grace_timeout),
 		cmocka_unit_test(test_pipe_cmd_withdrawn),
 		cmocka_unit_test(test_pipe_reconfig_bad),
 		cmocka_unit_test(test_pipe_arp),

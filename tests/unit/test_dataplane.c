@@ -53,6 +53,19 @@ dp_test_ringport(struct dp_test_ringport *rp, const char *name, unsigned int rx_
 	assert_int_equal(rte_eth_dev_get_name_by_port((uint16_t)port, rp->name), 0);
 }
 
+void
+dp_test_ringport_free(struct dp_test_ringport *rp)
+{
+	void *m;
+
+	while (rte_ring_dequeue(rp->tx, &m) == 0)
+		rte_pktmbuf_free(m);
+	while (rte_ring_dequeue(rp->rx, &m) == 0)
+		rte_pktmbuf_free(m);
+	rte_ring_free(rp->rx);
+	rte_ring_free(rp->tx);
+}
+
 struct vx_inst *
 dp_test_vx(struct rte_mempool *pool)
 {
@@ -312,6 +325,7 @@ main(void)
 	rc += dp_test_flow();
 	rc += dp_test_pipe();
 	rc += dp_test_capture();
+	rc += dp_test_port();
 	rte_mempool_free(mf_pool);
 	rte_eal_cleanup();
 	return rc;

@@ -82,6 +82,75 @@ check_consistent(const struct vx_fdb *fdb)
 	assert_int_equal(walk_count(fdb), vx_fdb_count(fdb));
 }
 
+/* Every entry of @p arg (an FDB) is in the walked table, field for field. */
+static int
+same_entry_cb(const struct vx_fdb_entry *e, void *arg)
+{
+	const struct vx_fdb_entry *o = vx_fdb_lookup(arg, e->vni, &e->mac);
+
+	if (o == NULL || o->kind != e->kind || o->target != e->target ||
+	    o->is_static != e->is_static || o->last_seen != e->last_seen)
+		return -1;
+	return 0;
+}
+
+/*
+ * vx_fdb_copy(), for a run-time resize: every entry keeps its kind, target,
+ * static flag and age, in a larger and in a smaller table; a table too
+ * small or not empty is refused and left untouched.
+ */
+static void
+test_copy(void **state)
+{
+	struct vx_fdb *src = vx_fdb_create(4000, -1);
+	struct vx_fdb *big = vx_fdb_create(100000, -1);
+	struct vx_fdb *fit = vx_fdb_create(3000, -1);
+	struct vx_fdb *small = vx_fdb_create(2999, -1);
+	uint64_t seed = 7;
+	struct rte_ether_addr m;
+
+	(void)state;
+	assert_non_null(src);
+	assert_non_null(big);
+	assert_non_null(fit);
+	assert_non_null(small);
+	for (uint32_t i = 0; i < 3000; i++) {
+		uint32_t vni = rnd_below(&seed, 4);
+		uint16_t target = (uint16_t)rnd_below(&seed, 200);
+
+		m = mac_of(i);
+		if (i % 5 == 0)
+			assert_int_equal(vx_fdb_add_static(src, vni, &m, VX_FDB_REMOTE, target), 0);
+		else
+			assert_int_equal(vx_fdb_learn(src, vni, &m,
+						      i % 2 ? VX_FDB_LOCAL : VX_FDB_REMOTE, target,
+						      1000 + i),
+					 1);
+	}
+	assert_int_equal(vx_fdb_copy(small, src), -ENOSPC);
+	assert_int_equal(vx_fdb_count(small), 0);
+	assert_int_equal(vx_fdb_copy(big, src), 0);
+	assert_int_equal(vx_fdb_copy(fit, src), 0);
+	assert_int_equal(vx_fdb_copy(fit, src), -EINVAL);
+	assert_int_equal(vx_fdb_count(big), 3000);
+	assert_int_equal(vx_fdb_count(fit), 3000);
+	check_consistent(big);
+	check_consistent(fit);
+	/* Both ways: nothing lost, nothing added, nothing altered. */
+	assert_int_equal(vx_fdb_walk(src, same_entry_cb, big), 0);
+	assert_int_equal(vx_fdb_walk(big, same_entry_cb, src), 0);
+	assert_int_equal(vx_fdb_walk(src, same_entry_cb, fit), 0);
+	/* The copy is a table of its own: a full one refuses more. */
+	m = mac_of(99999);
+	assert_int_equal(vx_fdb_learn(fit, 1, &m, VX_FDB_REMOTE, 1, 5), -ENOSPC);
+	assert_int_equal(vx_fdb_learn(big, 1, &m, VX_FDB_REMOTE, 1, 5), 1);
+	assert_null(vx_fdb_lookup(src, 1, &m));
+	vx_fdb_destroy(src);
+	vx_fdb_destroy(big);
+	vx_fdb_destroy(fit);
+	vx_fdb_destroy(small);
+}
+
 static void
 test_create_args(void **state)
 {
@@ -765,6 +834,7 @@ vx_test_fdb(void)
 		cmocka_unit_test(test_flush),
 		cmocka_unit_test(test_flush_dense),
 		cmocka_unit_test(test_walk),
+		cmocka_unit_test(test_copy),
 		cmocka_unit_test(test_differential),
 	};
 

@@ -775,6 +775,46 @@ test_vtep_del_gateway(void **state)
  * follow the new prefix and gateway, unused next hops freed, nothing
  * changed on error.
  */
+/*
+ * vx_fdb_replace(): the instance moves to a table of another size with
+ * every entry; a table too small is refused and the old one stays.
+ */
+static void
+test_fdb_replace(void **state)
+{
+	struct ictx *c = *state;
+	struct vx_inst *vx = c->vx;
+	struct vx_fdb *small = vx_fdb_create(1, -1);
+	struct vx_fdb *big = vx_fdb_create(200000, -1);
+	struct vx_fdb *cur, *old;
+
+	assert_non_null(small);
+	assert_non_null(big);
+	assert_int_equal(vx_vni_add(vx, 100), 0);
+	assert_int_equal(vx_vtep_add(vx, 100, &c->ra), 0);
+	assert_int_equal(vx_fdb_static_remote(vx, 100, &c->m1, &c->ra), 0);
+	assert_int_equal(vx_fdb_learn(vx->fdb, 100, &c->m2, VX_FDB_REMOTE, 0, 42), 1);
+	cur = vx->fdb;
+	errno = 0;
+	assert_null(vx_fdb_replace(vx, small));
+	assert_int_equal(errno, ENOSPC);
+	assert_ptr_equal(vx->fdb, cur);
+	old = vx_fdb_replace(vx, big);
+	assert_ptr_equal(old, cur);
+	assert_ptr_equal(vx->fdb, big);
+	assert_int_equal(vx->p.fdb_size, 200000);
+	assert_int_equal(vx_fdb_count(vx->fdb), 2);
+	assert_true(vx_fdb_lookup(vx->fdb, 100, &c->m1)->is_static);
+	assert_int_equal(vx_fdb_lookup(vx->fdb, 100, &c->m2)->last_seen, 42);
+	/* The instance works on the new table: deleting the VTEP flushes it. */
+	assert_int_equal(vx_vtep_del(vx, 100, &c->ra), 0);
+	assert_int_equal(vx_fdb_count(vx->fdb), 0);
+	assert_int_equal(vx_fdb_count(old), 2);
+	vx_fdb_destroy(old);
+	vx_fdb_destroy(small);
+	check_inst(vx, true);
+}
+
 static void
 test_underlay_set(void **state)
 {
@@ -1908,6 +1948,7 @@ vx_test_inst(void)
 		cmocka_unit_test_setup_teardown(test_vtep_del_frees_held, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtep_del_gateway, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_underlay_set, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fdb_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vtep_slot_reuse, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neigh_del_static, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_neigh_free_slot_skipped, setup, teardown),

@@ -828,6 +828,42 @@ test_stale_refresh(void **state)
 	finish(c);
 }
 
+/*
+ * vx_neigh_reprobe() (a new underlay MAC): a fresh REACHABLE entry is probed
+ * by unicast at the next timer run, long before its lifetime ends, and a
+ * static one is left alone.
+ */
+static void
+test_reprobe(void **state)
+{
+	struct nctx *c = *state;
+	const struct rte_ether_addr smac = {{0x02, 0, 0, 0, 0x5e, 0x01}};
+	int nh = vx_neigh_add(c->vx, &c->peer4);
+	const struct vx_ip peer7 = ip_of("198.18.0.7");
+	struct vx_neigh *e = &c->vx->neigh[nh];
+	uint8_t buf[64];
+	uint32_t len;
+
+	assert_true(nh >= 0);
+	assert_int_equal(vx_neigh_add_static(c->vx, &peer7, &smac), 0);
+	len = arp_frame(buf, &bcast, &peer_mac, 1, &peer_mac, c->peer4.v4, &bcast, c->peer4.v4, 0);
+	arp_in(c, buf, len, 100);
+	assert_int_equal(e->state, VX_NEIGH_REACHABLE);
+	WANT_STAT(c, arp_rx) = 1;
+	WANT_STAT(c, neigh_resolved) = 1;
+	/* Nothing to do before the lifetime ends... */
+	vx_neigh_timer(c->vx, 200, &c->out, &c->st);
+	assert_int_equal(c->out.n, 0);
+	/* ...unless asked to probe again. */
+	vx_neigh_reprobe(c->vx);
+	vx_neigh_timer(c->vx, 200, &c->out, &c->st);
+	assert_int_equal(e->state, VX_NEIGH_STALE);
+	assert_int_equal(c->out.n, 1);
+	check_arp_request(c, 0, c->peer4.v4, &peer_mac);
+	WANT_STAT(c, arp_request_tx) = 1;
+	finish(c);
+}
+
 static void
 test_static(void **state)
 {
@@ -1314,6 +1350,7 @@ vx_test_neigh(void)
 		T(test_retransmit_failed),
 		T(test_failed_then_packet),
 		T(test_stale_refresh),
+		T(test_reprobe),
 		T(test_static),
 		T(test_timer_kicks_none),
 		T(test_no_mbuf),
