@@ -349,13 +349,15 @@ query_value(const struct ctl_param *p, const char *key, const uint8_t *v, size_t
 				     "out of memory");
 		return j;
 	}
-	if (p != NULL && p->type == CTL_P_OBJECT) {
+	if (p != NULL && (p->type == CTL_P_OBJECT || p->type == CTL_P_ARRAY)) {
+		const bool obj = p->type == CTL_P_OBJECT;
+
 		j = json_loadb((const char *)v, vlen, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
 			       &jerr);
-		if (j == NULL || !json_is_object(j)) {
+		if (j == NULL || (obj ? !json_is_object(j) : !json_is_array(j))) {
 			json_decref(j);
 			answer_error(a, COAP_RESPONSE_CODE_BAD_REQUEST, CTL_RPC_INVALID_PARAMS,
-				     "%s: expected a JSON object", key);
+				     "%s: expected a JSON %s", key, obj ? "object" : "array");
 			return NULL;
 		}
 		return j;

@@ -1984,9 +1984,77 @@ parse_coap(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
 	return 0;
 }
 
+static const char *const containers_keys[] = {"enabled", "state_dir", "run_dir",
+					      "runtime", "pmd",	      NULL};
+static const char *const pmd_names[] = {"auto", "af_xdp", "af_packet", NULL};
+
+/* An absolute path of 1..CTL_PATH_LEN-1 characters into @p out. */
+static int
+get_abs_path(struct ctl_parse *c, json_t *obj, const char *sec, const char *key, char *out)
+{
+	char path[PATH_LEN], vb[VAL_LEN];
+	const char *s;
+	int ret;
+
+	ret = get_str(c, obj, sec, key, false, path, sizeof(path), &s);
+	if (ret < 0 || s == NULL)
+		return ret;
+	if (s[0] != '/' || strlen(s) >= CTL_PATH_LEN)
+		return fail(c, path, "expected an absolute path of at most %d characters: '%s'",
+			    CTL_PATH_LEN - 1, esc(s, vb, sizeof(vb)));
+	memcpy(out, s, strlen(s) + 1);
+	return 0;
+}
+
+/** Parse the containers object. */
+static int
+parse_containers(struct ctl_parse *c, json_t *root, struct ctl_config *cfg)
+{
+	static const char *const sec = "containers";
+	struct ctl_containers_cfg *ct = &cfg->containers;
+	char path[PATH_LEN], vb[VAL_LEN];
+	const char *s;
+	json_t *co;
+	int ret;
+
+	ret = get_object(c, root, "", sec, false, path, sizeof(path), &co);
+	if (ret < 0 || co == NULL)
+		return ret;
+	ret = check_keys(c, co, sec, containers_keys);
+	if (ret == 0)
+		ret = get_bool(c, co, sec, "enabled", &ct->enabled);
+	if (ret == 0)
+		ret = get_abs_path(c, co, sec, "state_dir", ct->state_dir);
+	if (ret == 0)
+		ret = get_abs_path(c, co, sec, "run_dir", ct->run_dir);
+	if (ret < 0)
+		return ret;
+	ret = get_str(c, co, sec, "runtime", false, path, sizeof(path), &s);
+	if (ret < 0)
+		return ret;
+	if (s != NULL) {
+		if ((s[0] != '/' && strcmp(s, "runc") != 0 && strcmp(s, "crun") != 0) ||
+		    strlen(s) >= CTL_PATH_LEN)
+			return fail(c, path,
+				    "expected \"runc\", \"crun\" or an absolute path: '%s'",
+				    esc(s, vb, sizeof(vb)));
+		memcpy(ct->runtime, s, strlen(s) + 1);
+	}
+	ret = get_str(c, co, sec, "pmd", false, path, sizeof(path), &s);
+	if (ret < 0 || s == NULL)
+		return ret;
+	for (uint8_t i = 0; pmd_names[i] != NULL; i++)
+		if (strcmp(s, pmd_names[i]) == 0) {
+			ct->pmd = i;
+			return 0;
+		}
+	return fail(c, path, "expected \"auto\", \"af_xdp\" or \"af_packet\": '%s'",
+		    esc(s, vb, sizeof(vb)));
+}
+
 static const char *const top_keys[] = {
-	"underlay",  "vnis",  "endpoints", "ports",   "fdb",  "neighbours",
-	"dataplane", "stats", "mflow",	   "control", "coap", NULL,
+	"underlay", "vnis",  "endpoints", "ports", "fdb",	 "neighbours", "dataplane",
+	"stats",    "mflow", "control",	  "coap",  "containers", NULL,
 };
 
 /** Parses one section of the document into @p cfg; 0 or -EINVAL. */
@@ -1994,8 +2062,9 @@ typedef int (*ctl_section_parse_t)(struct ctl_parse *c, json_t *root, struct ctl
 
 /** Every section, in the order they are parsed. */
 static const ctl_section_parse_t sections[] = {
-	parse_underlay, parse_dataplane,  parse_stats, parse_vnis,    parse_endpoints, parse_ports,
-	parse_fdb,	parse_neighbours, parse_mflow, parse_control, parse_coap,
+	parse_underlay,	 parse_dataplane, parse_stats, parse_vnis,
+	parse_endpoints, parse_ports,	  parse_fdb,   parse_neighbours,
+	parse_mflow,	 parse_control,	  parse_coap,  parse_containers,
 };
 
 /** Parse a whole document into @p cfg, which holds the defaults. */
@@ -2073,6 +2142,11 @@ ctl_config_defaults(struct ctl_config *cfg)
 	cfg->coap.psk_identity[0] = '\0';
 	cfg->coap.psk_len = 0;
 	cfg->coap.observe_interval_ms = COAP_OBSERVE_DEFAULT;
+	cfg->containers.enabled = true;
+	snprintf(cfg->containers.state_dir, sizeof(cfg->containers.state_dir), "%s",
+		 "/var/lib/mflowd/containers");
+	snprintf(cfg->containers.run_dir, sizeof(cfg->containers.run_dir), "%s", "/run/mflowd");
+	snprintf(cfg->containers.runtime, sizeof(cfg->containers.runtime), "%s", "runc");
 	cfg->coap.max_payload = COAP_PAYLOAD_DEFAULT;
 }
 
@@ -2459,6 +2533,18 @@ ctl_config_dump(const struct ctl_config *cfg)
 	put(root, "mflow", dump_mflow(&cfg->mflow), &bad);
 	put(root, "control", dump_control(&cfg->control), &bad);
 	put(root, "coap", dump_coap(&cfg->coap), &bad);
+	{
+		const struct ctl_containers_cfg *ct = &cfg->containers;
+		json_t *o = json_object();
+		bool b2 = o == NULL;
+
+		put(o, "enabled", json_boolean(ct->enabled), &b2);
+		put(o, "state_dir", json_string(ct->state_dir), &b2);
+		put(o, "run_dir", json_string(ct->run_dir), &b2);
+		put(o, "runtime", json_string(ct->runtime), &b2);
+		put(o, "pmd", json_string(pmd_names[ct->pmd < 3 ? ct->pmd : 0]), &b2);
+		put(root, "containers", done(o, b2), &bad);
+	}
 	return done(root, bad);
 }
 
@@ -2845,5 +2931,22 @@ ctl_config_reload_check(const struct ctl_config *cur, const struct ctl_config *n
 	ret = reload_control(&cur->control, &next->control, err, errlen);
 	if (ret < 0)
 		return ret;
-	return reload_coap(&cur->coap, &next->coap, err, errlen);
+	ret = reload_coap(&cur->coap, &next->coap, err, errlen);
+	if (ret < 0)
+		return ret;
+	{
+		const struct ctl_containers_cfg *a = &cur->containers, *b = &next->containers;
+
+		if (a->enabled != b->enabled)
+			return not_runtime(err, errlen, "containers.enabled");
+		if (strcmp(a->state_dir, b->state_dir) != 0)
+			return not_runtime(err, errlen, "containers.state_dir");
+		if (strcmp(a->run_dir, b->run_dir) != 0)
+			return not_runtime(err, errlen, "containers.run_dir");
+		if (strcmp(a->runtime, b->runtime) != 0)
+			return not_runtime(err, errlen, "containers.runtime");
+		if (a->pmd != b->pmd)
+			return not_runtime(err, errlen, "containers.pmd");
+	}
+	return 0;
 }

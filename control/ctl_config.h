@@ -86,6 +86,16 @@ struct ctl_coap_cfg {
 	uint32_t max_payload;	      /**< Largest request payload, 64..65536, default 4096. */
 };
 
+/** Containers ("containers"): where their state lives and how they run. */
+struct ctl_containers_cfg {
+	bool enabled;		      /**< Default true. */
+	char state_dir[CTL_PATH_LEN]; /**< Records, default /var/lib/mflowd/containers. */
+	char run_dir[CTL_PATH_LEN];   /**< Bundles and runtime state, default /run/mflowd. */
+	char runtime[CTL_PATH_LEN];   /**< Default OCI runtime: "runc" (default), "crun", or an
+					 absolute path. */
+	uint8_t pmd; /**< 0 auto (AF_XDP, else AF_PACKET), 1 af_xdp, 2 af_packet. */
+};
+
 /** Default control socket path. */
 #define CTL_SOCKET_PATH "/run/mflowd/mflowd.sock"
 
@@ -202,9 +212,10 @@ struct ctl_config {
 	uint32_t
 		stats_interval_s; /**< Period of stats_file writes; 0 = only on SIGUSR1 and exit. */
 
-	struct ctl_mflow_cfg mflow;	/**< Lcore roles and micro-flow splitting. */
-	struct ctl_control_cfg control; /**< The control socket. */
-	struct ctl_coap_cfg coap;	/**< The CoAP endpoint. */
+	struct ctl_mflow_cfg mflow;	      /**< Lcore roles and micro-flow splitting. */
+	struct ctl_control_cfg control;	      /**< The control socket. */
+	struct ctl_coap_cfg coap;	      /**< The CoAP endpoint. */
+	struct ctl_containers_cfg containers; /**< Containers. */
 };
 
 /**

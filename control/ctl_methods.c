@@ -18,6 +18,7 @@
 
 #include "ctl_coap.h"
 #include "ctl_methods.h"
+#include "ctl_methods_priv.h"
 #include "ctl_text_priv.h"
 #include "dp_capture.h"
 #include "dp_ops.h"
@@ -26,26 +27,6 @@
 
 /* ------------------------------------------------------------------------- */
 /* Helpers.                                                                  */
-
-static struct ctl_ctx *
-ctx_of(void *ctx)
-{
-	return ctx;
-}
-
-/* Run a handler body with the context's lock held. */
-#define LOCKED(fn)                                                                          \
-	static int fn##_locked(void *ctx, const json_t *params, json_t **result, char *err, \
-			       size_t errlen)                                               \
-	{                                                                                   \
-		struct ctl_ctx *c = ctx_of(ctx);                                            \
-		int rc;                                                                     \
-                                                                                            \
-		pthread_mutex_lock(&c->lock);                                               \
-		rc = fn(c, params, result, err, errlen);                                    \
-		pthread_mutex_unlock(&c->lock);                                             \
-		return rc;                                                                  \
-	}
 
 static void
 mac_param(const json_t *params, const char *name, struct rte_ether_addr *mac)
@@ -62,12 +43,8 @@ ip_param(const json_t *params, const char *name, struct vx_ip *ip)
 		memset(ip, 0, sizeof(*ip));
 }
 
-/* A message for the failures where strerror() would not say which object. */
-static int fail(int rc, char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int
-fail(int rc, char *err, size_t errlen, const char *fmt, ...)
+int
+ctl_fail(int rc, char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -126,7 +103,7 @@ ports_select(struct ctl_ctx *c, const json_t *params, json_t **result, const cha
 	json_decref(all);
 	if (only != NULL && json_array_size(out) == 0) {
 		json_decref(out);
-		return fail(-ENOENT, err, errlen, "no port '%s'", only);
+		return ctl_fail(-ENOENT, err, errlen, "no port '%s'", only);
 	}
 	*result = out;
 	return 0;
@@ -180,9 +157,9 @@ port_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, si
 	int rc = dp_port_add(c->dp, &a);
 
 	if (rc == -EEXIST)
-		return fail(rc, err, errlen, "port '%s' exists", a.name);
+		return ctl_fail(rc, err, errlen, "port '%s' exists", a.name);
 	if (rc == -ENODEV)
-		return fail(rc, err, errlen, "cannot probe or start device '%s'", a.devargs);
+		return ctl_fail(rc, err, errlen, "cannot probe or start device '%s'", a.devargs);
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -205,12 +182,12 @@ port_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, si
 	int rc = dp_port_del(c->dp, &a);
 
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no port '%s'", a.name);
+		return ctl_fail(rc, err, errlen, "no port '%s'", a.name);
 	if (rc == -EBUSY)
-		return fail(rc, err, errlen, "port '%s' is attached to a VNI; detach it first",
-			    a.name);
+		return ctl_fail(rc, err, errlen, "port '%s' is attached to a VNI; detach it first",
+				a.name);
 	if (rc == -EPERM)
-		return fail(rc, err, errlen, "the underlay port cannot be removed");
+		return ctl_fail(rc, err, errlen, "the underlay port cannot be removed");
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -266,9 +243,10 @@ vni_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, siz
 	int rc = dp_vni_add(c->dp, &a);
 
 	if (rc == -EEXIST)
-		return fail(rc, err, errlen, "VNI %u exists", a.vni);
+		return ctl_fail(rc, err, errlen, "VNI %u exists", a.vni);
 	if (rc == -ENOSPC)
-		return fail(rc, err, errlen, "no room for another VNI (%u at most)", VX_MAX_VNIS);
+		return ctl_fail(rc, err, errlen, "no room for another VNI (%u at most)",
+				VX_MAX_VNIS);
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -298,10 +276,11 @@ vni_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, siz
 	int rc = dp_vni_del(c->dp, &a);
 
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no VNI %u", a.vni);
+		return ctl_fail(rc, err, errlen, "no VNI %u", a.vni);
 	if (rc == -EBUSY)
-		return fail(rc, err, errlen,
-			    "VNI %u has endpoints attached; detach them first (or force)", a.vni);
+		return ctl_fail(rc, err, errlen,
+				"VNI %u has endpoints attached; detach them first (or force)",
+				a.vni);
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -323,7 +302,7 @@ vtep_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, s
 
 	if (filter && vx_vni_find(vx, only) < 0) {
 		json_decref(a);
-		return fail(-ENOENT, err, errlen, "no VNI %u", only);
+		return ctl_fail(-ENOENT, err, errlen, "no VNI %u", only);
 	}
 	for (uint16_t t = 0; a != NULL && t < vx->n_vteps; t++) {
 		const struct vx_vtep *vt = &vx->vteps[t];
@@ -388,13 +367,14 @@ vtep_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, si
 	ip_param(params, "ip", &a.ip);
 	rc = dp_vtep_add(c->dp, &a);
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no VNI %u", a.vni);
+		return ctl_fail(rc, err, errlen, "no VNI %u", a.vni);
 	if (rc == -EEXIST)
-		return fail(rc, err, errlen, "VTEP %s is already in VNI %u", ip, a.vni);
+		return ctl_fail(rc, err, errlen, "VTEP %s is already in VNI %u", ip, a.vni);
 	if (rc == -EAFNOSUPPORT)
-		return fail(rc, err, errlen, "no local underlay address of the family of %s", ip);
+		return ctl_fail(rc, err, errlen, "no local underlay address of the family of %s",
+				ip);
 	if (rc == -EINVAL)
-		return fail(rc, err, errlen, "%s is not a usable remote VTEP address", ip);
+		return ctl_fail(rc, err, errlen, "%s is not a usable remote VTEP address", ip);
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -410,8 +390,8 @@ vtep_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, si
 	ip_param(params, "ip", &a.ip);
 	rc = dp_vtep_del(c->dp, &a);
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no VTEP %s in VNI %u",
-			    ctl_param_str(params, "ip", ""), a.vni);
+		return ctl_fail(rc, err, errlen, "no VTEP %s in VNI %u",
+				ctl_param_str(params, "ip", ""), a.vni);
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -432,10 +412,10 @@ fdb_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, si
 	int rc;
 
 	if (filter && vx_vni_find(vx, only) < 0)
-		return fail(-ENOENT, err, errlen, "no VNI %u", only);
+		return ctl_fail(-ENOENT, err, errlen, "no VNI %u", only);
 	rc = dp_snapshot(dp, dp_cmd_timeout_ms(dp));
 	if (rc < 0)
-		return fail(rc, err, errlen, "the dispatch lcore did not answer");
+		return ctl_fail(rc, err, errlen, "the dispatch lcore did not answer");
 	a = json_array();
 	for (unsigned int i = 0; a != NULL && i < dp->snap->n_fdb; i++) {
 		const struct vx_fdb_entry *e = &dp->snap->fdb[i];
@@ -487,14 +467,14 @@ fdb_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, siz
 	ip_param(params, "vtep", &a.vtep);
 	rc = dp_fdb_add(c->dp, &a);
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no VNI %u with VTEP %s", a.vni,
-			    ctl_param_str(params, "vtep", ""));
+		return ctl_fail(rc, err, errlen, "no VNI %u with VTEP %s", a.vni,
+				ctl_param_str(params, "vtep", ""));
 	if (rc == -EPERM)
-		return fail(rc, err, errlen, "%s is the MAC of a local endpoint",
-			    ctl_param_str(params, "mac", ""));
+		return ctl_fail(rc, err, errlen, "%s is the MAC of a local endpoint",
+				ctl_param_str(params, "mac", ""));
 	if (rc == -EINVAL)
-		return fail(rc, err, errlen, "mac: %s is not a unicast MAC",
-			    ctl_param_str(params, "mac", ""));
+		return ctl_fail(rc, err, errlen, "mac: %s is not a unicast MAC",
+				ctl_param_str(params, "mac", ""));
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -521,12 +501,12 @@ fdb_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, siz
 	mac_param(params, "mac", &a.mac);
 	rc = dp_fdb_del(c->dp, &a);
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no FDB entry for %s in VNI %u",
-			    ctl_param_str(params, "mac", ""), a.vni);
+		return ctl_fail(rc, err, errlen, "no FDB entry for %s in VNI %u",
+				ctl_param_str(params, "mac", ""), a.vni);
 	if (rc == -EPERM)
-		return fail(rc, err, errlen,
-			    "%s belongs to a local endpoint; detach the endpoint instead",
-			    ctl_param_str(params, "mac", ""));
+		return ctl_fail(rc, err, errlen,
+				"%s belongs to a local endpoint; detach the endpoint instead",
+				ctl_param_str(params, "mac", ""));
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -556,7 +536,7 @@ fdb_flush(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, s
 	int rc = dp_fdb_flush(c->dp, &a);
 
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no VNI %u", a.vni);
+		return ctl_fail(rc, err, errlen, "no VNI %u", a.vni);
 	if (rc < 0)
 		return rc;
 	*result = json_pack("{s:I}", "removed", (json_int_t)a.removed);
@@ -574,7 +554,7 @@ neigh_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, 
 	(void)params;
 	rc = dp_snapshot(dp, dp_cmd_timeout_ms(dp));
 	if (rc < 0)
-		return fail(rc, err, errlen, "the dispatch lcore did not answer");
+		return ctl_fail(rc, err, errlen, "the dispatch lcore did not answer");
 	a = json_array();
 	for (unsigned int i = 0; a != NULL && i < dp->snap->n_neigh; i++) {
 		const struct vx_neigh *nb = &dp->snap->neigh[i];
@@ -613,8 +593,8 @@ neigh_add(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, s
 	mac_param(params, "mac", &a.mac);
 	rc = dp_neigh_add(c->dp, &a);
 	if (rc == -EINVAL)
-		return fail(rc, err, errlen, "%s with %s is not a usable static neighbour",
-			    ctl_param_str(params, "ip", ""), ctl_param_str(params, "mac", ""));
+		return ctl_fail(rc, err, errlen, "%s with %s is not a usable static neighbour",
+				ctl_param_str(params, "ip", ""), ctl_param_str(params, "mac", ""));
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -636,8 +616,8 @@ neigh_del(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, s
 	ip_param(params, "ip", &a.ip);
 	rc = dp_neigh_del(c->dp, &a);
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no static neighbour %s",
-			    ctl_param_str(params, "ip", ""));
+		return ctl_fail(rc, err, errlen, "no static neighbour %s",
+				ctl_param_str(params, "ip", ""));
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -720,19 +700,19 @@ endpoint_attach(struct ctl_ctx *c, const json_t *params, json_t **result, char *
 	mac_param(params, "mac", &a.mac);
 	rc = dp_ep_attach(c->dp, &a);
 	if (rc == -ENOENT && dp_port_find(c->dp, a.port) < 0)
-		return fail(rc, err, errlen, "no port '%s'", a.port);
+		return ctl_fail(rc, err, errlen, "no port '%s'", a.port);
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no VNI %u", a.vni);
+		return ctl_fail(rc, err, errlen, "no VNI %u", a.vni);
 	if (rc == -EBUSY)
-		return fail(rc, err, errlen, "port '%s' is already attached", a.port);
+		return ctl_fail(rc, err, errlen, "port '%s' is already attached", a.port);
 	if (rc == -EPERM)
-		return fail(rc, err, errlen, "the underlay port cannot be attached to a VNI");
+		return ctl_fail(rc, err, errlen, "the underlay port cannot be attached to a VNI");
 	if (rc == -EEXIST)
-		return fail(rc, err, errlen, "MAC %s is already in use in VNI %u",
-			    ctl_param_str(params, "mac", ""), a.vni);
+		return ctl_fail(rc, err, errlen, "MAC %s is already in use in VNI %u",
+				ctl_param_str(params, "mac", ""), a.vni);
 	if (rc == -EINVAL)
-		return fail(rc, err, errlen, "mac: %s is not a unicast MAC",
-			    ctl_param_str(params, "mac", ""));
+		return ctl_fail(rc, err, errlen, "mac: %s is not a unicast MAC",
+				ctl_param_str(params, "mac", ""));
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -755,9 +735,9 @@ endpoint_detach(struct ctl_ctx *c, const json_t *params, json_t **result, char *
 	int rc = dp_ep_detach(c->dp, &a);
 
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no port '%s'", a.port);
+		return ctl_fail(rc, err, errlen, "no port '%s'", a.port);
 	if (rc == -EINVAL)
-		return fail(rc, err, errlen, "port '%s' is not attached", a.port);
+		return ctl_fail(rc, err, errlen, "port '%s' is not attached", a.port);
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -863,21 +843,23 @@ mflow_resize(struct ctl_ctx *c, const json_t *params, char *err, size_t errlen)
 	if (a.ring_size == 0 && a.flow_entries == 0)
 		return 0;
 	if ((a.ring_size & (a.ring_size - 1)) != 0)
-		return fail(-EINVAL, err, errlen, "ring_size: expected a power of two, got %u",
-			    a.ring_size);
+		return ctl_fail(-EINVAL, err, errlen, "ring_size: expected a power of two, got %u",
+				a.ring_size);
 	if ((a.flow_entries & (a.flow_entries - 1)) != 0)
-		return fail(-EINVAL, err, errlen, "table_size: expected a power of two, got %u",
-			    a.flow_entries);
+		return ctl_fail(-EINVAL, err, errlen, "table_size: expected a power of two, got %u",
+				a.flow_entries);
 	rc = dp_pipe_resize(c->dp, &a);
 	if (rc == -ENOTSUP)
-		return fail(rc, err, errlen, "no pipeline: mflowd runs without worker lcores");
+		return ctl_fail(rc, err, errlen, "no pipeline: mflowd runs without worker lcores");
 	if (rc == -ENOSPC)
-		return fail(rc, err, errlen,
-			    "ring_size: the packet pool has too few free mbufs for longer rings");
+		return ctl_fail(
+			rc, err, errlen,
+			"ring_size: the packet pool has too few free mbufs for longer rings");
 	if (rc == -ETIMEDOUT || rc == -EBUSY)
-		return fail(rc, err, errlen, "the workers did not drain in time; nothing changed");
+		return ctl_fail(rc, err, errlen,
+				"the workers did not drain in time; nothing changed");
 	if (rc < 0)
-		return fail(rc, err, errlen, "cannot resize the pipeline: %s", strerror(-rc));
+		return ctl_fail(rc, err, errlen, "cannot resize the pipeline: %s", strerror(-rc));
 	return 0;
 }
 
@@ -910,8 +892,8 @@ mflow_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, s
 	m.promote_windows = (uint8_t)ctl_param_int(params, "promote_windows", m.promote_windows);
 	m.demote_windows = (uint8_t)ctl_param_int(params, "demote_windows", m.demote_windows);
 	if (c->dp->n_workers != 0 && m.workers > c->dp->n_workers)
-		return fail(-EINVAL, err, errlen, "workers: at most %u (the worker lcores)",
-			    c->dp->n_workers);
+		return ctl_fail(-EINVAL, err, errlen, "workers: at most %u (the worker lcores)",
+				c->dp->n_workers);
 	rc = mflow_resize(c, params, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -919,17 +901,18 @@ mflow_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, s
 	if (rc < 0)
 		c->dp->mf_refused++;
 	if (rc == -ENOTSUP)
-		return fail(rc, err, errlen,
-			    "mode %s needs worker lcores (mflow.worker_lcores in the config)",
-			    dp_mode_name(m.mode));
+		return ctl_fail(rc, err, errlen,
+				"mode %s needs worker lcores (mflow.worker_lcores in the config)",
+				dp_mode_name(m.mode));
 	if (rc == -EINVAL)
-		return fail(rc, err, errlen,
-			    "inconsistent settings (demote thresholds above promote ones?)");
+		return ctl_fail(rc, err, errlen,
+				"inconsistent settings (demote thresholds above promote ones?)");
 	if (rc == -ETIMEDOUT)
-		return fail(rc, err, errlen, "the workers did not drain in time; nothing changed");
+		return ctl_fail(rc, err, errlen,
+				"the workers did not drain in time; nothing changed");
 	if (rc == -EINPROGRESS)
-		return fail(-ETIMEDOUT, err, errlen,
-			    "the dispatch lcore has not answered; the change may still apply");
+		return ctl_fail(-ETIMEDOUT, err, errlen,
+				"the dispatch lcore has not answered; the change may still apply");
 	if (rc < 0)
 		return rc;
 	*result = dp_mflow_json(c->dp);
@@ -957,7 +940,7 @@ flows_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, 
 
 	rc = dp_flows_top(c->dp, &a);
 	if (rc < 0)
-		return fail(rc, err, errlen, "%s", strerror(-rc));
+		return ctl_fail(rc, err, errlen, "%s", strerror(-rc));
 	per_s = a.window_us != 0 ? 1e6 / a.window_us : 0;
 	o = json_object();
 	arr = json_array();
@@ -1014,8 +997,8 @@ counters_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *er
 				return 0;
 			}
 		json_decref(o);
-		return fail(-ENOENT, err, errlen, "lcore %" JSON_INTEGER_FORMAT " has no role",
-			    want);
+		return ctl_fail(-ENOENT, err, errlen, "lcore %" JSON_INTEGER_FORMAT " has no role",
+				want);
 	}
 	*result = o;
 	return 0;
@@ -1044,12 +1027,13 @@ stats_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, s
 	int rc;
 
 	if (file != NULL && off)
-		return fail(-EINVAL, err, errlen, "give file or off, not both");
+		return ctl_fail(-EINVAL, err, errlen, "give file or off, not both");
 	if (file != NULL) {
 		/* Write it once now: a path that cannot be written changes nothing. */
 		rc = dp_stats_write(c->dp, file);
 		if (rc < 0)
-			return fail(rc, err, errlen, "cannot write '%s': %s", file, strerror(-rc));
+			return ctl_fail(rc, err, errlen, "cannot write '%s': %s", file,
+					strerror(-rc));
 		snprintf(c->stats_file, sizeof(c->stats_file), "%s", file);
 	}
 	if (off)
@@ -1166,10 +1150,11 @@ addr_param(const json_t *params, const char *name, int family, struct vx_ip *ip,
 	}
 	rc = plen != NULL ? vx_prefix_parse(s, &v, &l) : vx_ip_parse(s, &v);
 	if (rc != 0 || v.family != family)
-		return fail(-EINVAL, err, errlen, "%s: invalid %s '%.64s'", name,
-			    plen != NULL ? (family == AF_INET ? "IPv4 prefix" : "IPv6 prefix")
-					 : (family == AF_INET ? "IPv4 address" : "IPv6 address"),
-			    s);
+		return ctl_fail(-EINVAL, err, errlen, "%s: invalid %s '%.64s'", name,
+				plen != NULL
+					? (family == AF_INET ? "IPv4 prefix" : "IPv6 prefix")
+					: (family == AF_INET ? "IPv4 address" : "IPv6 address"),
+				s);
 	*ip = v;
 	if (plen != NULL)
 		*plen = l;
@@ -1204,21 +1189,23 @@ underlay_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err
 		if (rc < 0 && dp_underlay_set(c->dp, &old) < 0)
 			RTE_LOG(ERR, USER1, "ctl: cannot restore the underlay settings\n");
 		if (rc == -ENODEV)
-			return fail(rc, err, errlen, "cannot probe or start device '%s'", devargs);
+			return ctl_fail(rc, err, errlen, "cannot probe or start device '%s'",
+					devargs);
 		if (rc < 0)
-			return fail(rc, err, errlen, "cannot move the underlay to '%s': %s",
-				    devargs, strerror(-rc));
+			return ctl_fail(rc, err, errlen, "cannot move the underlay to '%s': %s",
+					devargs, strerror(-rc));
 		vx_underlay_get(c->dp->vx, &u);
 	}
 	if (rc == -EAFNOSUPPORT)
-		return fail(rc, err, errlen,
-			    "a VTEP needs the local address of its family; remove it first");
+		return ctl_fail(rc, err, errlen,
+				"a VTEP needs the local address of its family; remove it first");
 	if (rc == -EINVAL)
-		return fail(rc, err, errlen,
-			    "inconsistent underlay (no address, a gateway without a local address "
-			    "of its family, a multicast MAC, or a VTEP with our address)");
+		return ctl_fail(
+			rc, err, errlen,
+			"inconsistent underlay (no address, a gateway without a local address "
+			"of its family, a multicast MAC, or a VTEP with our address)");
 	if (rc == -ENOSPC)
-		return fail(rc, err, errlen, "no room for the next hops the change needs");
+		return ctl_fail(rc, err, errlen, "no room for the next hops the change needs");
 	if (rc < 0)
 		return rc;
 	*result = underlay_json(&u, c->dp);
@@ -1282,7 +1269,7 @@ control_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err,
 		snprintf(n.socket, sizeof(n.socket), "%s", strcmp(sock, "none") == 0 ? "" : sock);
 	if (grp != NULL) {
 		if (strcmp(grp, "none") != 0 && getgrnam(grp) == NULL)
-			return fail(-ENOENT, err, errlen, "group: no group '%.32s'", grp);
+			return ctl_fail(-ENOENT, err, errlen, "group: no group '%.32s'", grp);
 		snprintf(n.group, sizeof(n.group), "%s", strcmp(grp, "none") == 0 ? "" : grp);
 	}
 	n.max_clients = (uint16_t)ctl_param_int(params, "max_clients", n.max_clients);
@@ -1375,13 +1362,13 @@ coap_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *err, si
 	n.max_payload = (uint32_t)ctl_param_int(params, "max_payload", n.max_payload);
 	/* The rules of the config file's coap section. */
 	if (n.port != 0 && n.port == n.dtls_port)
-		return fail(-EINVAL, err, errlen, "dtls_port: same port as port: %u", n.port);
+		return ctl_fail(-EINVAL, err, errlen, "dtls_port: same port as port: %u", n.port);
 	if (n.dtls_port != 0 && (n.psk_identity[0] == '\0' || n.psk_len == 0))
-		return fail(-EINVAL, err, errlen, "dtls_port needs psk_identity and psk_key");
+		return ctl_fail(-EINVAL, err, errlen, "dtls_port needs psk_identity and psk_key");
 	if (n.enabled && n.port == 0 && n.dtls_port == 0)
-		return fail(-EINVAL, err, errlen, "enabled needs a non-zero port or dtls_port");
+		return ctl_fail(-EINVAL, err, errlen, "enabled needs a non-zero port or dtls_port");
 	if (n.dtls_port != 0 && !ctl_coap_dtls_available())
-		return fail(-ENOTSUP, err, errlen, "libcoap has no DTLS");
+		return ctl_fail(-ENOTSUP, err, errlen, "libcoap has no DTLS");
 	c->coap_next = n;
 	c->coap_pending = true;
 	*result = coap_json(c, &n);
@@ -1554,10 +1541,11 @@ dataplane_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *er
 
 		rc = dp_fdb_resize(c->dp, size);
 		if (rc == -ENOSPC)
-			return fail(rc, err, errlen, "fdb_size: the FDB holds more than %u entries",
-				    size);
+			return ctl_fail(rc, err, errlen,
+					"fdb_size: the FDB holds more than %u entries", size);
 		if (rc < 0)
-			return fail(rc, err, errlen, "cannot resize the FDB: %s", strerror(-rc));
+			return ctl_fail(rc, err, errlen, "cannot resize the FDB: %s",
+					strerror(-rc));
 	}
 	{
 		struct dp_port_defaults d = {
@@ -1568,11 +1556,11 @@ dataplane_set(struct ctl_ctx *c, const json_t *params, json_t **result, char *er
 
 		rc = dp_port_defaults_set(c->dp, &d);
 		if (rc < 0)
-			return fail(rc, err, errlen, "%s", strerror(-rc));
+			return ctl_fail(rc, err, errlen, "%s", strerror(-rc));
 	}
 	rc = dp_tune(c->dp, &a);
 	if (rc < 0)
-		return fail(rc, err, errlen, "%s", strerror(-rc));
+		return ctl_fail(rc, err, errlen, "%s", strerror(-rc));
 	*result = dataplane_json(c->dp);
 	return *result != NULL ? 0 : -ENOMEM;
 }
@@ -1640,22 +1628,24 @@ capture_start(struct ctl_ctx *c, const json_t *params, json_t **result, char *er
 	int rc;
 
 	if ((a.port == NULL) == !a.has_vni)
-		return fail(-EINVAL, err, errlen, "give either port or vni");
+		return ctl_fail(-EINVAL, err, errlen, "give either port or vni");
 	if (a.has_vni && ctl_param_has(params, "dir"))
-		return fail(-EINVAL, err, errlen, "dir: only for port captures");
+		return ctl_fail(-EINVAL, err, errlen, "dir: only for port captures");
 	if (a.has_vni)
 		a.dir = 0;
 	if (a.count == 0 && a.seconds == 0)
 		a.seconds = 60;
 	rc = dp_capture_start(c->dp, &a, &id);
 	if (rc == -ENOENT && a.port != NULL && dp_port_find(c->dp, a.port) < 0)
-		return fail(rc, err, errlen, "no port '%s'", a.port);
+		return ctl_fail(rc, err, errlen, "no port '%s'", a.port);
 	if (rc == -ENOENT && a.has_vni && vx_vni_find(c->dp->vx, a.vni) < 0)
-		return fail(rc, err, errlen, "no VNI %u", a.vni);
+		return ctl_fail(rc, err, errlen, "no VNI %u", a.vni);
 	if (rc == -EBUSY)
-		return fail(rc, err, errlen, "too many captures, or that port is being captured");
+		return ctl_fail(rc, err, errlen,
+				"too many captures, or that port is being captured");
 	if (rc < 0)
-		return fail(rc, err, errlen, "cannot capture to '%s': %s", a.file, strerror(-rc));
+		return ctl_fail(rc, err, errlen, "cannot capture to '%s': %s", a.file,
+				strerror(-rc));
 	*result = json_pack("{s:i,s:s}", "id", (int)id, "file", a.file);
 	return *result != NULL ? 0 : -ENOMEM;
 }
@@ -1678,7 +1668,7 @@ capture_stop(struct ctl_ctx *c, const json_t *params, json_t **result, char *err
 	int rc = dp_capture_stop(c->dp, id);
 
 	if (rc == -ENOENT)
-		return fail(rc, err, errlen, "no running capture %u", id);
+		return ctl_fail(rc, err, errlen, "no running capture %u", id);
 	if (rc < 0)
 		return rc;
 	return ok(result);
@@ -1878,7 +1868,8 @@ config_show(struct ctl_ctx *c, const json_t *params, json_t **result, char *err,
 	(void)params;
 	rc = ctl_running_config(c, &cfg);
 	if (rc < 0)
-		return fail(rc, err, errlen, "cannot build the running config: %s", strerror(-rc));
+		return ctl_fail(rc, err, errlen, "cannot build the running config: %s",
+				strerror(-rc));
 	*result = ctl_config_dump(&cfg);
 	ctl_config_free(&cfg);
 	return *result != NULL ? 0 : -ENOMEM;
@@ -1903,11 +1894,12 @@ config_save(struct ctl_ctx *c, const json_t *params, json_t **result, char *err,
 
 	rc = ctl_running_config(c, &cfg);
 	if (rc < 0)
-		return fail(rc, err, errlen, "cannot build the running config: %s", strerror(-rc));
+		return ctl_fail(rc, err, errlen, "cannot build the running config: %s",
+				strerror(-rc));
 	rc = ctl_config_save(&cfg, file);
 	ctl_config_free(&cfg);
 	if (rc < 0)
-		return fail(rc, err, errlen, "cannot write '%s': %s", file, strerror(-rc));
+		return ctl_fail(rc, err, errlen, "cannot write '%s': %s", file, strerror(-rc));
 	*result = json_pack("{s:s}", "file", file);
 	return *result != NULL ? 0 : -ENOMEM;
 }
@@ -1998,7 +1990,9 @@ static const struct ctl_method methods[] = {
 int
 ctl_methods_register(struct ctl_rpc *rpc)
 {
-	return ctl_rpc_register_all(rpc, methods);
+	int rc = ctl_rpc_register_all(rpc, methods);
+
+	return rc < 0 ? rc : ctl_ct_methods_register(rpc);
 }
 
 int

@@ -18,6 +18,7 @@
 
 #include <jansson.h>
 
+#include "ct.h"
 #include "ctl_config.h"
 #include "ctl_rpc.h"
 #include "dp.h"
@@ -42,6 +43,7 @@ struct ctl_ctx {
 	struct ctl_coap_cfg coap_next;	     /**< Requested by coap.set. */
 	char control_error[CTL_ERR_LEN];     /**< Why the last control.set failed, or "". */
 	char coap_error[CTL_ERR_LEN];	     /**< Why the last coap.set failed, or "". */
+	struct ct_mgr *ct; /**< Containers (containers/ct.h), NULL when they are off. */
 };
 
 /**

@@ -279,6 +279,10 @@ params_valid(const struct ctl_param *params)
 				if ((*c)[0] == '\0')
 					return false;
 			break;
+		case CTL_P_ARRAY:
+			if (p->max < 0)
+				return false;
+			break;
 		case CTL_P_BOOL:
 		case CTL_P_MAC:
 		case CTL_P_IP:
@@ -495,6 +499,30 @@ check_value(const struct ctl_param *p, const json_t *v, char *err, size_t errlen
 			return -EINVAL;
 		}
 		return 0;
+	case CTL_P_ARRAY: {
+		size_t i;
+		json_t *e;
+
+		if (!json_is_array(v) || json_array_size(v) == 0 ||
+		    (p->max > 0 && json_array_size(v) > (size_t)p->max)) {
+			if (p->max > 0)
+				msgf(err, errlen,
+				     "%s: expected an array of 1..%" PRId64 " strings, got %s",
+				     p->name, p->max, describe(v, d, sizeof(d)));
+			else
+				msgf(err, errlen,
+				     "%s: expected a non-empty array of strings, got %s", p->name,
+				     describe(v, d, sizeof(d)));
+			return -EINVAL;
+		}
+		json_array_foreach (v, i, e)
+			if (!json_is_string(e)) {
+				msgf(err, errlen, "%s[%zu]: expected a string, got %s", p->name, i,
+				     describe(e, d, sizeof(d)));
+				return -EINVAL;
+			}
+		return 0;
+	}
 	default:
 		msgf(err, errlen, "%s: bad parameter type %d", p->name, (int)p->type);
 		return -EINVAL;
@@ -719,6 +747,8 @@ ptype_name(enum ctl_ptype t)
 		return "enum";
 	case CTL_P_OBJECT:
 		return "object";
+	case CTL_P_ARRAY:
+		return "array";
 	}
 	return "unknown";
 }

@@ -61,6 +61,7 @@ enum ctl_ptype {
 	CTL_P_IP,      /**< String, an IPv4 or IPv6 address. */
 	CTL_P_ENUM,    /**< String, one of choices. */
 	CTL_P_OBJECT,  /**< Any JSON object; the handler checks its content. */
+	CTL_P_ARRAY,   /**< JSON array of 1 to max strings (max 0: no limit but the request's). */
 };
 
 /** One parameter of a method. A method's list ends with an entry whose name is NULL. */
@@ -69,7 +70,8 @@ struct ctl_param {
 	enum ctl_ptype type;	    /**< Its type. */
 	bool required;		    /**< Must be present. */
 	int64_t min;		    /**< CTL_P_INT: smallest value. */
-	int64_t max;		    /**< CTL_P_INT: largest value; CTL_P_STRING: longest length. */
+	int64_t max;		    /**< CTL_P_INT: largest value; CTL_P_STRING: longest length;
+					 CTL_P_ARRAY: most entries. */
 	const char *const *choices; /**< CTL_P_ENUM: NULL-terminated list. */
 	const char *help;	    /**< One line. */
 };

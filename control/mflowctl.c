@@ -102,10 +102,11 @@ static const char mc_usage_text[] =
 	"  NAME=VALUE sets the parameter NAME. A bare VALUE fills the next parameter\n"
 	"  not given by name, in the order 'mflowctl help GROUP VERB' shows. Values\n"
 	"  are converted by the parameter's type: integer (decimal, or hex with 0x),\n"
-	"  boolean (true/false, yes/no, on/off, 1/0), object (JSON text); the other\n"
-	"  types are sent as strings. A bare value that looks like NAME=VALUE (a name\n"
-	"  made of letters, digits and '_' before its first '=') must be given with\n"
-	"  its parameter name, e.g. devargs=iface=tap0. mflowd checks every value.\n"
+	"  boolean (true/false, yes/no, on/off, 1/0), object (JSON text), array (JSON\n"
+	"  text, or words separated by blanks); the other types are sent as strings.\n"
+	"  A bare value that looks like NAME=VALUE (a name made of letters, digits\n"
+	"  and '_' before its first '=') must be given with its parameter name, e.g.\n"
+	"  devargs=iface=tap0. mflowd checks every value.\n"
 	"\n"
 	"Options (before the command):\n"
 	"  -s, --socket PATH   The control socket (default: $" MC_SOCKET_ENV ", else\n"
@@ -784,6 +785,8 @@ mc_describe_type(const json_t *p)
 		mc_buf_puts(&b, "IP address");
 	} else if (strcmp(type, "object") == 0) {
 		mc_buf_puts(&b, "JSON object");
+	} else if (strcmp(type, "array") == 0) {
+		mc_buf_puts(&b, "list of strings (JSON array, or words)");
 	} else if (strcmp(type, "enum") == 0 && json_is_array(choices)) {
 		size_t i;
 		json_t *v;
@@ -904,6 +907,26 @@ mc_convert(const char *method, const json_t *p, const char *val)
 		json_decref(v);
 		mc_err("%s: %s: expected a JSON object, got '%s'", method, name, val);
 		return NULL;
+	}
+	if (strcmp(type, "array") == 0) {
+		/* JSON text, or words separated by blanks ("sleep 30"). */
+		v = json_loads(val, JSON_DECODE_ANY, NULL);
+		if (json_is_array(v))
+			return v;
+		json_decref(v);
+		v = mc_must(json_array());
+		for (const char *w = val; *w != '\0';) {
+			size_t n = strcspn(w, " \t");
+
+			if (n != 0 && json_array_append_new(v, json_stringn(w, n)) != 0) {
+				json_decref(v);
+				mc_err("%s: %s: expected UTF-8 text, got '%s'", method, name, val);
+				return NULL;
+			}
+			w += n;
+			w += strspn(w, " \t");
+		}
+		return v;
 	}
 	if (strcmp(type, "string") != 0 && strcmp(type, "mac") != 0 && strcmp(type, "ip") != 0 &&
 	    strcmp(type, "enum") != 0) {

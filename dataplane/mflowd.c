@@ -23,6 +23,7 @@
 #include <rte_lcore.h>
 #include <rte_log.h>
 
+#include "ct.h"
 #include "ctl_coap.h"
 #include "ctl_config.h"
 #include "ctl_methods.h"
@@ -31,6 +32,7 @@
 #include "ctl_telemetry.h"
 #include "dp.h"
 #include "dp_capture.h"
+#include "dp_ops.h"
 
 #define LOG(level, fmt, ...) RTE_LOG(level, USER1, "mflowd: " fmt "\n", ##__VA_ARGS__)
 
@@ -606,12 +608,94 @@ control_wait(struct app *app)
 		control_apply(app);
 }
 
+/* ------------------------------------------------------------------------- */
+/* Containers: the manager reaches the dataplane through its core functions. */
+
+static int
+ct_port_add(void *arg, const char *name, const char *devargs, uint16_t mtu)
+{
+	const struct dp_port_add_args a = {.name = name, .devargs = devargs, .mtu = mtu};
+
+	return dp_port_add(arg, &a);
+}
+
+static int
+ct_port_del(void *arg, const char *name)
+{
+	const struct dp_port_del_args a = {.name = name};
+
+	return dp_port_del(arg, &a);
+}
+
+static int
+ct_ep_attach(void *arg, const char *port, uint32_t vni, const uint8_t mac[6], uint16_t mtu)
+{
+	struct dp_ep_attach_args a = {.port = port, .vni = vni, .mtu = mtu};
+
+	memcpy(a.mac.addr_bytes, mac, RTE_ETHER_ADDR_LEN);
+	return dp_ep_attach(arg, &a);
+}
+
+static int
+ct_ep_detach(void *arg, const char *port)
+{
+	const struct dp_ep_detach_args a = {.port = port};
+
+	return dp_ep_detach(arg, &a);
+}
+
+static void
+ct_log(const char *msg, void *arg)
+{
+	(void)arg;
+	LOG(NOTICE, "%s", msg);
+}
+
+/*
+ * Load the container records and re-adopt the containers (their ports
+ * come back on the running dataplane). Failure only turns containers off.
+ */
+static void
+containers_start(struct app *app)
+{
+	const struct ctl_containers_cfg *cc = &app->cfg.containers;
+	const struct ct_dp_ops ops = {
+		.port_add = ct_port_add,
+		.port_del = ct_port_del,
+		.ep_attach = ct_ep_attach,
+		.ep_detach = ct_ep_detach,
+		.arg = &app->dp,
+	};
+	struct ct_mgr_conf conf = {.pmd = cc->pmd};
+	char err[256] = "";
+	struct ct_mgr *m;
+	unsigned int n;
+
+	if (!cc->enabled)
+		return;
+	snprintf(conf.state_dir, sizeof(conf.state_dir), "%s", cc->state_dir);
+	snprintf(conf.run_dir, sizeof(conf.run_dir), "%s", cc->run_dir);
+	snprintf(conf.runtime, sizeof(conf.runtime), "%s", cc->runtime);
+	m = ct_mgr_create(&conf, &ops, err, sizeof(err));
+	if (m == NULL) {
+		LOG(ERR, "containers are off: %s", err[0] != '\0' ? err : strerror(errno));
+		return;
+	}
+	pthread_mutex_lock(&app->ctx.lock);
+	n = ct_mgr_adopt(m, ct_log, NULL);
+	app->ctx.ct = m;
+	pthread_mutex_unlock(&app->ctx.lock);
+	LOG(INFO, "containers: %u adopted from %s", n, conf.state_dir);
+}
+
 /* Serve signals, control clients and the stats timer until asked to stop. */
 static void *
 control_loop(void *arg)
 {
 	struct app *app = arg;
 	uint64_t hz = rte_get_timer_hz(), next = rte_get_timer_cycles();
+
+	containers_start(app);
 
 	while (!sig_quit) {
 		uint64_t now = rte_get_timer_cycles();
@@ -729,6 +813,9 @@ main(int argc, char **argv)
 	ret = 0;
 
 out_control:
+	/* Containers keep running; the next start adopts them. */
+	ct_mgr_destroy(app.ctx.ct);
+	app.ctx.ct = NULL;
 	control_stop(&app);
 	dp_capture_fini(&app.dp);
 out_ports:

@@ -42,6 +42,8 @@ valid_value(const struct ctl_param *p)
 		return json_string("198.18.0.2");
 	case CTL_P_ENUM:
 		return json_string(p->choices[0]);
+	case CTL_P_ARRAY:
+		return json_pack("[s]", "true");
 	default:
 		return json_object();
 	}
@@ -102,6 +104,18 @@ bad_values(const struct ctl_param *p, json_t **out)
 	case CTL_P_ENUM:
 		out[n++] = json_string("no-such-choice");
 		out[n++] = json_integer(0);
+		break;
+	case CTL_P_ARRAY:
+		out[n++] = json_string("true");
+		out[n++] = json_array();
+		out[n++] = json_pack("[s,i]", "true", 1);
+		if (p->max > 0 && p->max < 100) {
+			json_t *a = json_array();
+
+			for (int64_t k = 0; k <= p->max; k++)
+				json_array_append_new(a, json_string("x"));
+			out[n++] = a;
+		}
 		break;
 	default:
 		out[n++] = json_string("{}");

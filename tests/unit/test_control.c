@@ -2623,9 +2623,9 @@ assert_keys(const json_t *obj, const char *const *keys)
 static void
 test_roundtrip_full(void **state)
 {
-	static const char *const top[] = {"underlay", "vnis",	    "endpoints", "ports",
-					  "fdb",      "neighbours", "dataplane", "stats",
-					  "mflow",    "control",    "coap",	 NULL};
+	static const char *const top[] = {
+		"underlay", "vnis",  "endpoints", "ports", "fdb",	 "neighbours", "dataplane",
+		"stats",    "mflow", "control",	  "coap",  "containers", NULL};
 	static const char *const underlay[] = {"port",
 					       "ip4",
 					       "ip6",
@@ -2722,7 +2722,9 @@ test_roundtrip_defaults(void **state)
 		"'control':{'socket':'/run/mflowd/mflowd.sock','group':'','max_clients':16,"
 		"'max_request':65536},"
 		"'coap':{'enabled':false,'address':'127.0.0.1','port':5683,'dtls_port':0,"
-		"'observe_interval_ms':1000,'max_payload':4096}}";
+		"'observe_interval_ms':1000,'max_payload':4096},"
+		"'containers':{'enabled':true,'state_dir':'/var/lib/mflowd/containers',"
+		"'run_dir':'/run/mflowd','runtime':'runc','pmd':'auto'}}";
 	struct ctl_config cfg, built;
 	char err[CTL_ERR_LEN], *text;
 	json_t *d, *want;
