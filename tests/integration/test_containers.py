@@ -15,6 +15,8 @@ attached to the VNI, and a process run by runc with the host's tools.
    nothing.
 3. Isolation: c1 cannot reach c3 (other VNI).
 4. exec, stop and start: the process runs again, the network stayed.
+   The same methods over CoAP with coap-client (discovery, show, create,
+   delete, a VNI of 2^24 refused with 4.00).
 5. Bad input changes nothing: a duplicate name, an IP already used in the
    VNI, a missing bundle, a missing runtime, a process that exits at once.
 6. mflowd restarts: the containers are re-adopted and reachable again; a
@@ -54,6 +56,8 @@ VX100, VX200 = VNIS[100], VNIS[200]
 C1, C2, C3 = 'mct1', 'mct2', 'mct3'
 IP1, IP2, IP3 = '198.19.1.41', '198.19.1.42', '198.19.2.43'
 CYCLES = 100
+COAP_PORT = 56840
+COAP_CLIENT = 'coap-client-notls'
 
 
 class ContainerTest:
@@ -80,7 +84,25 @@ class ContainerTest:
                        for v in (VX100, VX200)]
         cfg['containers'] = {'state_dir': self.state_dir,
                              'run_dir': self.run_dir, 'runtime': 'runc'}
+        cfg['coap'] = {'enabled': True, 'address': '127.0.0.1',
+                       'port': COAP_PORT}
         return cfg
+
+    def coap(self, method, path, payload=None, query=None):
+        """Run libcoap's coap-client; @return (exit status, output)."""
+        uri = f'coap://127.0.0.1:{COAP_PORT}/{path}'
+        if query:
+            uri += '?' + query
+        cmd = [COAP_CLIENT, '-m', method, '-B', '30']
+        if payload is not None:
+            cmd += ['-t', '50', '-e', json.dumps(payload)]
+        cmd.append(uri)
+        try:
+            res = subprocess.run(cmd, capture_output=True, text=True,
+                                 timeout=45, check=False)
+        except subprocess.TimeoutExpired:
+            return None, 'coap-client timed out'
+        return res.returncode, (res.stdout + res.stderr).strip()
 
     def ctl(self, *args, timeout=60):
         """Run mflowctl --json; @return (exit status, result, stderr)."""
@@ -240,6 +262,42 @@ class ContainerTest:
         self.ctl_fails('start of a running container fails', 'runs',
                        'container', 'start', C2)
 
+    def check_coap(self):
+        """4b. The same methods over CoAP, with libcoap's coap-client."""
+        self.base_links = self.host_links()
+        rc, out = self.coap('get', '.well-known/core')
+        self.c.check('CoAP discovery lists the container resources',
+                     rc == 0 and '</container/create>' in out
+                     and '</container/show>' in out, out[:300])
+        rc, out = self.coap('get', 'container/show', query=f'name={C2}')
+        try:
+            got = json.loads(out)[0]
+        except (ValueError, TypeError, KeyError, IndexError):
+            got = {}
+        self.c.check('GET /container/show?name=c2 answers its record',
+                     rc == 0 and got.get('name') == C2
+                     and got.get('ip') == f'{IP2}/24', out[:200])
+        rc, out = self.coap('post', 'container/create',
+                            {'name': 'mctcoap', 'vni': 100,
+                             'ip': '198.19.1.45/24', 'rootfs': 'host',
+                             'argv': ['sleep', '100000']})
+        self.c.check('POST /container/create makes a container',
+                     rc == 0 and self.show('mctcoap').get('state') ==
+                     'running', out[:200])
+        self.c.check('the container made over CoAP is reachable',
+                     self.ping(self.t.vtep_ns, '198.19.1.45') == 3)
+        rc, out = self.coap('post', 'container/delete',
+                            {'name': 'mctcoap'})
+        self.c.check('POST /container/delete removes it',
+                     rc == 0 and not self.leftovers(['mctcoap']), out[:200])
+        rc, out = self.coap('post', 'container/create',
+                            {'name': 'mctcoap', 'vni': 16777216,
+                             'ip': '198.19.1.45/24', 'rootfs': 'host',
+                             'argv': ['true']})
+        self.c.check('a VNI >= 2^24 over CoAP gets 4.00 and a message',
+                     '4.00' in out and 'vni' in out
+                     and not self.leftovers(['mctcoap']), out[:200])
+
     def check_bad_input(self):
         """5. Bad input gets a clear error and leaves nothing."""
         before = self.ports()
@@ -398,7 +456,8 @@ class ContainerTest:
             if not self.start_mflowd('mflowd starts with containers on'):
                 return self.finish()
             for group in (self.check_create, self.check_reach,
-                          self.check_exec_stop_start, self.check_bad_input,
+                          self.check_exec_stop_start, self.check_coap,
+                          self.check_bad_input,
                           self.check_restart, self.check_delete,
                           self.check_cycles):
                 self.guarded(group)
@@ -408,7 +467,7 @@ class ContainerTest:
                     break
         finally:
             # Whatever a failure left: the containers, then the topology.
-            for n in (C1, C2, C3, 'mctbad', 'mctkill', 'mctcyc'):
+            for n in (C1, C2, C3, 'mctbad', 'mctkill', 'mctcyc', 'mctcoap'):
                 subprocess.run(['runc', '--root',
                                 os.path.join(self.run_dir, 'runc'), 'delete',
                                 '--force', n], capture_output=True,
@@ -437,6 +496,10 @@ def main():
     if os.geteuid() != 0:
         print('SKIP: needs root')
         return 77
+    for tool in ('runc', COAP_CLIENT, 'sockperf'):
+        if shutil.which(tool) is None:
+            print(f'FAIL: {tool} is missing (scripts/deps.sh installs it)')
+            return 1
     if shutil.which('runc') is None:
         print('FAIL: runc is missing (scripts/deps.sh installs it)')
         return 1

@@ -579,7 +579,8 @@ struct bad_case {
 /* A control section of x. */
 #define CT(x) "{" UL ",'control':{" x "}}"
 /* A coap section of x. */
-#define CO(x) "{" UL ",'coap':{" x "}}"
+#define CO(x)  "{" UL ",'coap':{" x "}}"
+#define CTS(x) "{" UL ",'containers':{" x "}}"
 
 static const struct bad_case bad_cases[] = {
 	/* Not JSON, or JSON that jansson refuses: loaded from a file. */
@@ -1034,6 +1035,18 @@ static const struct bad_case bad_cases[] = {
 	{CO("'max_payload':63"), "coap.max_payload", "out of range 64..65536: 63"},
 	{CO("'max_payload':65537"), "coap.max_payload", "out of range 64..65536: 65537"},
 	{CO("'max_payload':'4k'"), "coap.max_payload", "expected an integer, got string '4k'"},
+	/* The containers section. */
+	{CTS("'enabled':'yes'"), "containers.enabled", "expected a boolean, got string 'yes'"},
+	{CTS("'state_dir':'var/lib'"), "containers.state_dir",
+	 "expected an absolute path of at most 255 characters: 'var/lib'"},
+	{CTS("'run_dir':''"), "containers.run_dir",
+	 "expected an absolute path of at most 255 characters: ''"},
+	{CTS("'run_dir':7"), "containers.run_dir", "expected a string, got integer 7"},
+	{CTS("'runtime':'docker'"), "containers.runtime",
+	 "expected \"runc\", \"crun\" or an absolute path: 'docker'"},
+	{CTS("'pmd':'dpdk'"), "containers.pmd",
+	 "expected \"auto\", \"af_xdp\" or \"af_packet\": 'dpdk'"},
+	{CTS("'image':'x'"), "containers.image", "unknown key"},
 	/* Relations between the coap keys. */
 	{CO("'enabled':true,'port':0"), "coap.port",
 	 "coap.enabled needs a non-zero port or dtls_port: 0"},
