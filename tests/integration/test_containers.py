@@ -56,6 +56,9 @@ VX100, VX200 = VNIS[100], VNIS[200]
 C1, C2, C3 = 'mct1', 'mct2', 'mct3'
 IP1, IP2, IP3 = '198.19.1.41', '198.19.1.42', '198.19.2.43'
 CYCLES = 100
+# A container init that exits on SIGTERM (a pid 1 without a handler ignores
+# it, and the delete then waits the whole grace period before SIGKILL).
+STOPPABLE = ['sh', '-c', "trap 'exit 0' TERM; sleep 100000 & wait"]
 COAP_PORT = 56840
 COAP_CLIENT = 'coap-client-notls'
 
@@ -106,11 +109,15 @@ class ContainerTest:
 
     def ctl(self, *args, timeout=60):
         """Run mflowctl --json; @return (exit status, result, stderr)."""
-        cmd = [self.args.mflowctl, '--socket', self.md.sock_path, '--json']
+        # A create runs the OCI runtime and a delete may wait out the
+        # SIGTERM grace period: more than mflowctl's default 10 s on a busy
+        # machine.
+        cmd = [self.args.mflowctl, '--socket', self.md.sock_path, '--json',
+               '--timeout', str(timeout)]
         cmd += [str(a) for a in args]
         try:
             res = subprocess.run(cmd, capture_output=True, text=True,
-                                 timeout=timeout, check=False)
+                                 timeout=timeout + 10, check=False)
         except subprocess.TimeoutExpired:
             return None, None, 'mflowctl timed out'
         out = res.stdout
@@ -415,7 +422,7 @@ class ContainerTest:
         failed = 0
         for i in range(CYCLES):
             rc, _, err = self.create('mctcyc', 100, '198.19.1.70',
-                                     'argv=sleep 100000')
+                                     'argv=' + json.dumps(STOPPABLE))
             rc2, _, err2 = self.ctl('container', 'delete', 'mctcyc')
             if rc != 0 or rc2 != 0:
                 failed += 1
