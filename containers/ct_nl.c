@@ -253,6 +253,14 @@ ct_netns_name_valid(const char *name)
 }
 
 bool
+ct_netns_ref_valid(const char *ref)
+{
+	if (ref != NULL && ref[0] == '/')
+		return strnlen(ref, CT_NETNS_PATH_MAX + 1) <= CT_NETNS_PATH_MAX;
+	return ct_netns_name_valid(ref);
+}
+
+bool
 ct_ifname_valid(const char *name)
 {
 	size_t len;
@@ -880,16 +888,17 @@ ct_netns_exists(const char *name)
 }
 
 int
-ct_netns_open(const char *name)
+ct_netns_open(const char *ref)
 {
 	char path[sizeof(CT_NETNS_DIR) + CT_NETNS_NAME_MAX + 2];
 	struct statfs sfs;
 	int fd, rc;
 
-	if (!ct_netns_name_valid(name))
+	if (!ct_netns_ref_valid(ref))
 		return -EINVAL;
-	netns_path(name, path, sizeof(path));
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (ref[0] != '/')
+		netns_path(ref, path, sizeof(path));
+	fd = open(ref[0] == '/' ? ref : path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstatfs(fd, &sfs) < 0) {
@@ -944,10 +953,10 @@ ct_veth_add(const struct ct_veth_args *a, char *err, size_t errlen)
 	if (!ct_ifname_valid(a->peer_if))
 		return fail(err, errlen, -EINVAL, "bad peer interface name '%s'",
 			    a->peer_if ? a->peer_if : "(null)");
-	if (a->host_netns != NULL && !ct_netns_name_valid(a->host_netns))
-		return fail(err, errlen, -EINVAL, "bad network namespace name '%s'", a->host_netns);
-	if (a->netns != NULL && !ct_netns_name_valid(a->netns))
-		return fail(err, errlen, -EINVAL, "bad network namespace name '%s'", a->netns);
+	if (a->host_netns != NULL && !ct_netns_ref_valid(a->host_netns))
+		return fail(err, errlen, -EINVAL, "bad network namespace '%s'", a->host_netns);
+	if (a->netns != NULL && !ct_netns_ref_valid(a->netns))
+		return fail(err, errlen, -EINVAL, "bad network namespace '%s'", a->netns);
 	same_ns =
 		a->netns == NULL || (a->host_netns != NULL && strcmp(a->netns, a->host_netns) == 0);
 	if (same_ns && strcmp(a->host_if, a->peer_if) == 0)
@@ -1025,7 +1034,7 @@ ct_link_del(const char *netns, const char *ifname)
 	struct nl *nl;
 	int rc;
 
-	if (!ct_ifname_valid(ifname) || (netns != NULL && !ct_netns_name_valid(netns)))
+	if (!ct_ifname_valid(ifname) || (netns != NULL && !ct_netns_ref_valid(netns)))
 		return -EINVAL;
 	rc = nl_open(netns, &nl);
 	if (rc < 0)
@@ -1089,8 +1098,8 @@ ct_link_set(const struct ct_link_args *a, char *err, size_t errlen)
 	if (!ct_ifname_valid(a->ifname))
 		return fail(err, errlen, -EINVAL, "bad interface name '%s'",
 			    a->ifname ? a->ifname : "(null)");
-	if (a->netns != NULL && !ct_netns_name_valid(a->netns))
-		return fail(err, errlen, -EINVAL, "bad network namespace name '%s'", a->netns);
+	if (a->netns != NULL && !ct_netns_ref_valid(a->netns))
+		return fail(err, errlen, -EINVAL, "bad network namespace '%s'", a->netns);
 	if (a->new_name != NULL && !ct_ifname_valid(a->new_name))
 		return fail(err, errlen, -EINVAL, "bad new interface name '%s'", a->new_name);
 	if ((unsigned int)a->up > CT_SET_OFF || (unsigned int)a->noarp > CT_SET_OFF)
@@ -1312,8 +1321,8 @@ ct_link_offloads_off(const char *netns, const char *ifname, char *err, size_t er
 	if (!ct_ifname_valid(ifname))
 		return fail(err, errlen, -EINVAL, "bad interface name '%s'",
 			    ifname ? ifname : "(null)");
-	if (netns != NULL && !ct_netns_name_valid(netns))
-		return fail(err, errlen, -EINVAL, "bad network namespace name '%s'", netns);
+	if (netns != NULL && !ct_netns_ref_valid(netns))
+		return fail(err, errlen, -EINVAL, "bad network namespace '%s'", netns);
 	rc = nl_open_link(netns, ifname, &nl, &info, err, errlen);
 	if (rc < 0)
 		return rc;
@@ -1546,7 +1555,7 @@ addr_change(uint16_t type, const char *netns, const char *ifname, const struct c
 	int rc;
 
 	if (!ct_ifname_valid(ifname) || !prefix_valid(ip, plen) ||
-	    (netns != NULL && !ct_netns_name_valid(netns)))
+	    (netns != NULL && !ct_netns_ref_valid(netns)))
 		return -EINVAL;
 	rc = nl_open_link(netns, ifname, &nl, &info, NULL, 0);
 	if (rc < 0)
@@ -1572,6 +1581,52 @@ ct_addr_del(const char *netns, const char *ifname, const struct ct_ip *ip, uint8
 	return addr_change(RTM_DELADDR, netns, ifname, ip, plen);
 }
 
+int
+ct_addr_has(const char *netns, const char *ifname, const struct ct_ip *ip, uint8_t plen)
+{
+	struct ct_link_info info;
+	char req[NL_REQ_SIZE];
+	struct addr_list *l;
+	struct ifaddrmsg *ifa;
+	struct nlmsghdr *nlh;
+	struct nl *nl;
+	int rc;
+
+	if (!ct_ifname_valid(ifname) || !prefix_valid(ip, plen) ||
+	    (netns != NULL && !ct_netns_ref_valid(netns)))
+		return -EINVAL;
+	l = calloc(1, sizeof(*l));
+	if (l == NULL)
+		return -ENOMEM;
+	rc = nl_open_link(netns, ifname, &nl, &info, NULL, 0);
+	if (rc < 0)
+		goto out_free;
+	/* A dump interrupted by a change is read again, a few times at most. */
+	for (int round = 0; round < FLUSH_ROUNDS; round++) {
+		memset(l, 0, sizeof(*l));
+		l->ifindex = info.ifindex;
+		nlh = nl_put_header(req, RTM_GETADDR, NLM_F_DUMP, (void **)&ifa, sizeof(*ifa));
+		ifa->ifa_family = (uint8_t)ip->family;
+		rc = nl_request(nl, nlh, addr_list_cb, l);
+		if (rc != -EINTR)
+			break;
+	}
+	nl_close(nl);
+	if (rc < 0)
+		goto out_free;
+	rc = 0;
+	for (unsigned int i = 0; i < l->n; i++)
+		if (l->a[i].family == ip->family && l->a[i].plen == plen &&
+		    memcmp(l->a[i].local, ip->addr, ip_len(ip->family)) == 0)
+			rc = 1;
+	if (rc == 0 && l->more)
+		rc = -E2BIG;
+
+out_free:
+	free(l);
+	return rc;
+}
+
 /* Add or remove a route (see ct_route_add()). */
 static int
 route_change(uint16_t type, const char *netns, const char *ifname, const struct ct_ip *dst,
@@ -1588,7 +1643,7 @@ route_change(uint16_t type, const char *netns, const char *ifname, const struct 
 
 	if (ifname != NULL && !ct_ifname_valid(ifname))
 		return -EINVAL;
-	if (netns != NULL && !ct_netns_name_valid(netns))
+	if (netns != NULL && !ct_netns_ref_valid(netns))
 		return -EINVAL;
 	if (ifname == NULL && gw == NULL)
 		return -EINVAL;

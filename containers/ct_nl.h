@@ -11,8 +11,12 @@
  * so that mounting and unmounting a namespace file propagates to every mount
  * namespace that holds a copy of it (runc and crun create such copies).
  *
- * Working inside a namespace. Every function taking a @p netns name works in
- * that named namespace; NULL means the calling thread's own namespace. The
+ * Working inside a namespace. Every function taking a @p netns works in that
+ * namespace, given as a reference: a name (the file /run/netns/NAME) or an
+ * absolute path to a namespace file, such as /proc/PID/ns/net or the
+ * CNI_NETNS path a container runtime hands a CNI plugin. NULL means the
+ * calling thread's own namespace. Only ct_netns_add(), ct_netns_del() and
+ * ct_netns_exists() take names alone, since they manage /run/netns. The
  * calling thread never changes namespace: a short-lived helper thread
  * enters the target namespace with setns(), opens the netlink (or ioctl)
  * socket there, and exits; a socket stays bound to the namespace it was
@@ -46,6 +50,8 @@
 #define CT_NETNS_DIR "/run/netns"
 /** Longest namespace name, as for interface names. */
 #define CT_NETNS_NAME_MAX 15
+/** Longest namespace path accepted where a namespace reference may be a path. */
+#define CT_NETNS_PATH_MAX 4095
 /** Longest interface name (IFNAMSIZ - 1). */
 #define CT_IFNAME_MAX 15
 
@@ -141,6 +147,13 @@ bool ct_mac_is_unicast(const uint8_t mac[6]);
 bool ct_netns_name_valid(const char *name);
 
 /**
+ * Whether @p ref is a valid namespace reference: a valid name
+ * (ct_netns_name_valid()) or an absolute path of at most CT_NETNS_PATH_MAX
+ * bytes. Whether the path is a network namespace shows when it is opened.
+ */
+bool ct_netns_ref_valid(const char *ref);
+
+/**
  * Whether @p name is a valid interface name as the kernel accepts it:
  * 1..15 bytes, no '/', ':' or white space, and neither "." nor "..".
  */
@@ -178,16 +191,17 @@ int ct_netns_del(const char *name);
 bool ct_netns_exists(const char *name);
 
 /**
- * Open the named namespace, e.g. to setns() into it or to hand it to a
- * runtime.
+ * Open a namespace, e.g. to setns() into it or to hand it to a runtime.
  *
+ * @param ref
+ *   A name (/run/netns/NAME) or an absolute path to a namespace file.
  * @return
  *   A descriptor opened O_RDONLY|O_CLOEXEC, which the caller closes;
- *   -EINVAL for a bad name or if the file is not a network namespace (a
- *   leftover of an interrupted ct_netns_add()); -ENOENT if it does not
- *   exist; or the errno of open().
+ *   -EINVAL for a bad reference or if the file is not a network namespace
+ *   (e.g. a leftover of an interrupted ct_netns_add()); -ENOENT if it does
+ *   not exist; or the errno of open().
  */
-int ct_netns_open(const char *name);
+int ct_netns_open(const char *ref);
 
 /**
  * Bring up the loopback interface of @p netns (NULL: the caller's).
@@ -372,6 +386,16 @@ int ct_addr_add(const char *netns, const char *ifname, const struct ct_ip *ip, u
  *   address; or another kernel error.
  */
 int ct_addr_del(const char *netns, const char *ifname, const struct ct_ip *ip, uint8_t plen);
+
+/**
+ * Whether an interface has an address with this prefix length.
+ *
+ * @return
+ *   1 if it has, 0 if not; -EINVAL for bad arguments; -ENODEV if there is
+ *   no such interface; -ENOENT if there is no such namespace; -E2BIG if the
+ *   interface has too many addresses to tell; or another kernel error.
+ */
+int ct_addr_has(const char *netns, const char *ifname, const struct ct_ip *ip, uint8_t plen);
 
 /**
  * Add a route to the main table of @p netns: to @p dst/@p plen, or the

@@ -13,7 +13,7 @@
  *
  * It needs nothing but libc and jansson. One run uses one connection, and a
  * single deadline covers connecting and every answer. Reads are bounded (an
- * answer line may not exceed MC_MAX_ANSWER bytes), writes never raise
+ * answer line may not exceed CTL_CLIENT_MAX_ANSWER bytes), writes never raise
  * SIGPIPE, and answers are matched to requests by id.
  */
 #include <errno.h>
@@ -35,18 +35,16 @@
 
 #include <jansson.h>
 
+#include "ctl_client.h"
+
 /* The socket mflowd listens on unless told otherwise. */
-#define MC_DEFAULT_SOCKET "/run/mflowd/mflowd.sock"
+#define MC_DEFAULT_SOCKET CTL_CLIENT_DEFAULT_SOCKET
 /* The environment variable that overrides the default socket. */
 #define MC_SOCKET_ENV "MFLOWCTL_SOCKET"
 /* Seconds allowed for connecting and getting every answer. */
 #define MC_DEFAULT_TIMEOUT 10.0
 /* The longest --timeout accepted, in seconds. */
 #define MC_MAX_TIMEOUT 1000000.0
-/* The largest answer line accepted, newline included. */
-#define MC_MAX_ANSWER ((size_t)64 << 20)
-/* The first size of the receive buffer; it doubles up to MC_MAX_ANSWER. */
-#define MC_FIRST_BUF ((size_t)64 << 10)
 
 /* Exit codes, documented in the usage text. */
 enum mc_exit {
@@ -64,16 +62,11 @@ struct mc_opts {
 	bool quiet;	    /* Do not print "ok". */
 };
 
-/* One connection to the server. */
+/* One connection to the server, made at the first call. */
 struct mc_client {
-	const char *path;    /* Socket path. */
-	double timeout;	     /* Seconds, for messages. */
-	int64_t deadline_ms; /* CLOCK_MONOTONIC time at which we give up. */
-	int fd;		     /* The socket, or -1 before connecting. */
-	char *buf;	     /* Received bytes not yet consumed. */
-	size_t len;	     /* Bytes in buf. */
-	size_t cap;	     /* Size of buf. */
-	json_int_t next_id;  /* Id of the last request sent. */
+	const char *path;      /* Socket path. */
+	double timeout;	       /* Seconds, for the whole exchange. */
+	struct ctl_client *cl; /* The connection, or NULL before the first call. */
 };
 
 /* A growing, always NUL-terminated string. */
@@ -315,181 +308,12 @@ mc_command_words(const char *method)
  * Connection.
  */
 
-static int64_t
-mc_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int
-mc_timed_out(const struct mc_client *c)
-{
-	mc_err("timed out after %g s waiting for mflowd", c->timeout);
-	return MC_EXIT_CONN;
-}
-
-/* Wait until the socket is ready for @p events, or the deadline passes. */
-static int
-mc_wait(struct mc_client *c, short events)
-{
-	for (;;) {
-		int64_t left = c->deadline_ms - mc_now_ms();
-		struct pollfd pfd = {.fd = c->fd, .events = events};
-		int n;
-
-		if (left <= 0)
-			return mc_timed_out(c);
-		n = poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left);
-		if (n > 0)
-			return 0;
-		if (n < 0 && errno != EINTR) {
-			mc_err("poll: %s", strerror(errno));
-			return MC_EXIT_CONN;
-		}
-	}
-}
-
-/* Connect to the server and start the deadline. */
-static int
-mc_connect(struct mc_client *c)
-{
-	struct sockaddr_un sa;
-	size_t n = strlen(c->path);
-
-	c->deadline_ms = mc_now_ms() + (int64_t)(c->timeout * 1000.0 + 0.999);
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	if (n >= sizeof(sa.sun_path)) {
-		mc_err("cannot connect to %s: %s", c->path, strerror(ENAMETOOLONG));
-		return MC_EXIT_CONN;
-	}
-	memcpy(sa.sun_path, c->path, n + 1);
-	c->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (c->fd < 0) {
-		mc_err("cannot create a socket: %s", strerror(errno));
-		return MC_EXIT_CONN;
-	}
-	while (connect(c->fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
-		int e = errno;
-
-		if (e == EINTR)
-			continue;
-		if (e == EAGAIN) {
-			/* The server's backlog is full: try again shortly. */
-			struct timespec ts = {.tv_sec = 0, .tv_nsec = 10 * 1000 * 1000};
-
-			if (mc_now_ms() >= c->deadline_ms)
-				return mc_timed_out(c);
-			nanosleep(&ts, NULL);
-			continue;
-		}
-		mc_err("cannot connect to %s: %s%s", c->path, strerror(e),
-		       e == ENOENT || e == ECONNREFUSED ? " (is mflowd running?)"
-		       : e == EACCES || e == EPERM	? " (are you root or in mflowd's group?)"
-							: "");
-		return MC_EXIT_CONN;
-	}
-	return 0;
-}
-
-/* Send all of @p n bytes at @p p. */
-static int
-mc_send(struct mc_client *c, const char *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
-
-		if (w > 0) {
-			p += w;
-			n -= (size_t)w;
-			continue;
-		}
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			int rc = mc_wait(c, POLLOUT);
-
-			if (rc != 0)
-				return rc;
-			continue;
-		}
-		mc_err("lost the connection to mflowd: %s", strerror(w < 0 ? errno : EPIPE));
-		return MC_EXIT_CONN;
-	}
-	return 0;
-}
-
-/* Receive and parse the next non-empty line. */
-static int
-mc_recv(struct mc_client *c, json_t **msg)
-{
-	size_t scan = 0;
-
-	for (;;) {
-		char *nl = c->len > scan ? memchr(c->buf + scan, '\n', c->len - scan) : NULL;
-		ssize_t r;
-
-		if (nl != NULL) {
-			size_t n = (size_t)(nl - c->buf);
-			json_error_t je;
-			json_t *m = n > 0 ? json_loadb(c->buf, n, JSON_DECODE_ANY, &je) : NULL;
-
-			memmove(c->buf, nl + 1, c->len - n - 1);
-			c->len -= n + 1;
-			scan = 0;
-			if (n == 0)
-				continue;
-			if (m == NULL) {
-				mc_err("malformed answer from mflowd: %s", je.text);
-				return MC_EXIT_CONN;
-			}
-			*msg = m;
-			return 0;
-		}
-		scan = c->len;
-		if (c->len == c->cap) {
-			size_t cap = c->cap == 0 ? MC_FIRST_BUF : c->cap * 2;
-			char *p;
-
-			if (c->cap >= MC_MAX_ANSWER) {
-				mc_err("answer from mflowd exceeds %zu MiB", MC_MAX_ANSWER >> 20);
-				return MC_EXIT_CONN;
-			}
-			if (cap > MC_MAX_ANSWER)
-				cap = MC_MAX_ANSWER;
-			p = realloc(c->buf, cap);
-			if (p == NULL)
-				mc_oom();
-			c->buf = p;
-			c->cap = cap;
-		}
-		r = recv(c->fd, c->buf + c->len, c->cap - c->len, 0);
-		if (r > 0) {
-			c->len += (size_t)r;
-			continue;
-		}
-		if (r == 0) {
-			mc_err("lost the connection to mflowd (closed %s)",
-			       c->len > 0 ? "in the middle of an answer" : "before answering");
-			return MC_EXIT_CONN;
-		}
-		if (errno == EINTR)
-			continue;
-		if (errno == EAGAIN || errno == EWOULDBLOCK) {
-			int rc = mc_wait(c, POLLIN);
-
-			if (rc != 0)
-				return rc;
-			continue;
-		}
-		mc_err("lost the connection to mflowd: %s", strerror(errno));
-		return MC_EXIT_CONN;
-	}
-}
-
+/*
+ * Call @p method with @p params (borrowed; NULL sends none). Returns
+ * MC_EXIT_OK with *result set, MC_EXIT_SERVER with *error set (both new
+ * references), or MC_EXIT_CONN after printing why. The first call connects
+ * and starts the deadline that covers every answer.
+ */
 static int
 mc_malformed(const char *what)
 {
@@ -497,80 +321,34 @@ mc_malformed(const char *what)
 	return MC_EXIT_CONN;
 }
 
-/*
- * Call @p method with @p params (borrowed; NULL sends none). Returns
- * MC_EXIT_OK with *result set, MC_EXIT_SERVER with *error set (both new
- * references), or MC_EXIT_CONN after printing why.
- */
 static int
 mc_call(struct mc_client *c, const char *method, json_t *params, json_t **result, json_t **error)
 {
-	json_int_t id;
-	json_t *req;
-	char *text;
+	char err[512];
 	int rc;
 
-	*result = NULL;
-	*error = NULL;
-	if (c->fd < 0) {
-		rc = mc_connect(c);
-		if (rc != 0)
-			return rc;
+	if (c->cl == NULL) {
+		*result = NULL;
+		*error = NULL;
+		rc = ctl_client_connect(c->path, (int)(c->timeout * 1000.0 + 0.999), &c->cl, err,
+					sizeof(err));
+		if (rc == -ENOMEM)
+			mc_oom();
+		if (rc < 0) {
+			mc_err("%s", err);
+			return MC_EXIT_CONN;
+		}
 	}
-	id = ++c->next_id;
-	req = mc_must(json_pack("{s:s, s:I, s:s}", "jsonrpc", "2.0", "id", id, "method", method));
-	if (params != NULL && json_object_set(req, "params", params) != 0)
+	rc = ctl_client_call(c->cl, method, params, result, error, err, sizeof(err));
+	if (rc == -EREMOTEIO)
+		return MC_EXIT_SERVER;
+	if (rc == -ENOMEM)
 		mc_oom();
-	/* Compact output has no newline: a newline only ends a message. */
-	text = json_dumps(req, JSON_COMPACT);
-	json_decref(req);
-	if (text == NULL)
-		mc_oom();
-	rc = mc_send(c, text, strlen(text));
-	free(text);
-	if (rc == 0)
-		rc = mc_send(c, "\n", 1);
-	if (rc != 0)
-		return rc;
-	for (;;) {
-		json_t *msg, *mid, *err, *res;
-
-		rc = mc_recv(c, &msg);
-		if (rc != 0)
-			return rc;
-		if (!json_is_object(msg)) {
-			json_decref(msg);
-			return mc_malformed("not a JSON object");
-		}
-		mid = json_object_get(msg, "id");
-		err = json_object_get(msg, "error");
-		res = json_object_get(msg, "result");
-		/*
-		 * An answer to another id is skipped; an error without an id is
-		 * the server refusing us (access denied, unparsable request).
-		 */
-		if (!(json_is_integer(mid) && json_integer_value(mid) == id) &&
-		    !(err != NULL && (mid == NULL || json_is_null(mid)))) {
-			json_decref(msg);
-			continue;
-		}
-		if (err != NULL) {
-			if (!json_is_object(err)) {
-				json_decref(msg);
-				return mc_malformed("the error is not an object");
-			}
-			*error = json_incref(err);
-			json_decref(msg);
-			return MC_EXIT_SERVER;
-		}
-		if (res == NULL) {
-			json_decref(msg);
-			return mc_malformed("the answer has neither a result nor an error");
-		}
-		*result = json_incref(res);
-		json_decref(msg);
-		return MC_EXIT_OK;
+	if (rc < 0) {
+		mc_err("%s", err);
+		return MC_EXIT_CONN;
 	}
+	return MC_EXIT_OK;
 }
 
 /* Print JSON the --json way: pretty, in the server's order. */
@@ -1704,16 +1482,13 @@ main(int argc, char **argv)
 	memset(&c, 0, sizeof(c));
 	c.path = o.socket;
 	c.timeout = o.timeout;
-	c.fd = -1;
 	if (strcmp(argv[0], "raw") == 0)
 		rc = mc_cmd_raw(&o, &c, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "help") == 0)
 		rc = mc_cmd_help(&o, &c, argc - 1, argv + 1);
 	else
 		rc = mc_cmd_method(&o, &c, argc, argv);
-	if (c.fd >= 0)
-		close(c.fd);
-	free(c.buf);
+	ctl_client_close(c.cl);
 	if (fflush(stdout) != 0 && errno != EPIPE) {
 		mc_err("cannot write the output: %s", strerror(errno));
 		if (rc == MC_EXIT_OK)

@@ -11,7 +11,7 @@ PACKAGES=(
 	dpdk dpdk-dev libdpdk-dev
 	libjansson-dev libnuma-dev libpcap-dev libcmocka-dev libbpf-dev libxdp-dev
 	libcoap3-dev libcoap3-bin
-	libmnl-dev runc crun gnuplot-nox
+	libmnl-dev runc crun gnuplot-nox containernetworking-plugins
 	clang libfuzzer-14-dev libclang-rt-14-dev clang-format
 	python3 python3-scapy
 	tshark tcpdump sockperf iperf3

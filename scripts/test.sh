@@ -354,7 +354,7 @@ if [ "$BUILD_OK" -eq 1 ]; then
 else
 	record pcap+integ fail 0 "(not run: build failed)"
 fi
-run_stage fuzz $((FUZZ_SECONDS * 4 + 600)) stage_fuzz
+run_stage fuzz $((FUZZ_SECONDS * 8 + 600)) stage_fuzz
 if [ "$BUILD_OK" -eq 1 ]; then
 	run_stage bench 600 stage_bench
 else

@@ -47,6 +47,8 @@ import topo  # noqa: E402  pylint: disable=wrong-import-position
 from test_overlay import Checks, info  # noqa: E402
 # pylint: disable-next=wrong-import-position
 from test_control import ControlDaemon  # noqa: E402
+# pylint: disable-next=wrong-import-position
+from harness import CheckGroups  # noqa: E402
 
 PREFIX = 'mct'
 SP_PORT = 11511
@@ -63,7 +65,7 @@ COAP_PORT = 56840
 COAP_CLIENT = 'coap-client-notls'
 
 
-class ContainerTest:
+class ContainerTest(CheckGroups):
     """All checks, in order."""
 
     def __init__(self, args):
@@ -451,12 +453,6 @@ class ContainerTest:
 
     # Driver -----------------------------------------------------------------
 
-    def guarded(self, fn):
-        try:
-            fn()
-        except Exception as exc:  # pylint: disable=broad-except
-            self.c.check(f'{fn.__name__} ran to its end', False, repr(exc))
-
     def run(self):
         try:
             self.t.build()
@@ -485,14 +481,6 @@ class ContainerTest:
                 self.md.stop()
             self.t.teardown()
         return self.finish()
-
-    def finish(self):
-        self.c.summary()
-        if os.environ.get('MCT_KEEP'):
-            info(f'kept {self.workdir}')
-        else:
-            shutil.rmtree(self.workdir, ignore_errors=True)
-        return 0 if self.c.failed == 0 else 1
 
 
 def main():

@@ -11,6 +11,8 @@ int ct_test_nl(void);
 
 /** OCI group (bundles and the runtime, runc and crun); returns the failures. */
 int ct_test_oci(void);
+/** The CNI group (containers/ct_cni.c). */
+int ct_test_cni(void);
 
 /** State group (records on disk, argument checks); returns the failures. */
 int ct_test_state(void);

@@ -20,5 +20,6 @@ main(void)
 	failed += ct_test_state();
 	failed += ct_test_nl();
 	failed += ct_test_oci();
+	failed += ct_test_cni();
 	return failed != 0;
 }
