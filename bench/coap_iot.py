@@ -22,12 +22,24 @@ runs that load as many servers (``native-2``, ``native-3``: more addresses
 on the same veth, one server each): "like for like". The paper's
 comparison, container A against the single native server, is given too.
 
+Kernel-overlay reference (not in the paper; ``kernel-1``, ``kernel-2``,
+``kernel-3``, measured with conf 2, 3, 4; --no-kernel-ref leaves it out):
+the same servers in plain namespaces ``ciotk-a``, ``-b``, ``-c`` behind the
+Linux overlay of tests/integration/topo.py (mode ``kernel``): the client in
+``ciotk-vtep`` sends through its kernel vxlan device and the underlay veth
+to namespace ``ciotk-host``, where a kernel vxlan device and a Linux bridge
+hand the frames to each server's veth. No mflowd. It has the same overlay
+addresses, VNI, MTU and client-side path as conf 2-4, so it separates what
+any VxLAN overlay costs on this machine (kernel-N against native) from what
+mflowd adds to it (conf k against kernel-(k-1)).
+
 Method. For every P in 1..4 and every round, ``mflow-coap-load``
 (bench/coap_load.c) sends confirmable GET /time requests to all servers of
 a configuration at once, P outstanding per server, N per server (2000, 200
 with --quick), after an unrecorded warm-up. Each container configuration
-is measured in alternation with its native baseline (order swapped every
-round), so that both see the same background load; a configuration's
+is measured in alternation with its native baseline and its kernel-overlay
+reference (the order rotates every round), so that all see the same
+background load; a configuration's
 figure for P is the median over the rounds of each round's median (and p99).
 The overhead is (container median - native median) / native median, per P;
 the target is at most 10 %.
@@ -35,8 +47,11 @@ the target is at most 10 %.
 Pinning, the same in every configuration: every CoAP server and the client
 run under ``taskset -c 0`` (--app-cpu; containers get taskset in their
 argv); mflowd's datapath lcore runs on CPU 1 (EAL ``-l 1``,
---mflowd-lcores), idle in the native runs. The kernel's share of the path
-(veth, vxlan, UDP) runs in softirq on the sending process's CPU, i.e. CPU 0.
+--mflowd-lcores), idle in the native and kernel-overlay runs. The kernel's
+share of the path (veth, vxlan, bridge, UDP) runs in softirq on the sending
+process's CPU: all of it on CPU 0 in the native and kernel-overlay runs,
+while behind mflowd the frames cross to CPU 1 and back, and every response
+and request handed back to CPU 0 wakes a process there from another CPU.
 
 Results: results/coap-<UTC date>-<git short hash>.json (a suffix for quick
 or partial runs) with the machine, date, commit, every round's figures and
@@ -47,6 +62,7 @@ mflowd) is removed at the end, on errors and on Ctrl-C too.
 Usage (as root):
   bench/coap_iot.py --native-only --quick     # conf 1 alone, seconds
   bench/coap_iot.py --build build [--quick] [--plot]
+  bench/coap_iot.py --native-only --client-cpu 1   # cost of crossing CPUs
 """
 
 import argparse
@@ -70,6 +86,7 @@ import topo  # noqa: E402  pylint: disable=wrong-import-position
 IP = topo.IP
 PREFIX_NATIVE = 'ciot'      # netns ciot-cli, ciot-srv; veths ciotc, ciots
 PREFIX_OVERLAY = 'ciotx'    # topo.Topology: ciotx-vtep, ciotxul, ciotxulh
+PREFIX_KERNEL = 'ciotk'     # kernel overlay: ciotk-vtep, -host, -a, -b, -c
 NATIVE_CLI_NS = f'{PREFIX_NATIVE}-cli'
 NATIVE_SRV_NS = f'{PREFIX_NATIVE}-srv'
 NATIVE_CLI_IF = f'{PREFIX_NATIVE}c'
@@ -83,6 +100,13 @@ VNI = 100
 CONTAINERS = (('ciota', '198.19.1.11'), ('ciotb', '198.19.1.12'),
               ('ciotc', '198.19.1.13'))
 OVERLAY_PLEN = 24
+# The kernel-overlay reference: a namespace per server, named ciotk-<name>,
+# at the containers' addresses (MACs as in tests/integration/topo.py).
+KERNEL_SERVERS = (
+    ('a', '198.19.1.11', '02:00:00:00:01:11', '02:00:00:00:f1:11'),
+    ('b', '198.19.1.12', '02:00:00:00:01:12', '02:00:00:00:f1:12'),
+    ('c', '198.19.1.13', '02:00:00:00:01:13', '02:00:00:00:f1:13'),
+)
 
 COAP_PORT = 5683
 RESOURCE = 'time'           # coap-server-notls answers GET /time with 2.05
@@ -94,7 +118,8 @@ TARGET_PCT = 10.0
 CLIENT_MAX_TIME_S = 120     # mflow-coap-load --max-time of one run
 SERVER_READY_S = 15         # how long new servers may take to answer
 # Display order of the configurations.
-ORDER = ('conf1', 'native-2', 'native-3', 'conf2', 'conf3', 'conf4')
+ORDER = ('conf1', 'native-2', 'native-3', 'kernel-1', 'kernel-2',
+         'kernel-3', 'conf2', 'conf3', 'conf4')
 
 # The paper's figures (Section VI). The text gives only the overhead of
 # container A over the native server at 1 and at 4 parallel requests; the
@@ -244,7 +269,7 @@ def run_load(args, ns, ips, parallel, count, what):
     """
     cmd = load_cmd(args, ips, parallel, count, args.timeout_ms,
                    CLIENT_MAX_TIME_S)
-    res = topo.run(pinned(args.app_cpu, cmd), ns=ns, check=False,
+    res = topo.run(pinned(args.client_cpu, cmd), ns=ns, check=False,
                    timeout=CLIENT_MAX_TIME_S + 15)
     try:
         report = json.loads(res.stdout)
@@ -368,6 +393,45 @@ class Native:
         if self.built:
             self.cleanup()
             self.built = False
+
+
+# The kernel-overlay reference. ---------------------------------------------
+
+class KernelOverlay:
+    """The Linux overlay of topo.py (mode kernel): kernel vxlan and a bridge
+    in ``ciotk-host``, one plain namespace per server, no mflowd."""
+
+    def __init__(self, procs, workdir, app_cpu):
+        self.procs = procs
+        self.workdir = workdir
+        self.app_cpu = app_cpu
+        self.servers = []
+        self.topo = topo.Topology(
+            prefix=PREFIX_KERNEL, mode='kernel',
+            containers=[topo.Container(name, VNI, f'{ip}/{OVERLAY_PLEN}',
+                                       mac, host_mac)
+                        for name, ip, mac, host_mac in KERNEL_SERVERS],
+            vnis={VNI: topo.default_vnis()[VNI]}, log=log)
+        self.client_ns = self.topo.vtep_ns
+
+    def build(self):
+        """Create the namespaces, veths, vxlan devices and the bridge."""
+        self.topo.build()
+
+    def set_servers(self, n):
+        """Run exactly @n CoAP servers (in namespaces a, b, c)."""
+        while len(self.servers) > n:
+            self.procs.stop(self.servers.pop())
+        while len(self.servers) < n:
+            c = self.topo.containers[len(self.servers)]
+            self.servers.append(self.procs.start(
+                c.ns, pinned(self.app_cpu, coap_server_argv(c.ip)),
+                os.path.join(self.workdir, f'kernel-server-{c.name}.log')))
+
+    def teardown(self):
+        """Stop the servers and remove the topology."""
+        self.set_servers(0)
+        self.topo.teardown()
 
 
 # Configurations 2 to 4: containers behind mflowd. ---------------------------
@@ -509,6 +573,7 @@ class Experiment:
         self.workdir = workdir
         self.procs = Procs()
         self.native = Native(self.procs, workdir, args.app_cpu)
+        self.kernel = None
         self.topo = None
         self.md = None
         self.created = []
@@ -523,9 +588,13 @@ class Experiment:
             vnis = {VNI: topo.default_vnis()[VNI]}
             self.topo = topo.Topology(
                 prefix=PREFIX_OVERLAY, mode='mflowd', pmd=self.args.pmd,
-                underlay_pmd=self.args.pmd, containers=[], vnis=vnis,
-                log=log)
+                underlay_pmd=self.args.underlay_pmd, containers=[],
+                vnis=vnis, log=log)
             self.topo.build()
+            if self.args.kernel_ref:
+                self.kernel = KernelOverlay(self.procs, self.workdir,
+                                            self.args.app_cpu)
+                self.kernel.build()
             self.md = Mflowd(self.args, self.topo, self.procs, self.workdir)
             self.results['meta']['mflowd_cmd'] = ' '.join(self.md.cmd)
             self.results['meta']['mflowd_config'] = self.md.cfg
@@ -545,13 +614,19 @@ class Experiment:
         return confs[name]
 
     def phase(self, k):
-        """Measure conf @k, alternating with its native baseline (conf 1:
-        alone)."""
+        """Measure conf @k, alternating with its native baseline and its
+        kernel-overlay reference (conf 1: alone)."""
         n = max(k - 1, 1)
         base = 'conf1' if n == 1 else f'native-{n}'
         self.native.set_servers(n)
         members = [(base, NATIVE_CLI_NS, NATIVE_SRV_IPS[:n],
                     self.config_entry(base, 'native', NATIVE_SRV_IPS[:n]))]
+        if k > 1 and self.kernel is not None:
+            self.kernel.set_servers(n)
+            ips = [c.ip for c in self.kernel.topo.containers[:n]]
+            members.append((f'kernel-{n}', self.kernel.client_ns, ips,
+                            self.config_entry(f'kernel-{n}', 'kernel-overlay',
+                                              ips)))
         if k > 1:
             answers = {}
             for cname, ip in CONTAINERS[:n]:
@@ -574,9 +649,10 @@ class Experiment:
                 + ' and '.join(f'{m[0]} ({len(m[2])} x {self.args.count})'
                                for m in members))
             for r in range(rounds):
-                # Swap the order every round: neither side always goes first.
-                for name, ns, ips, entry in (members if r % 2 == 0
-                                             else members[::-1]):
+                # Rotate the order every round, so that each
+                # configuration goes first in turn.
+                shift = r % len(members)
+                for name, ns, ips, entry in members[shift:] + members[:shift]:
                     if self.args.warmup:
                         run_load(self.args, ns, ips, p, self.args.warmup,
                                  name)
@@ -606,6 +682,9 @@ class Experiment:
         if self.md is not None:
             self.results['meta']['mflowd_exit'] = self.md.stop()
             self.md = None
+        if self.kernel is not None:
+            self.kernel.teardown()
+            self.kernel = None
         if self.topo is not None:
             self.topo.teardown()
             gone = sweep_container_leftovers()
@@ -637,6 +716,9 @@ def overheads(results, parallel):
         measured in alternation with it.
     paper_style: container A against the single native server (conf 1),
         as the paper does.
+    kernel_overlay: the kernel-overlay reference with k - 1 servers against
+        the same native baseline (what any VxLAN overlay costs here), and
+        conf k against it (what mflowd adds to that).
     """
     confs = results['configurations']
     out = {}
@@ -663,6 +745,20 @@ def overheads(results, parallel):
                                              nat['median_us']),
                     'median_pct': pct(fig['median_us'], nat['median_us']),
                     'p99_pct': pct(fig['p99_us'], nat['p99_us'])}
+            ker = confs.get(f'kernel-{k - 1}')
+            ker = ker['summary'].get(p) if ker else None
+            if ker:
+                base = same['summary'].get(p) if same else None
+                base = base['median_us'] if base else None
+                row['kernel_overlay'] = {
+                    'baseline': f'kernel-{k - 1}',
+                    'kernel_median_us': ker['median_us'],
+                    'kernel_vs_native_pct': pct(ker['median_us'], base),
+                    'kernel_vs_native_us': delta(ker['median_us'], base),
+                    'mflowd_vs_kernel_pct': pct(fig['median_us'],
+                                                ker['median_us']),
+                    'mflowd_vs_kernel_us': delta(fig['median_us'],
+                                                 ker['median_us'])}
             nat = one['summary'].get(p) if one else None
             if nat:
                 row['paper_style'] = {
@@ -677,15 +773,23 @@ def overheads(results, parallel):
 
 
 def target_verdict(ovh):
-    """Whether every like-for-like median overhead is at most TARGET_PCT."""
+    """Whether every like-for-like median overhead is at most TARGET_PCT;
+    and, for reference, the kernel overlay's worst overhead by the same
+    measure."""
     vals = [row['like_for_like']['median_pct']
             for rows in ovh.values() for row in rows.values()
             if row.get('like_for_like', {}).get('median_pct') is not None]
+    kern = [row['kernel_overlay']['kernel_vs_native_pct']
+            for rows in ovh.values() for row in rows.values()
+            if row.get('kernel_overlay', {}).get('kernel_vs_native_pct')
+            is not None]
     if not vals:
         return {'max_pct': TARGET_PCT, 'met': None, 'worst_pct': None,
+                'kernel_overlay_worst_pct': max(kern) if kern else None,
                 'basis': 'no container configuration was measured'}
     return {'max_pct': TARGET_PCT, 'met': max(vals) <= TARGET_PCT,
             'worst_pct': max(vals),
+            'kernel_overlay_worst_pct': max(kern) if kern else None,
             'basis': 'like-for-like median overhead, every container '
                      'configuration and every P'}
 
@@ -708,6 +812,8 @@ def label(name, conf):
     """A configuration's description."""
     if conf['kind'] == 'native':
         return f'{name} native, {conf["servers"]} server(s)'
+    if conf['kind'] == 'kernel-overlay':
+        return f'{name} kernel overlay, {conf["servers"]} server(s)'
     return f'{name} {conf["servers"]} container(s)'
 
 
@@ -716,7 +822,7 @@ def table(results, parallel):
     confs = results['configurations']
     lines = ['Response time in us (median over rounds of each round\'s '
              'median / p99; all servers, and server A)',
-             f'{"configuration":<32}{"P":>3}{"median":>9}{"p99":>9}'
+             f'{"configuration":<40}{"P":>3}{"median":>9}{"p99":>9}'
              f'{"A med":>9}{"A p99":>9}{"rounds":>8}{"median range":>16}'
              f'{"lost":>6}']
     for name in ordered(confs):
@@ -727,12 +833,34 @@ def table(results, parallel):
                 continue
             rng = fig['median_range_us']
             rng = f'{rng[0]:.1f}-{rng[1]:.1f}' if rng else '-'
-            lines.append(f'{label(name, conf):<32}{p:>3}'
+            lines.append(f'{label(name, conf):<40}{p:>3}'
                          f'{fmt(fig["median_us"]):>9}{fmt(fig["p99_us"]):>9}'
                          f'{fmt(fig["a_median_us"]):>9}'
                          f'{fmt(fig["a_p99_us"]):>9}{fig["rounds"]:>8}'
                          f'{rng:>16}{fig["lost"]:>6}')
     ovh = {name: rows for name, rows in results['overhead'].items() if rows}
+    kern = {name: rows for name, rows in ovh.items()
+            if any('kernel_overlay' in row for row in rows.values())}
+    if kern:
+        lines += ['', 'What any VxLAN overlay costs here, and what mflowd '
+                  'adds: the kernel-overlay reference (kernel-N: kernel',
+                  'vxlan + bridge, no mflowd) against native, and conf k '
+                  'against it (medians).',
+                  f'{"configuration":<14}{"P":>3}{"native us":>11}'
+                  f'{"kernel us":>11}{"kernel %":>10}{"mflowd us":>11}'
+                  f'{"mflowd vs kernel %":>20}{"us":>8}']
+        for name, rows in kern.items():
+            for p, row in rows.items():
+                ko = row.get('kernel_overlay', {})
+                lfl = row.get('like_for_like', {})
+                lines.append(
+                    f'{name:<14}{p:>3}'
+                    f'{fmt(lfl.get("native_median_us")):>11}'
+                    f'{fmt(ko.get("kernel_median_us")):>11}'
+                    f'{fmt(ko.get("kernel_vs_native_pct")):>10}'
+                    f'{fmt(row.get("median_us")):>11}'
+                    f'{fmt(ko.get("mflowd_vs_kernel_pct")):>20}'
+                    f'{fmt(ko.get("mflowd_vs_kernel_us")):>8}')
     if ovh:
         lines += ['', 'Overhead over native. Ours: in % of the native median '
                   '(and in us); theirs (Raspberry Pi, Docker --net=host,',
@@ -757,6 +885,10 @@ def table(results, parallel):
               f'({tgt["basis"]}): {verdict[tgt["met"]]}'
               + (f', worst {tgt["worst_pct"]} %'
                  if tgt['worst_pct'] is not None else '')]
+    if tgt.get('kernel_overlay_worst_pct') is not None:
+        lines.append(f'Reference: the kernel overlay\'s worst overhead over '
+                     f'native, same measure: '
+                     f'{tgt["kernel_overlay_worst_pct"]} %')
     return '\n'.join(lines)
 
 
@@ -764,6 +896,8 @@ def plot_name(name, conf):
     """A configuration's name in the figure's key (no spaces)."""
     if conf['kind'] == 'native':
         return f'{name}:native-x{conf["servers"]}' if name == 'conf1' else name
+    if conf['kind'] == 'kernel-overlay':
+        return f'{name}:kernel-vxlan-ref'
     return f'{name}:{conf["servers"]}-container(s)'
 
 
@@ -788,6 +922,8 @@ def plot(results, parallel, out_png):
              + ', '.join(f'{ovh[c]["1"]}/{ovh[c]["4"]} ms ({c})'
                          for c in ('conf2', 'conf3', 'conf4'))
              + ' at P = 1/4')
+    kinds = ' '.join({'native': 'n', 'kernel-overlay': 'k'}.get(
+        confs[n]['kind'], 'c') for n in names)
     with tempfile.NamedTemporaryFile('w', suffix='.dat', delete=False,
                                      encoding='ascii') as fh:
         dat = fh.name
@@ -806,7 +942,8 @@ def plot(results, parallel, out_png):
         os.makedirs(os.path.dirname(os.path.abspath(out_png)), exist_ok=True)
         res = subprocess.run(
             ['gnuplot', '-e', f"datafile='{dat}'; outfile='{out_png}'; "
-             f"nconf={len(names)}; subtitle='{subtitle}'; paper='{paper}'",
+             f"nconf={len(names)}; subtitle='{subtitle}'; paper='{paper}'; "
+             f"kinds='{kinds}'",
              os.path.join(HERE, 'plot_coap.gp')],
             capture_output=True, text=True, timeout=60, check=False)
     finally:
@@ -876,9 +1013,16 @@ def parse_args(argv):
                                    'BUILD/bench/mflow-coap-load)')
     ap.add_argument('--mflowd', help='mflowd (default BUILD/mflowd)')
     ap.add_argument('--mflowctl', help='mflowctl (default BUILD/mflowctl)')
+    ap.add_argument('--no-kernel-ref', dest='kernel_ref',
+                    action='store_false',
+                    help='leave out the kernel-overlay reference (kernel-N '
+                         'with conf 2-4)')
     ap.add_argument('--pmd', choices=topo.PMDS, default='af_xdp',
-                    help="PMD of mflowd's underlay and container ports "
-                         "(default af_xdp)")
+                    help="PMD of mflowd's container ports, and of its "
+                         "underlay port unless --underlay-pmd (default "
+                         "af_xdp)")
+    ap.add_argument('--underlay-pmd', choices=topo.PMDS, default=None,
+                    help="PMD of mflowd's underlay port (default: --pmd)")
     ap.add_argument('--runtime', default='runc',
                     help='OCI runtime of the containers (default runc)')
     ap.add_argument('--mflowd-config', type=json.loads, default={},
@@ -890,8 +1034,13 @@ def parse_args(argv):
                     help='extra parameter of every "container create" '
                          '(repeatable), e.g. cpus=500')
     ap.add_argument('--app-cpu', type=int, default=0,
-                    help='CPU of every CoAP server and of the client '
-                         '(default 0)')
+                    help='CPU of every CoAP server, and of the client '
+                         'unless --client-cpu (default 0)')
+    ap.add_argument('--client-cpu', type=int, default=None,
+                    help='CPU of the client alone (default: --app-cpu); a '
+                         'diagnostic: "--native-only --client-cpu 1" shows '
+                         'what a wake-up across CPUs costs without any '
+                         'overlay')
     ap.add_argument('--mflowd-lcores', default='1',
                     help='EAL -l of mflowd (default 1)')
     ap.add_argument('--out', default=os.path.join(ROOT, 'results'),
@@ -905,6 +1054,7 @@ def parse_args(argv):
 
     if args.native_only:
         args.confs = [1]
+    args.underlay_pmd = args.underlay_pmd or args.pmd
     args.container_confs = [c for c in args.confs if c > 1]
     args.count = args.count or (QUICK_COUNT if args.quick else FULL_COUNT)
     args.rounds = args.rounds or (QUICK_ROUNDS if args.quick else FULL_ROUNDS)
@@ -923,6 +1073,10 @@ def parse_args(argv):
     ncpu = os.cpu_count() or 1
     if not 0 <= args.app_cpu < ncpu:
         ap.error(f'--app-cpu must be 0..{ncpu - 1}')
+    if args.client_cpu is None:
+        args.client_cpu = args.app_cpu
+    if not 0 <= args.client_cpu < ncpu:
+        ap.error(f'--client-cpu must be 0..{ncpu - 1}')
     args.load = args.load or os.path.join(args.build, 'bench',
                                           'mflow-coap-load')
     args.mflowd = args.mflowd or os.path.join(args.build, 'mflowd')
@@ -970,13 +1124,15 @@ def main(argv):
                         f'confirmable',
             'server': 'coap-server-notls, libcoap ' + coap_version(),
             'client': 'mflow-coap-load (bench/coap_load.c)',
-            'pinning': (f'CoAP servers and the client: taskset -c '
-                        f'{args.app_cpu} in every configuration (containers:'
-                        f' taskset in their argv); mflowd: EAL -l '
-                        f'{args.mflowd_lcores} (conf 2-4 only)'),
+            'pinning': (f'CoAP servers: taskset -c {args.app_cpu}, the '
+                        f'client: taskset -c {args.client_cpu}, in every '
+                        f'configuration (containers: taskset in their '
+                        f'argv); mflowd: EAL -l {args.mflowd_lcores} '
+                        f'(conf 2-4 only)'),
             'figures': ('per configuration and P: median over the rounds of '
                         'each round\'s median and p99 (nearest rank over the '
                         'matched responses)'),
+            'pmd': {'containers': args.pmd, 'underlay': args.underlay_pmd},
             'loadavg_1min_before': loadavg(),
         },
         'paper': PAPER,
