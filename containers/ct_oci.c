@@ -1738,6 +1738,32 @@ run_simple(const struct ct_runtime *rt, struct run *r, const char *name, char *e
 		    line[0] != '\0' ? line : "failed without a message");
 }
 
+/**
+ * Run "RUNTIME --root ROOT VERB [OPT] NAME [ARG]" as a simple command: the
+ * shape of start, kill and delete. @p opt and @p arg may be NULL.
+ */
+static int
+run_verb(const struct ct_runtime *rt, const char *verb, const char *opt, const char *name,
+	 const char *arg, char *err, size_t errlen)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	unsigned int i;
+	int rc;
+
+	if (r == NULL)
+		return fail(err, errlen, -ENOMEM, "out of memory");
+	i = argv_start(r, rt, verb);
+	if (opt != NULL)
+		r->argv[i++] = opt;
+	r->argv[i++] = name;
+	if (arg != NULL)
+		r->argv[i++] = arg;
+	r->argv[i] = NULL;
+	rc = run_simple(rt, r, name, err, errlen);
+	free(r);
+	return rc;
+}
+
 /* ------------------------------------------------------------------------- */
 /* Runtime operations. */
 
@@ -1915,19 +1941,9 @@ ct_runtime_create(const struct ct_runtime *rt, const char *name, const char *bun
 		rc = fail(err, errlen, -EIO, "%s create %s: %s", rt_name(rt), name,
 			  line[0] != '\0' ? line : "failed without a message");
 	}
-	if (rc < 0 && rt_knows(rt, name)) {
-		/* Roll back what the runtime recorded before it failed. */
-		struct run *d = calloc(1, sizeof(*d));
-
-		if (d != NULL) {
-			i = argv_start(d, rt, "delete");
-			d->argv[i++] = "--force";
-			d->argv[i++] = name;
-			d->argv[i] = NULL;
-			run_simple(rt, d, name, NULL, 0);
-			free(d);
-		}
-	}
+	/* Roll back what the runtime recorded before it failed. */
+	if (rc < 0 && rt_knows(rt, name))
+		(void)run_verb(rt, "delete", "--force", name, NULL, NULL, 0);
 	close(fd);
 out_free:
 	free(r);
@@ -1937,22 +1953,9 @@ out_free:
 int
 ct_runtime_start(const struct ct_runtime *rt, const char *name, char *err, size_t errlen)
 {
-	struct run *r;
-	unsigned int i;
-	int rc;
+	int rc = check_call(rt, name, err, errlen);
 
-	rc = check_call(rt, name, err, errlen);
-	if (rc < 0)
-		return rc;
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return fail(err, errlen, -ENOMEM, "out of memory");
-	i = argv_start(r, rt, "start");
-	r->argv[i++] = name;
-	r->argv[i] = NULL;
-	rc = run_simple(rt, r, name, err, errlen);
-	free(r);
-	return rc;
+	return rc < 0 ? rc : run_verb(rt, "start", NULL, name, NULL, err, errlen);
 }
 
 int
@@ -2012,8 +2015,6 @@ int
 ct_runtime_kill(const struct ct_runtime *rt, const char *name, int sig, char *err, size_t errlen)
 {
 	char signum[16];
-	struct run *r;
-	unsigned int i;
 	int rc;
 
 	rc = check_call(rt, name, err, errlen);
@@ -2021,41 +2022,19 @@ ct_runtime_kill(const struct ct_runtime *rt, const char *name, int sig, char *er
 		return rc;
 	if (sig < 1 || sig > 64)
 		return fail(err, errlen, -EINVAL, "signal %d is outside 1..64", sig);
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return fail(err, errlen, -ENOMEM, "out of memory");
 	snprintf(signum, sizeof(signum), "%d", sig);
-	i = argv_start(r, rt, "kill");
-	r->argv[i++] = name;
-	r->argv[i++] = signum;
-	r->argv[i] = NULL;
-	rc = run_simple(rt, r, name, err, errlen);
-	free(r);
-	return rc;
+	return run_verb(rt, "kill", NULL, name, signum, err, errlen);
 }
 
 int
 ct_runtime_delete(const struct ct_runtime *rt, const char *name, bool force, char *err,
 		  size_t errlen)
 {
-	struct run *r;
-	unsigned int i;
-	int rc;
+	int rc = check_call(rt, name, err, errlen);
 
-	rc = check_call(rt, name, err, errlen);
 	if (rc < 0)
 		return rc;
-	r = calloc(1, sizeof(*r));
-	if (r == NULL)
-		return fail(err, errlen, -ENOMEM, "out of memory");
-	i = argv_start(r, rt, "delete");
-	if (force)
-		r->argv[i++] = "--force";
-	r->argv[i++] = name;
-	r->argv[i] = NULL;
-	rc = run_simple(rt, r, name, err, errlen);
-	free(r);
-	return rc;
+	return run_verb(rt, "delete", force ? "--force" : NULL, name, NULL, err, errlen);
 }
 
 int

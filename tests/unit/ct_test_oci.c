@@ -615,24 +615,19 @@ static const char *const bad_utf8[] = {"echo", "\xff\xfe", NULL};
 static const char *const bad_env_utf8[] = {"K=\xff", NULL};
 static char path_buf[160];
 
-static void
-b_name_empty(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->name = "";
-}
-static void
-b_name_dash(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->name = "-ctto";
-}
-static void
-b_name_slash(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->name = "ctto/x";
-}
+/*
+ * A bundle case that changes one field and needs no test directory; the
+ * cases that do are written out below.
+ */
+#define BUNDLE_CASE(fn, change)                                            \
+	static void fn(struct ct_oci_bundle_args *a, const struct tdir *t) \
+	{                                                                  \
+		(void)t;                                                   \
+		change;                                                    \
+	}
+BUNDLE_CASE(b_name_empty, a->name = "")
+BUNDLE_CASE(b_name_dash, a->name = "-ctto")
+BUNDLE_CASE(b_name_slash, a->name = "ctto/x")
 static void
 b_name_long(struct ct_oci_bundle_args *a, const struct tdir *t)
 {
@@ -641,42 +636,17 @@ b_name_long(struct ct_oci_bundle_args *a, const struct tdir *t)
 	long_name[CT_OCI_NAME_MAX + 1] = '\0';
 	a->name = long_name;
 }
-static void
-b_bundle_rel(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->bundle_dir = "ctto-rel/b";
-}
-static void
-b_bundle_null(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->bundle_dir = NULL;
-}
+BUNDLE_CASE(b_bundle_rel, a->bundle_dir = "ctto-rel/b")
+BUNDLE_CASE(b_bundle_null, a->bundle_dir = NULL)
 static void
 b_parent_missing(struct ct_oci_bundle_args *a, const struct tdir *t)
 {
 	fmt(path_buf, sizeof(path_buf), "%s/none/b", t->path);
 	a->bundle_dir = path_buf;
 }
-static void
-b_argv_null(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->argv = NULL;
-}
-static void
-b_argv_empty(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->argv = empty_argv;
-}
-static void
-b_argv_blank(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->argv = blank_argv;
-}
+BUNDLE_CASE(b_argv_null, a->argv = NULL)
+BUNDLE_CASE(b_argv_empty, a->argv = empty_argv)
+BUNDLE_CASE(b_argv_blank, a->argv = blank_argv)
 static void
 b_argv_65(struct ct_oci_bundle_args *a, const struct tdir *t)
 {
@@ -688,12 +658,7 @@ b_argv_65(struct ct_oci_bundle_args *a, const struct tdir *t)
 	many_args[CT_OCI_MAX_ARGS + 1] = NULL;
 	a->argv = many_args;
 }
-static void
-b_no_rootfs(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->rootfs = NULL;
-}
+BUNDLE_CASE(b_no_rootfs, a->rootfs = NULL)
 static void
 b_both_rootfs(struct ct_oci_bundle_args *a, const struct tdir *t)
 {
@@ -705,95 +670,25 @@ b_rootfs_missing(struct ct_oci_bundle_args *a, const struct tdir *t)
 	fmt(path_buf, sizeof(path_buf), "%s/no-such-img", t->path);
 	a->rootfs = path_buf;
 }
-static void
-b_rootfs_rel(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->rootfs = "img";
-}
+BUNDLE_CASE(b_rootfs_rel, a->rootfs = "img")
 static void
 b_rootfs_file(struct ct_oci_bundle_args *a, const struct tdir *t)
 {
 	a->rootfs = t->netns;
 }
-static void
-b_env1(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->env = bad_env1;
-}
-static void
-b_env2(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->env = bad_env2;
-}
-static void
-b_argv_utf8(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->argv = bad_utf8;
-}
-static void
-b_env_utf8(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->env = bad_env_utf8;
-}
-static void
-b_cwd_rel(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->cwd = "tmp";
-}
-static void
-b_netns_missing(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->netns_path = "/run/netns/ctto-no-such-netns";
-}
-static void
-b_cg_rel(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->cgroup_path = "ctto/x";
-}
-static void
-b_cg_dotdot(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->cgroup_path = "/ctto/../x";
-}
-static void
-b_cg_empty(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->cgroup_path = "/ctto//x";
-}
-static void
-b_mem_small(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->lim.memory_bytes = 4096;
-}
-static void
-b_cpu_small(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->lim.cpu_millis = 5;
-}
-static void
-b_cpu_big(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->lim.cpu_millis = 2000000;
-}
-static void
-b_pids_big(struct ct_oci_bundle_args *a, const struct tdir *t)
-{
-	(void)t;
-	a->lim.pids_max = 5000000;
-}
+BUNDLE_CASE(b_env1, a->env = bad_env1)
+BUNDLE_CASE(b_env2, a->env = bad_env2)
+BUNDLE_CASE(b_argv_utf8, a->argv = bad_utf8)
+BUNDLE_CASE(b_env_utf8, a->env = bad_env_utf8)
+BUNDLE_CASE(b_cwd_rel, a->cwd = "tmp")
+BUNDLE_CASE(b_netns_missing, a->netns_path = "/run/netns/ctto-no-such-netns")
+BUNDLE_CASE(b_cg_rel, a->cgroup_path = "ctto/x")
+BUNDLE_CASE(b_cg_dotdot, a->cgroup_path = "/ctto/../x")
+BUNDLE_CASE(b_cg_empty, a->cgroup_path = "/ctto//x")
+BUNDLE_CASE(b_mem_small, a->lim.memory_bytes = 4096)
+BUNDLE_CASE(b_cpu_small, a->lim.cpu_millis = 5)
+BUNDLE_CASE(b_cpu_big, a->lim.cpu_millis = 2000000)
+BUNDLE_CASE(b_pids_big, a->lim.pids_max = 5000000)
 static void
 b_user_missing(struct ct_oci_bundle_args *a, const struct tdir *t)
 {
