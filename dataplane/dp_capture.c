@@ -335,10 +335,21 @@ cap_file_close(struct dp_capture *c)
 }
 
 /*
- * Write what the callbacks queue until the count is written, the time is up
- * and the ring is empty, a write fails, or the control thread says stop and
- * the ring is empty. Then close the file. The file is flushed whenever the
- * ring runs empty.
+ * Write what the callbacks queue until the count is written, a write fails,
+ * or the control thread says stop and the ring is empty. Then close the
+ * file. The file is flushed whenever the ring runs empty.
+ *
+ * The stop flag is read before the dequeue that finds the ring empty. The
+ * control thread sets it after the grace period that follows the removal of
+ * the callbacks, so every copy they queued is on the ring before the flag is
+ * set: a dequeue made after the flag was seen gets all of them. Read after
+ * that dequeue instead, the flag could have been set (and the ring filled)
+ * in between, and the copies would be freed unwritten by cap_release().
+ *
+ * The time limit does not end the writer for the same reason: a callback
+ * that read the TSC before the deadline may queue its copies after it, and
+ * only a grace period tells when none can any more. dp_capture_poll() ends
+ * the capture at the deadline through cap_end(), which waits for one.
  */
 static void *
 cap_writer(void *arg)
@@ -349,6 +360,8 @@ cap_writer(void *arg)
 	bool dirty = false;
 
 	for (;;) {
+		/* First the flag, then the dequeue (see above). */
+		const bool stop = __atomic_load_n(&c->stop, __ATOMIC_ACQUIRE);
 		unsigned int n = rte_ring_sc_dequeue_burst(c->ring, (void **)ms, RTE_DIM(ms), NULL);
 
 		for (unsigned int i = 0; i < n; i++)
@@ -360,7 +373,7 @@ cap_writer(void *arg)
 		    (c->count != 0 && c->packets >= c->count))
 			break;
 		if (n == 0) {
-			if (__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE))
+			if (stop)
 				break;
 			/* Idle: let readers of the file see what was written. */
 			if (dirty) {
@@ -370,8 +383,6 @@ cap_writer(void *arg)
 				}
 				dirty = false;
 			}
-			if (c->deadline != 0 && rte_get_tsc_cycles() >= c->deadline)
-				break;
 			nanosleep(&idle, NULL);
 		}
 	}
