@@ -31,6 +31,7 @@
 #include <rte_mempool.h>
 
 #include "dp_flow.h"
+#include "dp_kobj.h"
 #include "dp_mflow.h"
 #include "vx.h"
 
@@ -136,6 +137,10 @@ struct dp_port {
 	uint16_t txd;		      /**< TX descriptors, as the driver adjusted them. */
 	uint16_t pool;		      /**< Its pool: dp->node_pools[socket][pool]. */
 	uint32_t reserved;	      /**< Mbufs it has reserved in that pool; 0 for none. */
+	/** AF_XDP sockets and BPF objects its driver opened with it (dp_kobj.h). */
+	struct dp_kobj_set kobjs;
+	/** Its AF_XDP rings, mapped to give their mbufs back on close (dp_kobj.h). */
+	struct dp_xsk_view xsk;
 };
 
 /**
@@ -228,6 +233,10 @@ struct dp {
 	} cmd;
 	uint64_t stats_seq;  /**< Counts dp_stats_json() calls (control thread only). */
 	uint64_t mf_refused; /**< Pipeline changes refused (control thread only). */
+	/** Descriptors closed ports' drivers left open and mflowd closed (dp_kobj.h). */
+	uint64_t kobj_reaped;
+	/** Mbufs recovered from the rings of closed AF_XDP ports (dp_kobj.h). */
+	uint64_t xsk_mbufs_recovered;
 };
 
 /**

@@ -410,7 +410,9 @@ int
 dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_role role,
 	     uint16_t ep, uint16_t mtu)
 {
+	struct dp_kobj_census before = {0}, after = {0};
 	struct dp_port *port;
+	bool census;
 	int rc, idx;
 
 	if (name == NULL || name[0] == '\0' || devargs == NULL)
@@ -429,17 +431,28 @@ dp_port_open(struct dp *dp, const char *name, const char *devargs, enum dp_port_
 	port->role = (uint8_t)role;
 	port->ep = ep;
 	port->mtu = mtu;
+	/* What the driver opens from here on is the port's (dp_kobj.h). */
+	census = dp_kobj_census(&before) == 0;
 	rc = port_lookup_or_probe(devargs, &port->port_id, &port->hotplugged);
 	if (rc < 0) {
 		port->name[0] = '\0';
-		return rc;
+		goto out_census;
 	}
 	/* The slot is in use (but not active) from here; lcores see n_ports grow. */
 	if (idx == dp->n_ports)
 		__atomic_store_n(&dp->n_ports, (uint16_t)(idx + 1), __ATOMIC_RELEASE);
 	rc = port_setup(dp, idx, mtu);
+	if (census && port->hotplugged && dp_kobj_census(&after) == 0) {
+		dp_kobj_added(&before, &after, &port->kobjs);
+		dp_kobj_census_free(&after);
+		/* Its AF_XDP rings, to read back when it closes (dp_kobj_xsk_recover()). */
+		if (dp_kobj_xsk_view(&port->kobjs, &port->xsk) < 0)
+			DP_LOG(WARNING, "%s: cannot map its AF_XDP rings", name);
+	}
 	if (rc < 0)
 		dp_port_close_one(dp, (uint16_t)idx);
+out_census:
+	dp_kobj_census_free(&before);
 	return rc < 0 ? rc : idx;
 }
 
@@ -572,13 +585,30 @@ dp_ports_start(struct dp *dp)
 	return 0;
 }
 
+/* Whether an AF_XDP socket of @held is still open in @now. */
+static bool
+xsk_left_open(const struct dp_kobj_set *held, const struct dp_kobj_census *now)
+{
+	for (uint16_t i = 0; i < held->n; i++) {
+		if (held->obj[i].kind != DP_KOBJ_XSK)
+			continue;
+		for (uint32_t j = 0; j < now->n; j++)
+			if (now->obj[j].fd == held->obj[i].fd && now->obj[j].kind == DP_KOBJ_XSK &&
+			    now->obj[j].id == held->obj[i].id)
+				return true;
+	}
+	return false;
+}
+
 void
 dp_port_close_one(struct dp *dp, uint16_t idx)
 {
 	struct dp_port *port = &dp->ports[idx];
 	struct rte_eth_dev_tx_buffer *txb = dp->mlc != NULL ? dp->mlc->txb[idx] : NULL;
+	struct dp_kobj_census before = {0}, after = {0};
 	struct rte_eth_dev_info info;
 	struct rte_device *dev = NULL;
+	bool census;
 
 	if (port->name[0] == '\0')
 		return;
@@ -597,9 +627,40 @@ dp_port_close_one(struct dp *dp, uint16_t idx)
 	}
 	if (port->hotplugged && rte_eth_dev_info_get(port->port_id, &info) == 0)
 		dev = info.device;
+	census = port->hotplugged && dp_kobj_census(&before) == 0;
 	rte_eth_dev_close(port->port_id);
 	if (dev != NULL)
 		rte_dev_remove(dev);
+	/*
+	 * What the driver held since the port opened, and what closing it
+	 * opened, is no longer anyone's once the port is gone (dp_kobj.h).
+	 */
+	if (census && dp_kobj_census(&after) == 0) {
+		struct dp_kobj_set left = port->kobjs;
+		unsigned int n;
+		int got = 0;
+
+		dp_kobj_added(&before, &after, &left);
+		/* Only a driver that left its AF_XDP socket open left its mbufs in it. */
+		if (xsk_left_open(&port->kobjs, &after))
+			got = dp_kobj_xsk_recover(&port->xsk, dp_port_pool(dp, idx));
+		if (got > 0)
+			dp->xsk_mbufs_recovered += (uint64_t)got;
+		n = dp_kobj_reap(&left);
+		if (n != 0) {
+			dp->kobj_reaped += n;
+			DP_LOG(INFO,
+			       "%s: closed %u descriptors and freed %d mbufs its driver left "
+			       "behind",
+			       port->name, n, got > 0 ? got : 0);
+		}
+		if (left.overflow || port->kobjs.overflow)
+			DP_LOG(WARNING, "%s: its driver opened more than %u kernel objects",
+			       port->name, DP_KOBJ_SET_MAX);
+		dp_kobj_census_free(&after);
+	}
+	dp_kobj_census_free(&before);
+	dp_kobj_xsk_view_free(&port->xsk);
 	pool_release(dp, port);
 	memset(port, 0, sizeof(*port));
 	port->ep = VX_NONE;

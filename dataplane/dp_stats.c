@@ -352,6 +352,27 @@ dp_mflow_json(const struct dp *dp)
 	return o;
 }
 
+/* The packet pools: their size, how many mbufs are free, and what ports reserved. */
+static json_t *
+pools_json(const struct dp *dp)
+{
+	json_t *a = json_array();
+
+	for (int node = 0; a != NULL && node < RTE_MAX_NUMA_NODES; node++)
+		for (uint16_t k = 0; k < dp->n_node_pools[node]; k++) {
+			const struct dp_pool *p = &dp->node_pools[node][k];
+
+			if (p->mp == NULL)
+				continue;
+			json_array_append_new(
+				a, json_pack("{s:s, s:i, s:I, s:I, s:I, s:i}", "name", p->mp->name,
+					     "socket", node, "size", (json_int_t)p->size, "avail",
+					     (json_int_t)rte_mempool_avail_count(p->mp), "reserved",
+					     (json_int_t)p->reserved, "ports", (int)p->n_ports));
+		}
+	return a;
+}
+
 json_t *
 dp_stats_json(struct dp *dp)
 {
@@ -392,6 +413,10 @@ dp_stats_json(struct dp *dp)
 	json_object_set_new(root, "lcores", lcores);
 	json_object_set_new(root, "mflow", dp_mflow_json(dp));
 	json_object_set_new(root, "ports", dp_ports_json(dp));
+	json_object_set_new(root, "pools", pools_json(dp));
+	json_object_set_new(root, "kobj_reaped", json_integer((json_int_t)dp->kobj_reaped));
+	json_object_set_new(root, "xsk_mbufs_recovered",
+			    json_integer((json_int_t)dp->xsk_mbufs_recovered));
 	if (json_object_get(root, "snapshot") == NULL) {
 		json_object_set_new(root, "fdb_count", json_integer(dp->snap->fdb_total));
 		json_object_set_new(root, "fdb", fdb_json(dp));

@@ -26,7 +26,8 @@ traffic to the kernel VTEP.
 6. DEL removes everything (port, veth, IP lease, record) and is
    idempotent: again, without CNI_NETNS, after the netns is gone.
 7. GC removes the attachments that are not in the valid list.
-8. 20 ADD/DEL cycles leave nothing; with mflowd stopped, STATUS says
+8. 20 ADD/DEL cycles (AF_XDP) leave nothing, not even a descriptor in
+   mflowd; with mflowd stopped, STATUS says
    unavailable and DEL still succeeds.
 
 There are no timing assertions.
@@ -51,7 +52,8 @@ from test_overlay import Checks, info  # noqa: E402
 # pylint: disable-next=wrong-import-position
 from test_control import ControlDaemon  # noqa: E402
 # pylint: disable-next=wrong-import-position
-from harness import CheckGroups  # noqa: E402
+from harness import (CheckGroups, fd_growth, fd_kinds,  # noqa: E402
+                     pool_avail, pool_loss)
 
 PREFIX = 'mcn'
 SP_PORT = 11611
@@ -82,6 +84,7 @@ class CniTest(CheckGroups):
                                underlay_pmd='af_xdp', containers=[],
                                vnis={100: VX100, 200: VX200}, log=info)
         self.md = None
+        self.pools0 = {}  # Free mbufs of the pools before the first ADD.
         self.netns = []   # Sandboxes we made.
         self.results = {}  # Sandbox -> ADD result.
         # The plugin's directory first, then the reference plugins.
@@ -168,6 +171,11 @@ class CniTest(CheckGroups):
     def ports(self):
         rc, out = self.ctl('port', 'show')
         return {p['name']: p for p in out} if rc == 0 else {}
+
+    def pools(self):
+        """Free mbufs of mflowd's packet pools, by name."""
+        rc, out = self.ctl('stats')
+        return pool_avail(out if rc == 0 else None)
 
     @staticmethod
     def cni_links():
@@ -489,7 +497,13 @@ class CniTest(CheckGroups):
         topo.run(['ip', 'netns', 'add', sb])
         self.netns.append(sb)
         before = self.state()
-        conf = self.conf(pmd='af_packet')
+        fds0 = fd_kinds(self.md.proc.pid)
+        pools1 = self.pools()
+        lost = pool_loss(self.pools0, pools1)
+        self.c.check('the ports that carried traffic gave their mbufs back '
+                     'to the pools', pools1 and not lost,
+                     f'{self.pools0} -> {pools1}, lost {lost}')
+        conf = self.conf()
         bad = []
         for i in range(CYCLES):
             rc, out, err = self.cni('ADD', conf, f'cyc{i}', sb)
@@ -506,6 +520,14 @@ class CniTest(CheckGroups):
         self.c.check('and leave nothing behind', after == before
                      and topo.list_links(ns=sb) == ['lo'],
                      f'{before} -> {after}')
+        pools2 = self.pools()
+        lost = pool_loss(pools1, pools2)
+        self.c.check(f'{CYCLES} cycles take no mbufs out of the pools',
+                     pools2 and not lost, f'{pools1} -> {pools2}, lost {lost}')
+        grew = fd_growth(fds0, fd_kinds(self.md.proc.pid))
+        self.c.check('and mflowd holds no more descriptors (AF_XDP sockets, '
+                     'BPF programs and maps included)', not grew,
+                     f'grew {grew}')
         rc, out, err = self.add(f'{PREFIX}-z', conf)
         self.c.check('ADD z before mflowd stops', rc == 0,
                      f'exit {rc}: {out} {err}')
@@ -532,6 +554,7 @@ class CniTest(CheckGroups):
             if not self.c.check('mflowd starts', self.md.start(),
                                 self.md.log_tail(20)):
                 return self.finish()
+            self.pools0 = self.pools()
             for group in (self.check_version_status, self.check_add,
                           self.check_reach, self.check_check,
                           self.check_bad_input, self.check_del,

@@ -48,7 +48,8 @@ from test_overlay import Checks, info  # noqa: E402
 # pylint: disable-next=wrong-import-position
 from test_control import ControlDaemon  # noqa: E402
 # pylint: disable-next=wrong-import-position
-from harness import CheckGroups  # noqa: E402
+from harness import (CheckGroups, fd_growth, fd_kinds,  # noqa: E402
+                     pool_avail, pool_loss)
 
 PREFIX = 'mct'
 SP_PORT = 11511
@@ -400,27 +401,11 @@ class ContainerTest(CheckGroups):
         out = self.ctl_ok('container show lists none', 'container', 'show')
         self.c.check('container show is empty', out == [], f'{out}')
 
-    @staticmethod
-    def fd_kinds(pid):
-        """Open descriptors of @pid by kind (socket, anon_inode:bpf-map...)."""
-        kinds = {}
-        for fd in os.listdir(f'/proc/{pid}/fd'):
-            try:
-                target = os.readlink(f'/proc/{pid}/fd/{fd}')
-            except OSError:
-                continue
-            kind = target.split('[')[0].rstrip(':')
-            if target.startswith('anon_inode:'):
-                kind = target.split('[')[0]
-            elif target.startswith('/'):
-                kind = 'file'
-            kinds[kind] = kinds.get(kind, 0) + 1
-        return kinds
-
     def check_cycles(self):
         """8. 100 create/delete cycles leak nothing."""
         pid = self.md.proc.pid
-        fds0 = self.fd_kinds(pid)
+        fds0 = fd_kinds(pid)
+        pools0 = pool_avail(self.ctl('stats')[1])
         failed = 0
         for i in range(CYCLES):
             rc, _, err = self.create('mctcyc', 100, '198.19.1.70',
@@ -431,23 +416,21 @@ class ContainerTest(CheckGroups):
                 info(f'cycle {i}: create {rc} {err} / delete {rc2} {err2}')
                 if failed > 3:
                     break
-        fds1 = self.fd_kinds(pid)
-        grew = {k: fds1.get(k, 0) - fds0.get(k, 0) for k in fds1
-                if fds1.get(k, 0) > fds0.get(k, 0)}
+        fds1 = fd_kinds(pid)
+        grew = fd_growth(fds0, fds1)
+        pools1 = pool_avail(self.ctl('stats')[1])
+        lost = pool_loss(pools0, pools1)
+        self.c.check(f'{CYCLES} cycles take no mbufs out of the pools',
+                     pools1 and not lost, f'{pools0} -> {pools1}, lost {lost}')
         self.c.check(f'{CYCLES} create/delete cycles all succeeded',
                      failed == 0, f'{failed} failed')
         left = self.leftovers(['mctcyc'])
         self.c.check('after the cycles nothing is left', not left, f'{left}')
-        # DPDK 22.11's AF_XDP PMD, with libxdp lacking a bpffs, keeps the
-        # BPF program, its map and the XSK socket of every port it closes
-        # (one each per cycle; AF_PACKET ports leak nothing). Anything else
-        # that grows is ours.
-        known = {'anon_inode:bpf-prog', 'anon_inode:bpf-map', 'socket'}
-        ours = {k: v for k, v in grew.items()
-                if k not in known or v > CYCLES}
-        self.c.check('mflowd leaks no descriptor of its own (AF_XDP\'s '
-                     'known per-port leak reported apart)', not ours,
-                     f'grew {grew}')
+        # DPDK 22.11's AF_XDP PMD and libxdp 1.3 leave an XSK socket, a BPF
+        # program and a BPF map open per closed port; mflowd closes them
+        # (dataplane/dp_kobj.h), so no kind of descriptor may grow.
+        self.c.check('mflowd leaks no descriptor (sockets, BPF programs '
+                     'and maps included)', not grew, f'grew {grew}')
         self.c.check('the dataplane has only the underlay port',
                      self.ports() == ['underlay'], f'{self.ports()}')
 

@@ -47,6 +47,9 @@ int dp_test_capture(void);
 /** Port group (pools that grow with the ports, run-time queue sizes); returns the failures. */
 int dp_test_port(void);
 
+/** Kernel-object census group (AF_XDP sockets, BPF objects); returns the failures. */
+int dp_test_kobj(void);
+
 /** @return the first frame that shows up on @p r within ten seconds, or NULL. */
 struct rte_mbuf *dp_test_ring_wait(struct rte_ring *r);
 

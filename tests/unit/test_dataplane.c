@@ -326,6 +326,7 @@ main(void)
 	rc += dp_test_pipe();
 	rc += dp_test_capture();
 	rc += dp_test_port();
+	rc += dp_test_kobj();
 	rte_mempool_free(mf_pool);
 	rte_eal_cleanup();
 	return rc;
