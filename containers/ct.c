@@ -28,6 +28,8 @@
 #define CT_STOP_GRACE_MS  3000
 #define CT_START_CHECK_MS 200
 #define CT_EXEC_TIMEOUT	  10000
+/* The cgroup every container's cgroup is made under, in each hierarchy. */
+#define CT_CGROUP_PARENT "/mflowd"
 
 struct ct_mgr {
 	struct ct_mgr_conf conf;
@@ -280,7 +282,7 @@ bundle_make(struct ct_mgr *m, struct ct_rec *r, char *err, size_t errlen)
 	snprintf(r->bundle_dir, sizeof(r->bundle_dir), "%s/containers/%.31s", m->conf.run_dir,
 		 r->args.name);
 	snprintf(netns_path, sizeof(netns_path), "/run/netns/%s", r->netns);
-	snprintf(cgroup, sizeof(cgroup), "/mflowd/%s", r->args.name);
+	snprintf(cgroup, sizeof(cgroup), "%s/%s", CT_CGROUP_PARENT, r->args.name);
 	b.bundle_dir = r->bundle_dir;
 	if (r->args.bundle[0] != '\0')
 		b.user_bundle = r->args.bundle;
@@ -357,6 +359,8 @@ teardown(struct ct_mgr *m, struct ct_rec *r, char *err, size_t errlen)
 		return rc;
 	port_down(m, r);
 	net_down(r);
+	/* The parent of the containers' cgroups goes with the last of them. */
+	(void)ct_cgroup_prune(CT_CGROUP_PARENT);
 	if (r->bundle_dir[0] != '\0') {
 		rc = ct_oci_bundle_remove(r->bundle_dir);
 		if (rc < 0)

@@ -49,6 +49,8 @@
 #define STATE_TICK_MS 20
 /** Most cgroup2 mounts hidden from a runtime call. */
 #define CG2_MAX 4
+/** Most cgroup mounts (v1 hierarchies and cgroup2) ct_cgroup_prune() looks at. */
+#define CGROUP_MOUNTS_MAX 32
 /** The environment of the runtime processes: nothing of ours leaks into them. */
 #define RUNTIME_PATH CT_OCI_DEFAULT_PATH
 /** Directories searched for the runtime after PATH. */
@@ -1180,13 +1182,14 @@ unescape_octal(char *s)
 }
 
 /**
- * Find the cgroup2 mount points (up to @p max, into @p out) and whether
- * any cgroup v1 hierarchy is mounted.
+ * Find the cgroup2 mount points, and the cgroup v1 ones too if @p v1_too
+ * (up to @p max, into @p out), and whether any cgroup v1 hierarchy is
+ * mounted.
  *
- * @return the number of cgroup2 mounts found, or -errno.
+ * @return the number of mount points found, or -errno.
  */
 static int
-find_cgroup_mounts(char (*out)[PATH_MAX], int max, bool *has_v1)
+find_cgroup_mounts(char (*out)[PATH_MAX], int max, bool v1_too, bool *has_v1)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -1207,9 +1210,12 @@ find_cgroup_mounts(char (*out)[PATH_MAX], int max, bool *has_v1)
 			continue;
 		if (strcmp(fstype, "cgroup") == 0) {
 			*has_v1 = true;
+			if (!v1_too)
+				continue;
+		} else if (strcmp(fstype, "cgroup2") != 0) {
 			continue;
 		}
-		if (strcmp(fstype, "cgroup2") != 0 || n >= max)
+		if (n >= max)
 			continue;
 		/* Fields: id parent major:minor root mount-point ... */
 		*sep = '\0';
@@ -1226,6 +1232,32 @@ find_cgroup_mounts(char (*out)[PATH_MAX], int max, bool *has_v1)
 	free(line);
 	fclose(f);
 	return n;
+}
+
+int
+ct_cgroup_prune(const char *path)
+{
+	char(*mnts)[PATH_MAX];
+	int n, removed = 0;
+	bool has_v1;
+
+	if (path == NULL || path[0] != '/' || strstr(path, "..") != NULL)
+		return -EINVAL;
+	mnts = calloc(CGROUP_MOUNTS_MAX, sizeof(*mnts));
+	if (mnts == NULL)
+		return -ENOMEM;
+	n = find_cgroup_mounts(mnts, CGROUP_MOUNTS_MAX, true, &has_v1);
+	for (int i = 0; i < n; i++) {
+		char dir[PATH_MAX];
+
+		if (snprintf(dir, sizeof(dir), "%s%s", mnts[i], path) >= (int)sizeof(dir))
+			continue;
+		/* Only an empty cgroup goes: one with members or children says EBUSY. */
+		if (rmdir(dir) == 0)
+			removed++;
+	}
+	free(mnts);
+	return n < 0 ? n : removed;
 }
 
 /* ------------------------------------------------------------------------- */
@@ -1475,7 +1507,7 @@ run_cmd(const struct ct_runtime *rt, struct run *r, char *err, size_t errlen)
 	if (r->out != NULL && r->outcap > 0)
 		r->out[0] = '\0';
 	if (rt->hide_cgroup2) {
-		n_cg2 = find_cgroup_mounts(cg2, CG2_MAX, &has_v1);
+		n_cg2 = find_cgroup_mounts(cg2, CG2_MAX, false, &has_v1);
 		if (n_cg2 < 0)
 			return fail(err, errlen, n_cg2, "cannot read /proc/self/mountinfo: %s",
 				    strerror(-n_cg2));
@@ -1870,7 +1902,7 @@ ct_runtime_init(struct ct_runtime *rt, const char *name_or_path, const char *sta
 	snprintf(rt->root, sizeof(rt->root), "%s", state_root);
 	rt->timeout_ms = CT_RUNTIME_TIMEOUT_MS;
 	if (rt->kind == CT_RUNTIME_CRUN) {
-		n = find_cgroup_mounts(cg2, 1, &has_v1);
+		n = find_cgroup_mounts(cg2, 1, false, &has_v1);
 		rt->hide_cgroup2 = n > 0 && has_v1;
 	}
 	return 0;

@@ -363,4 +363,16 @@ int ct_runtime_check_running(const struct ct_runtime *rt, const char *name, cons
 int ct_runtime_stop(const struct ct_runtime *rt, const char *name, unsigned int grace_ms, char *err,
 		    size_t errlen);
 
+/**
+ * Remove the cgroup @p path (such as the parent the containers' cgroups are
+ * made under) from every cgroup hierarchy mounted, v1 and v2, where it is
+ * empty: one that still has processes or child cgroups is left.
+ *
+ * @return
+ *   The number of directories removed (0 when there was nothing to do),
+ *   -EINVAL for a path that is not absolute or has "..", -ENOMEM, or the
+ *   -errno of reading /proc/self/mountinfo.
+ */
+int ct_cgroup_prune(const char *path);
+
 #endif /* CT_OCI_H */

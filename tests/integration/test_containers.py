@@ -31,6 +31,7 @@ Usage (as root): test_containers.py --mflowd build/mflowd --mflowctl build/mflow
 """
 
 import argparse
+import glob
 import json
 import os
 import shutil
@@ -180,7 +181,23 @@ class ContainerTest(CheckGroups):
         now = {ln.split(':')[1].strip().split('@')[0]
                for ln in links.splitlines() if ': mfh' in ln}
         left += sorted(now - self.base_links)
+        # The cgroups, in every hierarchy: the containers' own, and their
+        # parent once no container is left.
+        for cg in glob.glob('/sys/fs/cgroup/*/mflowd') + \
+                glob.glob('/sys/fs/cgroup/mflowd'):
+            for n in names:
+                if os.path.isdir(os.path.join(cg, n)):
+                    left.append(f'cgroup {cg}/{n}')
+            if not self.containers():
+                left.append(f'cgroup {cg}')
         return left
+
+    def containers(self):
+        """The names of the containers mflowd has."""
+        if not (self.md and self.md.alive()):
+            return []
+        rc, out, _ = self.ctl('container', 'show')
+        return [c['name'] for c in out] if rc == 0 and out else []
 
     def host_links(self):
         links = subprocess.run(['ip', '-o', 'link'], capture_output=True,
@@ -397,7 +414,7 @@ class ContainerTest(CheckGroups):
                        'container', 'delete', C1)
         left = self.leftovers([C1, C2, C3])
         self.c.check('nothing left: netns, links, ports, runc containers, '
-                     'records, bundles', not left, f'{left}')
+                     'records, bundles, cgroups', not left, f'{left}')
         out = self.ctl_ok('container show lists none', 'container', 'show')
         self.c.check('container show is empty', out == [], f'{out}')
 

@@ -1726,6 +1726,52 @@ group_setup(void **state)
 	return 0;
 }
 
+/*
+ * ct_cgroup_prune() with real cgroups: the test's cgroup is made in every
+ * hierarchy it can be, with a child in one; pruning removes the empty ones
+ * only, and the last once its child is gone.
+ */
+static void
+test_cgroup_prune(void **state)
+{
+	const char *roots[] = {"/sys/fs/cgroup/pids", "/sys/fs/cgroup/memory",
+			       "/sys/fs/cgroup/unified", "/sys/fs/cgroup"};
+	char name[64], dir[PATH_MAX], child[PATH_MAX], first[PATH_MAX] = "";
+	int made = 0;
+
+	(void)state;
+	snprintf(name, sizeof(name), "/mflowd-test-%d", (int)getpid());
+	assert_int_equal(ct_cgroup_prune("relative"), -EINVAL);
+	assert_int_equal(ct_cgroup_prune("/a/../b"), -EINVAL);
+	assert_int_equal(ct_cgroup_prune(NULL), -EINVAL);
+	/* Nothing to remove is not an error. */
+	assert_int_equal(ct_cgroup_prune(name), 0);
+	for (size_t i = 0; i < sizeof(roots) / sizeof(roots[0]); i++) {
+		struct stat st;
+
+		snprintf(dir, sizeof(dir), "%s/cgroup.procs", roots[i]);
+		if (stat(dir, &st) != 0)
+			continue;
+		snprintf(dir, sizeof(dir), "%s%s", roots[i], name);
+		if (mkdir(dir, 0755) != 0)
+			continue;
+		if (first[0] == '\0')
+			snprintf(first, sizeof(first), "%s", dir);
+		made++;
+	}
+	if (made == 0)
+		skip();
+	snprintf(child, sizeof(child), "%s/child", first);
+	assert_int_equal(mkdir(child, 0755), 0);
+	/* All but the one with a child go. */
+	assert_int_equal(ct_cgroup_prune(name), made - 1);
+	assert_int_equal(access(first, F_OK), 0);
+	assert_int_equal(rmdir(child), 0);
+	assert_int_equal(ct_cgroup_prune(name), 1);
+	assert_int_equal(access(first, F_OK), -1);
+	assert_int_equal(ct_cgroup_prune(name), 0);
+}
+
 int
 ct_test_oci(void)
 {
@@ -1755,6 +1801,7 @@ ct_test_oci(void)
 							 &rt_crun),
 		cmocka_unit_test_prestate_setup_teardown(test_rt_create_fails, trt_setup,
 							 trt_teardown, &rt_crun),
+		cmocka_unit_test(test_cgroup_prune),
 		cmocka_unit_test(test_no_leaks),
 	};
 
