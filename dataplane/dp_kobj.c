@@ -172,6 +172,15 @@ census_has(const struct dp_kobj_census *c, const struct dp_kobj *o)
 	return hit != NULL && hit->kind == o->kind && hit->id == o->id;
 }
 
+bool
+dp_kobj_left_open(const struct dp_kobj_set *held, const struct dp_kobj_census *now, uint8_t kind)
+{
+	for (uint16_t i = 0; i < held->n; i++)
+		if (held->obj[i].kind == kind && census_has(now, &held->obj[i]))
+			return true;
+	return false;
+}
+
 unsigned int
 dp_kobj_added(const struct dp_kobj_census *before, const struct dp_kobj_census *after,
 	      struct dp_kobj_set *set)

@@ -87,6 +87,13 @@ unsigned int dp_kobj_added(const struct dp_kobj_census *before, const struct dp_
 			   struct dp_kobj_set *set);
 
 /**
+ * Whether an object of @p held of kind @p kind (enum dp_kobj_kind) is still
+ * open, as the same object, in the census @p now.
+ */
+bool dp_kobj_left_open(const struct dp_kobj_set *held, const struct dp_kobj_census *now,
+		       uint8_t kind);
+
+/**
  * Close the descriptors of @p set that still name the object they named
  * when counted; the others (closed, or reused for another object) are left.
  *

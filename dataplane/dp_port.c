@@ -585,21 +585,6 @@ dp_ports_start(struct dp *dp)
 	return 0;
 }
 
-/* Whether an AF_XDP socket of @held is still open in @now. */
-static bool
-xsk_left_open(const struct dp_kobj_set *held, const struct dp_kobj_census *now)
-{
-	for (uint16_t i = 0; i < held->n; i++) {
-		if (held->obj[i].kind != DP_KOBJ_XSK)
-			continue;
-		for (uint32_t j = 0; j < now->n; j++)
-			if (now->obj[j].fd == held->obj[i].fd && now->obj[j].kind == DP_KOBJ_XSK &&
-			    now->obj[j].id == held->obj[i].id)
-				return true;
-	}
-	return false;
-}
-
 void
 dp_port_close_one(struct dp *dp, uint16_t idx)
 {
@@ -642,7 +627,7 @@ dp_port_close_one(struct dp *dp, uint16_t idx)
 
 		dp_kobj_added(&before, &after, &left);
 		/* Only a driver that left its AF_XDP socket open left its mbufs in it. */
-		if (xsk_left_open(&port->kobjs, &after))
+		if (dp_kobj_left_open(&port->kobjs, &after, DP_KOBJ_XSK))
 			got = dp_kobj_xsk_recover(&port->xsk, dp_port_pool(dp, idx));
 		if (got > 0)
 			dp->xsk_mbufs_recovered += (uint64_t)got;

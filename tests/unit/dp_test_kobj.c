@@ -218,7 +218,17 @@ test_reap_same_object_only(void **state)
 	close(map_b);
 	close(map_c);
 
+	assert_int_equal(dp_kobj_census(&c1), 0);
+	assert_true(dp_kobj_left_open(&set, &c1, DP_KOBJ_XSK));
+	assert_true(dp_kobj_left_open(&set, &c1, DP_KOBJ_BPF_PROG));
+	/* map_a's descriptor names another map now, and map_c's is closed. */
+	assert_false(dp_kobj_left_open(&set, &c1, DP_KOBJ_BPF_MAP));
+	dp_kobj_census_free(&c1);
+
 	assert_int_equal(dp_kobj_reap(&set), 2);
+	assert_int_equal(dp_kobj_census(&c1), 0);
+	assert_false(dp_kobj_left_open(&set, &c1, DP_KOBJ_XSK));
+	dp_kobj_census_free(&c1);
 	assert_false(is_open(xsk));
 	assert_false(is_open(prog));
 	assert_true(is_open(map_a));
