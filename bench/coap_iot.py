@@ -81,7 +81,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
+sys.path.insert(0, HERE)
 import topo  # noqa: E402  pylint: disable=wrong-import-position
+from results import cpu_model, loadavg  # noqa: E402  pylint: disable=wrong-import-position
 
 IP = topo.IP
 PREFIX_NATIVE = 'ciot'      # netns ciot-cli, ciot-srv; veths ciotc, ciots
@@ -169,24 +171,6 @@ def git_short():
                             '--untracked-files=no'], capture_output=True,
                            text=True, check=False, timeout=10).stdout.strip()
     return commit, bool(dirty)
-
-
-def cpu_model():
-    """The CPU model from /proc/cpuinfo."""
-    try:
-        with open('/proc/cpuinfo', encoding='ascii', errors='replace') as fh:
-            for line in fh:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown'
-
-
-def loadavg():
-    """The 1-minute load average: other work on the machine skews latency."""
-    with open('/proc/loadavg', encoding='ascii') as fh:
-        return float(fh.read().split()[0])
 
 
 def coap_version():

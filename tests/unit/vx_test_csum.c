@@ -10,27 +10,15 @@
 
 #include <cmocka.h>
 
+#include "test_csum_ref.h"
 #include "vx_csum_priv.h"
 #include "vx_test.h"
-
-/* RFC 1071 over big-endian 16-bit words, one byte at a time. */
-static uint16_t
-ref_sum_be(const uint8_t *p, uint32_t len)
-{
-	uint32_t sum = 0;
-
-	for (uint32_t i = 0; i < len; i++)
-		sum += (i & 1) ? p[i] : (uint32_t)p[i] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)sum;
-}
 
 /* The same sum as vx_csum_mbuf() returns: native 16-bit words. */
 static uint16_t
 ref_sum_native(const uint8_t *p, uint32_t len)
 {
-	return rte_be_to_cpu_16(ref_sum_be(p, len));
+	return rte_be_to_cpu_16(test_csum_ref(p, len));
 }
 
 static void
