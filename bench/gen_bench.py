@@ -174,14 +174,22 @@ class Bench:
             'mflow': mflow,
         }
 
-    def start_mflowd(self, mode, n_vnis):
-        """Start mflowd for @mode with @n_vnis endpoints; wait for its stats."""
+    def start_mflowd(self, mode, n_vnis, edit=None):
+        """Start mflowd for @mode with @n_vnis endpoints; wait for its stats.
+
+        @edit, when given, may change the config dict before it is written.
+        """
         lmap, mode_cfg = LAYOUTS[self.args.layout][mode]
         self.make_veths(n_vnis)
         cfg_path = os.path.join(self.work, f'mflowd-{mode}-{n_vnis}.json')
         self.stats_path = os.path.join(self.work, f'stats-{mode}-{n_vnis}.json')
+        if os.path.exists(self.stats_path):
+            os.unlink(self.stats_path)
+        cfg = self.mflowd_config(mode_cfg, n_vnis)
+        if edit is not None:
+            edit(cfg)
         with open(cfg_path, 'w', encoding='ascii') as fh:
-            json.dump(self.mflowd_config(mode_cfg, n_vnis), fh, indent=1)
+            json.dump(cfg, fh, indent=1)
         cmd = ([self.args.mflowd, '--no-pci']
                + topo.eal_memory_args(512, f'{self.tag}-d')
                + ['--lcores', lmap, '--log-level=user1,notice', '--',
@@ -252,8 +260,12 @@ class Bench:
             sc['outer'] = {'udp_port': 4789}
         return sc
 
-    def run_gen(self, name, sc, n_vnis, encap_dir, search=None):
-        """Run mflow-gen once; returns its JSON report (or an error record)."""
+    def run_gen(self, name, sc, n_vnis, encap_dir, search=None, extra=()):
+        """Run mflow-gen once; returns its JSON report (or an error record).
+
+        @n_vnis is the number of endpoint ports; @extra, more mflow-gen
+        options.
+        """
         sc = dict(sc)
         if search is not None:
             sc['search'] = search
@@ -283,7 +295,8 @@ class Bench:
         cmd = ([self.args.gen, '--no-pci']
                + topo.eal_memory_args(256, f'{self.tag}-g')
                + ['-l', str(GEN_CPU), '--log-level=pmd.net.memif,error'] + vdevs
-               + ['--', '--tx', tx, '--rx', rx, '--scenario', path, '--json', out])
+               + ['--', '--tx', tx, '--rx', rx, '--scenario', path, '--json', out]
+               + list(extra))
         if self.args.quick:
             cmd.append('--quick')
         before = self.md_stats() if self.md else {}

@@ -99,6 +99,7 @@ struct gen_trial {
 	double duration_s;	 /**< Measured sending time. */
 	uint64_t tx;		 /**< Measured frames sent. */
 	uint64_t tx_bytes;	 /**< Their bytes (frame sizes with FCS). */
+	uint64_t tx_warmup;	 /**< Frames sent in the warm-up (not measured). */
 	uint64_t tx_retry;	 /**< Frames the TX ring refused and that were sent again. */
 	uint64_t not_sent;	 /**< Frames due at the rate that could not be sent in time. */
 	uint64_t unique;	 /**< Distinct measured frames received. */
@@ -888,6 +889,8 @@ send_phase(struct gen_run *r, struct gen_trial *t, double pps, double seconds)
 			}
 			if (r->measuring)
 				tx_account(r, t, flows, sizes, k);
+			else
+				t->tx_warmup += k;
 			sent += k;
 		}
 		rx_poll(r, t, true);
@@ -1008,6 +1011,7 @@ trial_json(const struct gen_run *r, const struct gen_trial *t, bool per_flow)
 	if (j == NULL)
 		return NULL;
 	json_object_set_new(j, "not_sent", json_integer((json_int_t)t->not_sent));
+	json_object_set_new(j, "tx_warmup", json_integer((json_int_t)t->tx_warmup));
 	kinds = json_object();
 	for (k = 0; k < GEN_RX_KIND_COUNT; k++)
 		json_object_set_new(kinds, gen_rx_kind_name(k),

@@ -35,18 +35,32 @@ E2E_PATHS = ('routed', 'kernel', 'mflowd-rtc', 'mflowd-pinned', 'mflowd-microflo
 GEN_MODES = ('rtc', 'pinned', 'microflow')
 
 
+def is_quick(doc):
+    """Whether a result came from a quick (smoke) run."""
+    for d in (doc, doc.get('settings') or {}, doc.get('meta') or {},
+              (doc.get('meta') or {}).get('settings') or {},
+              (doc.get('meta') or {}).get('args') or {}):
+        if isinstance(d, dict) and d.get('quick'):
+            return True
+    return False
+
+
 def newest(results, bench):
-    """The newest results/<bench>-*.json by its date key, or None."""
-    best, best_date = None, ''
+    """The newest full results/<bench>-*.json by its date key (a quick run's
+    only when there is no full one), or None."""
+    best, best_key = None, None
     for path in glob.glob(os.path.join(results, f'{bench}-*.json')):
         try:
             with open(path, encoding='utf-8') as fh:
                 doc = json.load(fh)
         except (OSError, ValueError):
             continue
-        date = str(doc.get('date') or doc.get('meta', {}).get('date') or '')
-        if doc.get('bench', bench) == bench and date >= best_date:
-            best, best_date = path, date
+        if not isinstance(doc, dict) or doc.get('bench', bench) != bench:
+            continue
+        date = str(doc.get('date') or (doc.get('meta') or {}).get('date') or '')
+        key = (not is_quick(doc), date)
+        if best_key is None or key >= best_key:
+            best, best_key = path, key
     return best
 
 

@@ -94,3 +94,28 @@ def write(doc, out=None):
         json.dump(doc, fh, indent=1)
         fh.write('\n')
     return out
+
+
+def wrap(bench, path, extra=None):
+    """Give a bench's own JSON report the common keys and store it in results/.
+
+    The report's keys stay as they are, under the common ones; @extra is
+    merged in too. Returns the path written.
+    """
+    with open(path, encoding='utf-8') as fh:
+        body = json.load(fh)
+    doc = header(bench)
+    doc.update(extra or {})
+    for k, v in body.items():
+        doc.setdefault(k, v)
+    return write(doc)
+
+
+if __name__ == '__main__':
+    # results.py wrap BENCH FILE [quick]: used by bench/run_all.sh for the C benches.
+    if len(sys.argv) >= 4 and sys.argv[1] == 'wrap':
+        print(wrap(sys.argv[2], sys.argv[3],
+                   {'quick': len(sys.argv) > 4 and sys.argv[4] == 'quick'}))
+    else:
+        print('usage: results.py wrap BENCH FILE [quick]', file=sys.stderr)
+        sys.exit(2)

@@ -11,7 +11,8 @@
 #   asan         the unit suite again, built with ASan+UBSan (build-asan)
 #   pcap+integ   meson test --suite pcap --suite integration (when registered)
 #   fuzz         each libFuzzer target for FUZZ_SECONDS (build-fuzz, clang)
-#   bench        build-ci/bench/mflow-bench --quick (when built)
+#   bench        bench/run_all.sh --quick: every bench's quick mode, and
+#                bench/report.py --check (when the benches are built)
 #
 # Usage: sudo bash scripts/test.sh
 # Environment:
@@ -308,14 +309,18 @@ stage_fuzz() {
 
 stage_bench() {
 	local b
-	for b in build-ci/bench/mflow-bench build-ci/bench/mflow-reorder-bench; do
+	for b in build-ci/bench/mflow-bench build-ci/bench/mflow-reorder-bench \
+		build-ci/bench/mflow-gen; do
 		if [ ! -x "$b" ]; then
 			note "($b not built)"
 			return 77
 		fi
 	done
-	# Smoke only: each bench fails on wrong output (drops, reordering), never on timing.
-	build-ci/bench/mflow-bench --quick && build-ci/bench/mflow-reorder-bench --quick
+	# Smoke only: every bench's quick mode once (bench/run_all.sh --quick), and
+	# the report rendered into a scratch copy. A bench fails on wrong output
+	# (drops, reordering, a run that did not complete), never on timing.
+	bash bench/run_all.sh --quick --build build-ci --no-report &&
+		/usr/bin/python3 bench/report.py --check
 }
 
 # ---------------------------------------------------------------------------
@@ -356,7 +361,7 @@ else
 fi
 run_stage fuzz $((FUZZ_SECONDS * 8 + 600)) stage_fuzz
 if [ "$BUILD_OK" -eq 1 ]; then
-	run_stage bench 600 stage_bench
+	run_stage bench 900 stage_bench
 else
 	record bench skip 0 "(not run: build failed)"
 fi
