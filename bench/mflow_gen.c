@@ -57,11 +57,14 @@
 #define GEN_BURST_DEF	  32
 #define GEN_BURST_MAX	  256
 #define GEN_SCHED_LEN	  4096
+#define GEN_SCHED_MAX	  (1u << 20)
 #define GEN_DESC	  1024
 #define GEN_MBUFS_DEF	  16383
 #define GEN_DRAIN_MS_DEF  200
 #define GEN_LINK_WAIT_S	  10
 #define GEN_CONFIRM_TRIES 3
+/* Times a trial is run again when this lcore fell behind. */
+#define GEN_LATE_RETRIES 2
 /* Frames due but not yet sent that a paced sender may still catch up on. */
 #define GEN_BACKLOG_US 200
 /* Bytes of a received frame given to gen_parse(): the stamp with room for IP options. */
@@ -100,8 +103,10 @@ struct gen_trial {
 	uint64_t tx;		 /**< Measured frames sent. */
 	uint64_t tx_bytes;	 /**< Their bytes (frame sizes with FCS). */
 	uint64_t tx_warmup;	 /**< Frames sent in the warm-up (not measured). */
-	uint64_t tx_retry;	 /**< Frames the TX ring refused and that were sent again. */
+	uint64_t tx_refused;	 /**< Frames the TX ring refused (full), to be sent again. */
 	uint64_t not_sent;	 /**< Frames due at the rate that could not be sent in time. */
+	uint64_t not_sent_late;	 /**< Of those, given up while the ring was not refusing:
+				  *   this lcore was late (the trial says nothing of the peer). */
 	uint64_t unique;	 /**< Distinct measured frames received. */
 	uint64_t received;	 /**< Measured frames received, duplicates included. */
 	uint64_t lost;		 /**< tx - unique. */
@@ -132,7 +137,6 @@ struct gen_run {
 	struct gen_lat *group_lat; /**< Latency per group. */
 	uint16_t *flow_group;	   /**< Group of each flow. */
 	uint32_t sched_pos;	   /**< Position in the schedule. */
-	uint32_t size_pos;	   /**< Position in the size list. */
 	bool measuring;		   /**< Frames sent now are counted. */
 	uint64_t hz;		   /**< TSC frequency. */
 	json_t *trials;		   /**< Every trial's summary (owned). */
@@ -403,6 +407,7 @@ parse_args(int argc, char **argv, struct gen_run *r)
 	json_error_t jerr;
 	char err[256];
 	unsigned long v;
+	bool trial_opt = false, file_search = false;
 	int opt, rc = 0;
 	const char *key;
 	json_t *val;
@@ -453,6 +458,7 @@ parse_args(int argc, char **argv, struct gen_run *r)
 							 tok_real, false);
 			break;
 		case OPT_TRIAL:
+			trial_opt = true;
 			val = search_obj(over);
 			rc = val == NULL ? -ENOMEM
 					 : override_number(val, "trial_s", "--trial", optarg);
@@ -551,6 +557,7 @@ parse_args(int argc, char **argv, struct gen_run *r)
 			goto out_over;
 		}
 	}
+	file_search = json_object_get(root, "search") != NULL;
 	/* The overrides win; "search" objects are merged key by key. */
 	json_object_foreach (over, key, val) {
 		json_t *cur = json_object_get(root, key);
@@ -580,9 +587,19 @@ parse_args(int argc, char **argv, struct gen_run *r)
 				json_object_set_new(val, "precision_pct", json_real(5));
 		}
 	}
+	if (trial_opt && !o->search && !file_search) {
+		fprintf(stderr, "mflow-gen: --trial sets the search's trials: it needs --search\n");
+		rc = -EINVAL;
+		goto out_root;
+	}
 	rc = gen_scenario_parse(root, &r->sc, err, sizeof(err));
 	if (rc != 0) {
-		fprintf(stderr, "mflow-gen: %s: %s\n", o->scenario ? o->scenario : "scenario", err);
+		/* The message names the key; say where the key came from. */
+		if (o->scenario != NULL)
+			fprintf(stderr, "mflow-gen: %s with the command-line options: %s\n",
+				o->scenario, err);
+		else
+			fprintf(stderr, "mflow-gen: command line: %s\n", err);
 		goto out_root;
 	}
 	if (r->sc.search)
@@ -647,9 +664,15 @@ port_setup(struct gen_run *r, uint16_t port, const char *name)
 		return rc;
 	}
 	/* Jumbo frames need the MTU raised on drivers that check it; memif does not. */
-	if (max_frame_len(&r->sc) > RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN)
-		(void)rte_eth_dev_set_mtu(port,
-					  (uint16_t)(max_frame_len(&r->sc) - RTE_ETHER_HDR_LEN));
+	if (max_frame_len(&r->sc) > RTE_ETHER_MAX_LEN - RTE_ETHER_CRC_LEN) {
+		rc = rte_eth_dev_set_mtu(port,
+					 (uint16_t)(max_frame_len(&r->sc) - RTE_ETHER_HDR_LEN));
+		if (rc != 0)
+			fprintf(stderr,
+				"mflow-gen: %s: warning: MTU for %u-byte frames: %s (they may be "
+				"dropped on the way)\n",
+				name, max_frame_len(&r->sc), rte_strerror(-rc));
+	}
 	rc = rte_eth_dev_start(port);
 	if (rc != 0) {
 		fprintf(stderr, "mflow-gen: %s: start: %s\n", name, rte_strerror(-rc));
@@ -704,7 +727,9 @@ wait_links(struct gen_run *r)
 		}
 		if (down == 0)
 			return 0;
-		if (gen_stop || rte_get_timer_cycles() > deadline) {
+		if (gen_stop)
+			return -EINTR;
+		if (rte_get_timer_cycles() > deadline) {
 			char name[RTE_ETH_NAME_MAX_LEN] = "?";
 
 			rte_eth_dev_get_name_by_port(last, name);
@@ -724,10 +749,10 @@ rx_poll(struct gen_run *r, struct gen_trial *t, bool sending)
 {
 	struct rte_mbuf *pkts[GEN_BURST_MAX];
 	unsigned int p, total = 0;
-	uint64_t now = rte_rdtsc();
 
 	for (p = 0; p < r->o.n_rx; p++) {
 		uint16_t i, n = rte_eth_rx_burst(r->rx_ports[p], 0, pkts, GEN_BURST_MAX);
+		uint64_t now = rte_rdtsc();
 
 		for (i = 0; i < n; i++) {
 			struct rte_mbuf *m = pkts[i];
@@ -737,8 +762,8 @@ rx_poll(struct gen_run *r, struct gen_trial *t, bool sending)
 			struct gen_parsed pp;
 			enum gen_rx_kind k;
 			uint32_t flow;
-			uint64_t seq, delta;
-			int32_t rel;
+			uint64_t seq, sent, delta;
+			enum gen_seq_kind sk;
 
 			k = buf == NULL
 				    ? GEN_RX_TRUNCATED
@@ -747,18 +772,26 @@ rx_poll(struct gen_run *r, struct gen_trial *t, bool sending)
 			if (k != GEN_RX_OK)
 				goto next;
 			flow = pp.stamp.flow;
-			/* Sequence numbers before the flow's base were sent in the warm-up. */
-			rel = (int32_t)(pp.stamp.seq - (uint32_t)r->base[flow]);
-			if (rel < 0 || r->base[flow] == UINT64_MAX) {
+			/*
+			 * The full sequence number: the latest one sent with these low 32
+			 * bits (a frame is never 2^32 frames of its flow behind). Those
+			 * before the flow's base were sent in the warm-up or an earlier
+			 * trial.
+			 */
+			sent = r->tx_seq[flow];
+			seq = sent - (uint32_t)((uint32_t)sent - pp.stamp.seq);
+			if (seq >= sent || r->base[flow] == UINT64_MAX || seq < r->base[flow]) {
 				t->rx.warmup++;
 				goto next;
 			}
-			seq = gen_seq_extend(&r->seq[flow], (uint32_t)rel);
-			if (gen_seq_rx(&r->seq[flow], seq) == GEN_SEQ_STALE)
+			sk = gen_seq_rx(&r->seq[flow], seq - r->base[flow]);
+			if (sk == GEN_SEQ_STALE)
 				goto next;
 			if (!sending)
 				t->rx.late++;
-			t->rx.bytes += m->pkt_len + GEN_FCS_LEN - (pp.vxlan ? GEN_VX_LEN : 0);
+			if (sk != GEN_SEQ_DUP)
+				t->rx.bytes +=
+					m->pkt_len + GEN_FCS_LEN - (pp.vxlan ? GEN_VX_LEN : 0);
 			delta = now > pp.stamp.tsc ? now - pp.stamp.tsc : 0;
 			delta = (uint64_t)(((unsigned __int128)delta * 1000000000u) / r->hz);
 			gen_lat_add(r->lat, delta);
@@ -788,17 +821,17 @@ tx_build(struct gen_run *r, struct rte_mbuf **pkts, uint16_t *flows, uint16_t *s
 	for (i = 0; i < n; i++) {
 		struct rte_mbuf *m = pkts[i];
 		uint16_t flow = r->sched.flow[r->sched_pos];
-		const struct gen_tmpl *t = &r->tmpl[(uint32_t)flow * sc->sizes.n + r->size_pos];
+		/* Each flow goes through the size list on its own, frame by frame. */
+		uint32_t si = (uint32_t)(r->tx_seq[flow] % sc->sizes.n);
+		const struct gen_tmpl *t = &r->tmpl[(uint32_t)flow * sc->sizes.n + si];
 		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
 
 		if (++r->sched_pos == r->sched.n)
 			r->sched_pos = 0;
-		if (++r->size_pos == sc->sizes.n)
-			r->size_pos = 0;
 		memcpy(d, t->hdr, t->len);
 		gen_stamp_write(t, d, flow, r->tx_seq[flow]++, now);
 		flows[i] = flow;
-		sizes[i] = sc->sizes.seq[r->size_pos == 0 ? sc->sizes.n - 1 : r->size_pos - 1];
+		sizes[i] = sc->sizes.seq[si];
 		m->data_len = t->frame_len;
 		m->pkt_len = t->frame_len;
 	}
@@ -807,18 +840,16 @@ tx_build(struct gen_run *r, struct rte_mbuf **pkts, uint16_t *flows, uint16_t *s
 
 /*
  * Take back the frames the TX ring refused: they were built last, so their
- * sequence numbers are the highest of their flows, and the schedule and
- * size positions step back over them.
+ * sequence numbers are the highest of their flows (which also gives back
+ * their sizes), and the schedule position steps back over them.
  */
 static void
 tx_unbuild(struct gen_run *r, struct rte_mbuf **pkts, uint16_t from, uint16_t n)
 {
-	const struct gen_scenario *sc = &r->sc;
 	uint16_t i;
 
 	for (i = n; i > from; i--) {
 		r->sched_pos = r->sched_pos == 0 ? r->sched.n - 1 : r->sched_pos - 1;
-		r->size_pos = r->size_pos == 0 ? sc->sizes.n - 1 : r->size_pos - 1;
 		r->tx_seq[r->sched.flow[r->sched_pos]]--;
 	}
 	rte_pktmbuf_free_bulk(pkts + from, n - from);
@@ -858,22 +889,28 @@ send_phase(struct gen_run *r, struct gen_trial *t, double pps, double seconds)
 	uint64_t sent = 0, now = start;
 	double per_cycle = pps / (double)r->hz;
 	double backlog_max = RTE_MAX(4.0 * r->o.burst, pps * GEN_BACKLOG_US / 1e6);
+	double due = 0;
 	uint64_t given_up = 0;
+	/* The ring refused frames since the backlog last cleared: the peer is slow. */
+	bool refused = false;
 
 	while (!gen_stop && (now = rte_rdtsc()) < end) {
 		uint64_t allowed = r->o.burst;
 		uint16_t n, k;
 
 		if (pps > 0) {
-			double due = (double)(now - start) * per_cycle - (double)given_up;
-
+			due = (double)(now - start) * per_cycle - (double)given_up;
 			if (due - (double)sent > backlog_max) {
 				uint64_t drop = (uint64_t)(due - (double)sent - backlog_max);
 
 				given_up += drop;
 				due -= (double)drop;
-				if (r->measuring)
+				if (r->measuring) {
 					t->not_sent += drop;
+					t->not_sent_late += refused ? 0 : drop;
+				}
+			} else if (due - (double)sent < r->o.burst) {
+				refused = false;
 			}
 			allowed = due > (double)sent ? (uint64_t)(due - (double)sent) : 0;
 			if (allowed > r->o.burst)
@@ -884,8 +921,9 @@ send_phase(struct gen_run *r, struct gen_trial *t, double pps, double seconds)
 			k = n == 0 ? 0 : rte_eth_tx_burst(r->tx_port, 0, pkts, n);
 			if (k < n) {
 				tx_unbuild(r, pkts, k, n);
+				refused = true;
 				if (r->measuring)
-					t->tx_retry += n - k;
+					t->tx_refused += n - k;
 			}
 			if (r->measuring)
 				tx_account(r, t, flows, sizes, k);
@@ -894,6 +932,13 @@ send_phase(struct gen_run *r, struct gen_trial *t, double pps, double seconds)
 			sent += k;
 		}
 		rx_poll(r, t, true);
+	}
+	/* Frames still due at the end were not sent either. */
+	if (pps > 0 && r->measuring && due > (double)sent + 1) {
+		uint64_t left = (uint64_t)(due - (double)sent);
+
+		t->not_sent += left;
+		t->not_sent_late += refused ? 0 : left;
 	}
 	return (double)(now - start) / (double)r->hz;
 }
@@ -998,7 +1043,7 @@ trial_json(const struct gen_run *r, const struct gen_trial *t, bool per_flow)
 		      "s:I,s:I,s:I,s:o}",
 		      "rate_pps", t->rate_pps, "duration_s", t->duration_s, "tx", (json_int_t)t->tx,
 		      "rx_unique", (json_int_t)t->unique, "rx", (json_int_t)t->received, "lost",
-		      (json_int_t)t->lost, "tx_retry", (json_int_t)t->tx_retry, "loss_pct",
+		      (json_int_t)t->lost, "tx_refused", (json_int_t)t->tx_refused, "loss_pct",
 		      loss_pct(t), "dup", (json_int_t)t->dup, "ooo", (json_int_t)t->ooo, "stale",
 		      (json_int_t)t->stale, "max_reorder", (json_int_t)t->max_reorder, "flows_ooo",
 		      (json_int_t)t->flows_ooo, "flows_lossy", (json_int_t)t->flows_lossy,
@@ -1011,6 +1056,7 @@ trial_json(const struct gen_run *r, const struct gen_trial *t, bool per_flow)
 	if (j == NULL)
 		return NULL;
 	json_object_set_new(j, "not_sent", json_integer((json_int_t)t->not_sent));
+	json_object_set_new(j, "not_sent_late", json_integer((json_int_t)t->not_sent_late));
 	json_object_set_new(j, "tx_warmup", json_integer((json_int_t)t->tx_warmup));
 	kinds = json_object();
 	for (k = 0; k < GEN_RX_KIND_COUNT; k++)
@@ -1078,13 +1124,26 @@ static bool
 trial_logged(struct gen_run *r, struct gen_trial *t, double pps, double secs, double thr,
 	     const char *what)
 {
-	run_trial(r, t, pps, secs, r->sc.warmup_s);
-	trial_print(t, what);
-	json_t *j = trial_json(r, t, r->o.per_flow);
+	unsigned int attempt;
+	json_t *j;
 
-	if (j != NULL) {
-		json_object_set_new(j, "phase", json_string(what));
-		json_array_append_new(r->trials, j);
+	/*
+	 * A trial in which this lcore fell behind (frames given up while the
+	 * ring took everything) says nothing of the peer: it is run again, at
+	 * most twice (not in quick mode), and then counts as it is (the late
+	 * frames as lost), which can only understate the rate.
+	 */
+	for (attempt = 0; attempt < (r->o.quick ? 1 : GEN_LATE_RETRIES + 1) && !gen_stop;
+	     attempt++) {
+		run_trial(r, t, pps, secs, r->sc.warmup_s);
+		trial_print(t, what);
+		j = trial_json(r, t, r->o.per_flow);
+		if (j != NULL) {
+			json_object_set_new(j, "phase", json_string(what));
+			json_array_append_new(r->trials, j);
+		}
+		if (t->not_sent_late == 0)
+			break;
 	}
 	return thr == 0 ? t->lost + t->not_sent == 0 && t->tx > 0 : loss_pct(t) <= thr && t->tx > 0;
 }
@@ -1102,6 +1161,7 @@ search_one(struct gen_run *r, double thr, double lo, double hi, double *found)
 	double step = sc->search_precision / 100.0 * hi, secs = sc->search_trial_s;
 	struct gen_trial t;
 	uint32_t trials = 0, tries;
+	double passed = lo;
 	bool confirmed = false;
 	char what[32];
 	json_t *j;
@@ -1109,14 +1169,14 @@ search_one(struct gen_run *r, double thr, double lo, double hi, double *found)
 	snprintf(what, sizeof(what), "search<=%g%%", thr);
 	/* The top of the range first: an unloaded system passes there at once. */
 	if (trial_logged(r, &t, hi, secs, thr, what)) {
-		lo = hi;
+		lo = passed = hi;
 	} else {
 		while (hi - lo > step && trials < sc->search_max_trials && !gen_stop) {
 			double mid = (lo + hi) / 2;
 
 			trials++;
 			if (trial_logged(r, &t, mid, secs, thr, what))
-				lo = mid;
+				lo = passed = mid;
 			else
 				hi = mid;
 		}
@@ -1129,11 +1189,14 @@ search_one(struct gen_run *r, double thr, double lo, double hi, double *found)
 		}
 		lo = lo > step ? lo - step : 0;
 	}
+	/* An unconfirmed result is 0; the best rate that passed a trial is kept apart. */
 	if (!confirmed)
 		lo = 0;
 	*found = lo;
-	j = json_pack("{s:f,s:f,s:f,s:b,s:I}", "loss_pct", thr, "rate_pps", lo, "mpps", lo / 1e6,
-		      "confirmed", confirmed, "trials", (json_int_t)trials + tries + 1);
+	j = json_pack("{s:f,s:f,s:f,s:b,s:I,s:f}", "loss_pct", thr, "rate_pps", lo, "mpps",
+		      lo / 1e6, "confirmed", confirmed, "trials",
+		      (json_int_t)(1 + trials + tries + (confirmed ? 1 : 0)), "best_passed_pps",
+		      passed);
 	if (j != NULL && confirmed)
 		json_object_set_new(j, "trial", trial_json(r, &t, true));
 	return j;
@@ -1143,7 +1206,7 @@ static json_t *
 run_search(struct gen_run *r)
 {
 	const struct gen_scenario *sc = &r->sc;
-	double max = sc->search_max_pps, lo = 0;
+	double max = sc->search_max_pps, lo = 0, thr[2];
 	struct gen_trial t;
 	json_t *res, *arr;
 	uint32_t i;
@@ -1153,17 +1216,28 @@ run_search(struct gen_run *r)
 		run_trial(r, &t, 0, sc->search_trial_s, sc->warmup_s);
 		trial_print(&t, "max");
 		max = (double)t.tx / (t.duration_s > 0 ? t.duration_s : 1);
-		json_array_append_new(r->trials, json_pack("{s:s,s:o}", "phase", "max", "trial",
-							   trial_json(r, &t, false)));
+		json_t *j = trial_json(r, &t, false);
+
+		if (j != NULL) {
+			json_object_set_new(j, "phase", json_string("max"));
+			json_array_append_new(r->trials, j);
+		}
 	}
 	res = json_pack("{s:f,s:f,s:f}", "max_pps", max, "precision_pct", sc->search_precision,
 			"trial_s", sc->search_trial_s);
 	arr = json_array();
 	/* Thresholds in increasing order: a lower one's result is a floor for the next. */
+	memcpy(thr, sc->search_loss_pct, sizeof(thr));
+	if (sc->search_n_loss == 2 && thr[1] < thr[0]) {
+		thr[0] = sc->search_loss_pct[1];
+		thr[1] = sc->search_loss_pct[0];
+	}
 	for (i = 0; i < sc->search_n_loss && !gen_stop; i++) {
 		double found = 0;
 
-		json_array_append_new(arr, search_one(r, sc->search_loss_pct[i], lo, max, &found));
+		if (i > 0 && thr[i] == thr[i - 1])
+			continue;
+		json_array_append_new(arr, search_one(r, thr[i], lo, max, &found));
 		lo = found;
 	}
 	json_object_set_new(res, "results", arr);
@@ -1286,6 +1360,23 @@ print_table(const json_t *report)
 	}
 }
 
+/*
+ * The schedule's period: long enough that every group's share is met
+ * although each of its flows must appear at least once (a group of C flows
+ * with share S needs C / S frames), four times over for rounding, within
+ * GEN_SCHED_LEN..GEN_SCHED_MAX.
+ */
+static uint32_t
+sched_len(const struct gen_scenario *sc)
+{
+	double len = GEN_SCHED_LEN;
+	uint32_t g;
+
+	for (g = 0; g < sc->n_groups; g++)
+		len = RTE_MAX(len, 4.0 * sc->groups[g].count / sc->groups[g].share);
+	return (uint32_t)RTE_MIN(len, (double)GEN_SCHED_MAX);
+}
+
 static int
 setup(struct gen_run *r)
 {
@@ -1346,7 +1437,7 @@ setup(struct gen_run *r)
 	for (g = 0; g < sc->n_groups; g++)
 		for (f = sc->groups[g].first; f < sc->groups[g].first + sc->groups[g].count; f++)
 			r->flow_group[f] = (uint16_t)g;
-	rc = gen_sched_build(&r->sched, sc, RTE_MAX((uint32_t)GEN_SCHED_LEN, sc->n_flows));
+	rc = gen_sched_build(&r->sched, sc, sched_len(sc));
 	if (rc != 0)
 		fprintf(stderr, "mflow-gen: schedule: %s\n", strerror(-rc));
 	return rc;
@@ -1357,11 +1448,15 @@ teardown(struct gen_run *r)
 {
 	unsigned int i;
 
+	/* Every port there is was set up by us (only --vdev ports exist with --no-pci). */
 	if (r->pool != NULL) {
-		rte_eth_dev_stop(r->tx_port);
-		for (i = 0; i < r->o.n_rx; i++)
-			if (r->rx_ports[i] != r->tx_port)
-				rte_eth_dev_stop(r->rx_ports[i]);
+		uint16_t p;
+
+		RTE_ETH_FOREACH_DEV (p) {
+			(void)rte_eth_dev_stop(p);
+			(void)rte_eth_dev_close(p);
+		}
+		rte_mempool_free(r->pool);
 	}
 	gen_sched_free(&r->sched);
 	free(r->tmpl);
@@ -1404,12 +1499,28 @@ main(int argc, char **argv)
 	if (rc == 0)
 		rc = wait_links(&r);
 	if (rc != 0) {
-		rc = 1;
+		rc = rc == -EINTR ? 130 : 1;
 		goto out_run;
 	}
 
 	report = json_pack("{s:s,s:s,s:o,s:o}", "tool", "mflow-gen", "kind", "measured", "machine",
 			   machine_json(), "scenario", scenario_json(&r.sc));
+	{
+		/* The shares the schedule gives, which rounding may move off the asked ones. */
+		json_t *groups = json_object_get(json_object_get(report, "scenario"), "flows");
+		uint64_t per[GEN_MAX_GROUPS] = {0};
+		uint32_t k, g;
+		size_t gi;
+		json_t *gj;
+
+		for (k = 0; k < r.sched.n; k++)
+			per[r.flow_group[r.sched.flow[k]]]++;
+		json_array_foreach (groups, gi, gj) {
+			g = (uint32_t)gi;
+			json_object_set_new(gj, "share_scheduled",
+					    json_real((double)per[g] / (double)r.sched.n));
+		}
+	}
 	json_object_set_new(report, "options",
 			    json_pack("{s:i,s:i,s:b,s:I}", "burst", (int)r.o.burst, "drain_ms",
 				      (int)r.o.drain_ms, "quick", r.o.quick, "tsc_hz",
