@@ -57,7 +57,8 @@ def newest(results, bench):
             continue
         if not isinstance(doc, dict) or doc.get('bench', bench) != bench:
             continue
-        date = str(doc.get('date') or (doc.get('meta') or {}).get('date') or '')
+        meta = doc.get('meta') or {}
+        date = str(doc.get('date') or meta.get('date') or meta.get('date_utc') or '')
         key = (not is_quick(doc), date)
         if best_key is None or key >= best_key:
             best, best_key = path, key
@@ -97,7 +98,8 @@ def source_line(path, doc):
     if doc is None:
         return '_No result file yet: run the bench (see above)._'
     m = doc.get('machine') or doc.get('meta', {}).get('machine') or {}
-    date = doc.get('date') or doc.get('meta', {}).get('date')
+    date = (doc.get('date') or doc.get('meta', {}).get('date')
+            or doc.get('meta', {}).get('date_utc'))
     commit = doc.get('commit') or doc.get('meta', {}).get('commit')
     return (f'_Measured: `{os.path.relpath(path, ROOT)}`, {date}, commit `{commit}`, '
             f"{m.get('nproc', '?')} vCPUs ({m.get('cpu', '?')}), kernel "
