@@ -31,6 +31,9 @@ pp  sockperf ping-pong, UDP and TCP, at every --sizes size: avg, p50, p99
 mf  iperf3 with --flows parallel streams: TCP at every --mf-sizes write
     size (Gbit/s received, retransmits) and UDP at --mf-udp-size without
     a rate limit (Mbit/s received, lost datagrams).
+rate (optional, not in the default set) the highest sockperf UDP rate at
+    every --sizes size delivered with at most 0.1 % loss: one run at the
+    maximum rate, then at most --rate-steps bisection runs.
 
 The client runs in the container, the server in the remote namespace, and
 every sockperf and iperf3 process, client and server, is pinned with
@@ -42,8 +45,9 @@ Results go to results/e2e-<UTC date>-<time>-<git commit>.json and stdout,
 followed by a table; docs/e2e.md describes the JSON.
 
 Usage (as root):
-    bench/e2e.py                 # full matrix, ~20 min
+    bench/e2e.py                 # full matrix, ~18 min
     bench/e2e.py --quick         # every case and workload once, < 2 min
+    bench/e2e.py --workloads rate --seconds 2     # ~6 min
     bench/e2e.py --cases kernel,mflowd-microflow --workloads mf --flows 1,5
 """
 
@@ -52,6 +56,7 @@ import datetime
 import json
 import os
 import platform
+import shlex
 import signal
 import subprocess
 import sys
@@ -967,8 +972,8 @@ def main(argv):
         'meta': {
             'date_utc': now.strftime('%Y-%m-%dT%H:%M:%SZ'),
             'commit': commit,
-            'command': ' '.join([os.path.relpath(sys.argv[0], ROOT)]
-                                + list(argv)),
+            'command': shlex.join([os.path.relpath(sys.argv[0], ROOT)]
+                                  + list(argv)),
             'machine': machine(),
             'loadavg_before': loadavg(),
             'pmd': args.pmd,

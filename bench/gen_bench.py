@@ -404,7 +404,7 @@ def plan(args):
                {'name': 'mice', 'count': 100, 'share': 0.2}]
         runs.append(('elephant', 'elephant', 'vxlan', 64, mix, 1, 'decap', None))
     if 'encap' in args.workloads:
-        for s in ((64,) if args.quick else (64, 1518)):
+        for s in ((64,) if args.quick else (64, 1468)):
             runs.append(('encap', f'encap-{s}', 'plain', s, one, 1, 'encap', None))
     if 'vnis' in args.workloads and not args.quick:
         flows = [{'name': 'flows', 'count': 16, 'share': 1}]

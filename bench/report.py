@@ -59,7 +59,11 @@ def newest(results, bench):
             continue
         meta = doc.get('meta') or {}
         date = str(doc.get('date') or meta.get('date') or meta.get('date_utc') or '')
-        key = (not is_quick(doc), date)
+        # A run of every case and workload beats a partial one (e.g. e2e.py
+        # --cases routed --workloads rate), whatever their dates.
+        meta = doc.get('meta') or {}
+        whole = len(meta.get('cases') or ()) * len(meta.get('workloads') or ())
+        key = (not is_quick(doc), whole, date)
         if best_key is None or key >= best_key:
             best, best_key = path, key
     return best
