@@ -67,7 +67,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 sys.path.insert(0, os.path.join(ROOT, 'tests', 'integration'))
+sys.path.insert(0, HERE)
 import topo  # noqa: E402  pylint: disable=wrong-import-position
+from results import cpu_model, git_commit  # noqa: E402  pylint: disable=wrong-import-position
 
 MFLOWD_MODES = {'mflowd-rtc': 'rtc', 'mflowd-pinned': 'pinned',
                 'mflowd-microflow': 'microflow', 'mflowd-busy': 'rtc'}
@@ -134,34 +136,10 @@ def log(msg):
           flush=True)
 
 
-def git_commit():
-    """Short commit of the work tree ('unknown' outside git)."""
-    res = subprocess.run(['git', '-C', ROOT, 'rev-parse', '--short=12',
-                          'HEAD'], capture_output=True, text=True,
-                         check=False)
-    commit = res.stdout.strip() or 'unknown'
-    dirty = subprocess.run(['git', '-C', ROOT, 'status', '--porcelain',
-                            '--untracked-files=no'], capture_output=True,
-                           text=True, check=False).stdout.strip()
-    return commit + ('-dirty' if dirty else '')
-
-
 def loadavg():
     """The 1, 5 and 15-minute load averages: other work skews figures."""
     with open('/proc/loadavg', encoding='ascii') as fh:
         return [float(x) for x in fh.read().split()[:3]]
-
-
-def cpu_model():
-    """The CPU model name from /proc/cpuinfo."""
-    try:
-        with open('/proc/cpuinfo', encoding='ascii', errors='replace') as fh:
-            for line in fh:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or 'unknown'
 
 
 def meminfo_mb(key):
@@ -679,18 +657,20 @@ def run_case(case, args, workdir, budget):
             return frag_settle((srv_ns, cli_ns))
 
         secs, mfs = args.seconds, args.mf_seconds
-        if 'tp' in args.workloads:
-            result['tp'] = {}
+        def per_proto_size(key, what, run):
+            """result[key][proto][size] for every protocol and size."""
+            result[key] = {}
             for proto in PROTOS:
-                result['tp'][proto] = {}
+                result[key][proto] = {}
                 for size in args.sizes:
-                    result['tp'][proto][str(size)] = measure(
-                        f'{case}: sockperf throughput {proto} {size} B, '
-                        f'{secs} s', budget, secs + 5,
-                        lambda p=proto, s=size: run_tp(
-                            t, srv_ns, cli_ns, peer, p, s, secs, cpu,
-                            args.tp_mps),
-                        probe, settle)
+                    result[key][proto][str(size)] = measure(
+                        f'{case}: sockperf {what} {proto} {size} B, {secs} s',
+                        budget, secs + 5,
+                        lambda p=proto, s=size: run(p, s), probe, settle)
+
+        if 'tp' in args.workloads:
+            per_proto_size('tp', 'throughput', lambda p, s: run_tp(
+                t, srv_ns, cli_ns, peer, p, s, secs, cpu, args.tp_mps))
         if 'rate' in args.workloads:
             result['rate'] = {'udp': {}}
             for size in args.sizes:
@@ -702,16 +682,8 @@ def run_case(case, args, workdir, budget):
                                             settle),
                     probe, settle)
         if 'pp' in args.workloads:
-            result['pp'] = {}
-            for proto in PROTOS:
-                result['pp'][proto] = {}
-                for size in args.sizes:
-                    result['pp'][proto][str(size)] = measure(
-                        f'{case}: sockperf ping-pong {proto} {size} B, '
-                        f'{secs} s', budget, secs + 5,
-                        lambda p=proto, s=size: run_pp(
-                            t, srv_ns, cli_ns, peer, p, s, secs, cpu),
-                        probe, settle)
+            per_proto_size('pp', 'ping-pong', lambda p, s: run_pp(
+                t, srv_ns, cli_ns, peer, p, s, secs, cpu))
         if 'mf' in args.workloads:
             result['mf'] = {'tcp': {}, 'udp': {}}
             for proto, sizes in (('tcp', args.mf_sizes),

@@ -46,6 +46,18 @@ def _dat(rows):
     return '\n'.join(' '.join('NaN' if v is None else str(v) for v in r) for r in rows) + '\n'
 
 
+def _multiplot(title, panels, n_series, axes):
+    """A gnuplot script: one panel per (panel title, data file), every series
+    of the file against its first column; @axes are extra settings."""
+    script = (f"set multiplot layout 1,{len(panels)} title '{title}'\n"
+              "set grid\nset datafile missing 'NaN'\n" + axes)
+    for name, dat in panels:
+        script += (f"set title '{name}'\n"
+                   f"plot for [i=2:{n_series + 1}] '{dat}' using 1:i "
+                   "with linespoints lw 2 title columnheader(i)\n")
+    return script + 'unset multiplot\n'
+
+
 def fig8a(doc, plotter, fnum, md_table):
     """Throughput per message size: sockperf, Mbit/s of payload delivered."""
     paths = _paths(doc)
@@ -64,14 +76,10 @@ def fig8a(doc, plotter, fnum, md_table):
                 md_table(['message'] + [LABEL[p] for p in paths]
                          + ['best mflowd vs kernel overlay'], rows), '']
         data[f'tp_{proto}.dat'] = _dat(dat)
-    script = ("set multiplot layout 1,2 title 'Throughput per message size (ours)'\n"
-              "set logscale xy\nset grid\nset key bottom right\nset datafile missing 'NaN'\n"
-              "set xlabel 'message size (bytes)'\nset ylabel 'Mbit/s delivered'\n")
-    for proto in ('tcp', 'udp'):
-        script += (f"set title '{proto.upper()}'\n"
-                   f"plot for [i=2:{len(paths) + 1}] 'tp_{proto}.dat' using 1:i "
-                   "with linespoints lw 2 title columnheader(i)\n")
-    script += 'unset multiplot\n'
+    script = _multiplot('Throughput per message size (ours)',
+                        [(p.upper(), f'tp_{p}.dat') for p in ('tcp', 'udp')], len(paths),
+                        "set logscale xy\nset key bottom right\n"
+                        "set xlabel 'message size (bytes)'\nset ylabel 'Mbit/s delivered'\n")
     return out, plotter.plot('fig8a-ours', script, data)
 
 
@@ -93,14 +101,10 @@ def fig9(doc, plotter, fnum, md_table):
                 'half the round trip):', '',
                 md_table(['message'] + [LABEL[p] for p in paths], rows), '']
         data[f'pp_{proto}.dat'] = _dat(dat)
-    script = ("set multiplot layout 1,2 title 'Ping-pong latency p50 (ours)'\n"
-              "set logscale x\nset grid\nset key top left\nset datafile missing 'NaN'\n"
-              "set xlabel 'message size (bytes)'\nset ylabel 'p50 latency (us)'\n")
-    for proto in ('udp', 'tcp'):
-        script += (f"set title '{proto.upper()}'\n"
-                   f"plot for [i=2:{len(paths) + 1}] 'pp_{proto}.dat' using 1:i "
-                   "with linespoints lw 2 title columnheader(i)\n")
-    script += 'unset multiplot\n'
+    script = _multiplot('Ping-pong latency p50 (ours)',
+                        [(p.upper(), f'pp_{p}.dat') for p in ('udp', 'tcp')], len(paths),
+                        "set logscale x\nset key top left\n"
+                        "set xlabel 'message size (bytes)'\nset ylabel 'p50 latency (us)'\n")
     return out, plotter.plot('fig9-ours', script, data)
 
 
@@ -129,14 +133,10 @@ def fig10(doc, plotter, fnum, md_table):
                              + ['microflow vs kernel overlay'], rows), '']
     if not plots:
         return out, None
-    script = (f"set multiplot layout 1,{len(plots)} title 'Aggregate throughput vs flows "
-              "(ours)'\nset grid\nset key bottom right\nset datafile missing 'NaN'\n"
-              "set xlabel 'flows'\nset ylabel 'Gbit/s'\nset yrange [0:*]\n")
-    for proto, s, name in plots:
-        script += (f"set title '{proto.upper()} {_size(s)}'\n"
-                   f"plot for [i=2:{len(paths) + 1}] '{name}' using 1:i "
-                   "with linespoints lw 2 title columnheader(i)\n")
-    script += 'unset multiplot\n'
+    script = _multiplot('Aggregate throughput vs flows (ours)',
+                        [(f'{p.upper()} {_size(sz)}', name) for p, sz, name in plots],
+                        len(paths), "set key bottom right\nset xlabel 'flows'\n"
+                        "set ylabel 'Gbit/s'\nset yrange [0:*]\n")
     return out, plotter.plot('fig10-ours', script, data)
 
 
