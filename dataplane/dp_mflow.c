@@ -13,10 +13,13 @@
 #include "dp_mflow.h"
 
 /*
- * Marker words: bit 0 set; bit 1 END (else START); bits 16..31 the slot;
- * bits 32..63 the batch ID.
+ * Marker words: bit 0 set; bit 1 END (else START); bits 2..15, on a START,
+ * how many batches back the slot's promotion barrier is (0: none known, or
+ * this is the barrier); bits 16..31 the slot; bits 32..63 the batch ID.
  */
-#define MARK_END (1ull << 1)
+#define MARK_END	(1ull << 1)
+#define MARK_BACK_SHIFT 2
+#define MARK_BACK_MAX	0x3fffu
 
 /*
  * Entries staged per worker by the dispatcher before an enqueue: at most
@@ -61,6 +64,25 @@ marker(uint16_t slot, uint32_t id, bool end)
 				   (end ? MARK_END : 0) | 1);
 }
 
+/*
+ * A START that tells the merger where the slot's promotion barrier is:
+ * @back batches before @id. A barrier further back than the field holds is
+ * given as MARK_BACK_MAX, which is closer than it is: the merger then
+ * refuses a few skips it could have made, never makes one it must not.
+ */
+static inline void *
+marker_start(uint16_t slot, uint32_t id, uint32_t back)
+{
+	return (void *)((uintptr_t)marker(slot, id, false) |
+			((uintptr_t)RTE_MIN(back, MARK_BACK_MAX) << MARK_BACK_SHIFT));
+}
+
+static inline uint32_t
+marker_back(const void *e)
+{
+	return (uint32_t)((uint64_t)(uintptr_t)e >> MARK_BACK_SHIFT) & MARK_BACK_MAX;
+}
+
 static inline uint32_t
 marker_id(const void *e)
 {
@@ -84,10 +106,12 @@ marker_end(const void *e)
 /* The dispatcher's view of one slot. */
 struct split_slot {
 	uint32_t next_id; /* ID of the next batch to open. */
+	uint32_t barrier; /* ID of the promotion barrier of the current life. */
 	uint32_t count;	  /* Packets in the open batch. */
 	uint16_t worker;  /* Worker of the open batch. */
 	bool open;	  /* A batch is open. */
 	bool used;	  /* An elephant owns the slot. */
+	bool promoted;	  /* barrier is set. */
 };
 
 struct dp_mf_split {
@@ -228,15 +252,23 @@ stage_packet(struct dp_mf_split *sp, uint16_t w, struct rte_mbuf *m)
 void
 dp_mf_split_mouse(struct dp_mf_split *sp, uint16_t w, struct rte_mbuf *m)
 {
+	dp_mf_tag(m)->slot = DP_MF_NO_SLOT;
 	sp->st.mice++;
 	stage_packet(sp, w, m);
+}
+
+/* The START of the slot's next batch. */
+static inline void *
+split_start(const struct split_slot *s, uint16_t slot)
+{
+	return marker_start(slot, s->next_id, s->promoted ? s->next_id - s->barrier : 0);
 }
 
 /* An empty batch on @w: ordered after what @w has and before the slot's next batches. */
 static void
 send_barrier(struct dp_mf_split *sp, struct split_slot *s, uint16_t slot, uint16_t w)
 {
-	stage_marker(sp, w, marker(slot, s->next_id, false));
+	stage_marker(sp, w, split_start(s, slot));
 	stage_marker(sp, w, marker(slot, s->next_id, true));
 	s->next_id++;
 	sp->st.batches++;
@@ -253,6 +285,14 @@ dp_mf_split_promote(struct dp_mf_split *sp, uint16_t w)
 			continue;
 		s->used = true;
 		s->open = false;
+		/*
+		 * The flow's earlier mouse packets are on @w ahead of the
+		 * barrier and cannot be told apart from other mice: every
+		 * later START of the slot carries where the barrier is, so
+		 * that the merger never skips it.
+		 */
+		s->barrier = s->next_id;
+		s->promoted = true;
 		send_barrier(sp, s, i, w);
 		return i;
 	}
@@ -303,7 +343,7 @@ dp_mf_split_elephant(struct dp_mf_split *sp, uint16_t slot, struct rte_mbuf *m)
 		s->worker = pick_worker(sp);
 		s->count = 0;
 		s->open = true;
-		stage_marker(sp, s->worker, marker(slot, s->next_id, false));
+		stage_marker(sp, s->worker, split_start(s, slot));
 		sp->st.batches++;
 	}
 	tag = dp_mf_tag(m);
@@ -446,11 +486,8 @@ struct merge_q {
 	/* Loaded atomically: dp_mf_merge_set_ring() may replace it. */
 	struct rte_ring *ring;
 	uint16_t head, tail; /* Staged entries are buf[head..tail). */
-	bool inside;	     /* Between a START and its END. */
 	bool waiting;	     /* Blocked on a START since wait_since. */
 	uint64_t consumed;   /* Entries dealt with; read by other threads. */
-	uint16_t slot;	     /* Batch being read, when inside. */
-	uint32_t id;
 	uint64_t wait_since;
 	void *buf[DP_MF_STAGE];
 };
@@ -499,13 +536,16 @@ dp_mf_merge_destroy(struct dp_mf_merge *mg)
 }
 
 /*
- * A START for batch @id of @slot at the head of @q. Returns true when the
- * ring may go on: the batch is the one to merge, an old one whose packets
- * are now late, or the wait for the earlier batches has timed out.
+ * A START @e at the head of @q. Returns true when the ring may go on: the
+ * batch is the one to merge, an old one whose packets are now late, or the
+ * wait for the earlier batches has timed out and none of them is the
+ * slot's promotion barrier.
  */
 static bool
-merge_start(struct dp_mf_merge *mg, struct merge_q *q, uint16_t slot, uint32_t id, uint64_t now)
+merge_start(struct dp_mf_merge *mg, struct merge_q *q, const void *e, uint64_t now)
 {
+	const uint16_t slot = marker_slot(e);
+	const uint32_t id = marker_id(e);
 	int32_t ahead = (int32_t)(id - mg->next[slot]);
 
 	if (ahead > 0) {
@@ -514,6 +554,7 @@ merge_start(struct dp_mf_merge *mg, struct merge_q *q, uint16_t slot, uint32_t i
 			q->wait_since = now;
 		}
 		uint64_t timeout = __atomic_load_n(&mg->timeout, __ATOMIC_RELAXED);
+		uint32_t back = marker_back(e);
 
 		/*
 		 * Time out on a lack of progress, not on the wait: while the
@@ -524,21 +565,35 @@ merge_start(struct dp_mf_merge *mg, struct merge_q *q, uint16_t slot, uint32_t i
 			mg->st.blocked_polls++;
 			return false;
 		}
+		/*
+		 * The slot's promotion barrier is among the missing batches: the
+		 * flow's mouse packets ahead of it would come out after this
+		 * batch, and nothing tells them apart to drop them. Wait for it.
+		 */
+		if (back != 0 && (int32_t)(id - back - mg->next[slot]) >= 0) {
+			mg->st.blocked_polls++;
+			mg->st.held++;
+			return false;
+		}
 		/* The earlier batches are stuck on a stalled worker: give up on them. */
 		mg->st.skipped += (uint32_t)ahead;
 		mg->next[slot] = id;
 	}
 	q->waiting = false;
-	q->inside = true;
-	q->slot = slot;
-	q->id = id;
 	/* The slot's next batch has begun: that is progress. */
 	if (ahead >= 0)
 		mg->progress[slot] = now;
 	return true;
 }
 
-/* Deliver from one ring while its head can go; returns the packets written. */
+/*
+ * Deliver from one ring while its head can go; returns the packets written.
+ *
+ * Markers drive the merge counters; each packet is judged by its own tag,
+ * not by the markers around it. Batches of several slots may interleave on
+ * one ring, and mice may sit inside a batch, so "the batch opened last" is
+ * not what a packet belongs to.
+ */
 static uint16_t
 merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, uint16_t n,
 	   uint64_t now)
@@ -547,7 +602,8 @@ merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, ui
 	uint64_t done = 0;
 
 	while (got < n) {
-		unsigned int run, room;
+		const struct dp_mf_tag *tag;
+		struct rte_mbuf *m;
 		void *e;
 
 		if (head == tail) {
@@ -565,42 +621,38 @@ merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, ui
 			uint32_t id = marker_id(e);
 
 			if (!marker_end(e)) {
-				if (!merge_start(mg, q, slot, id, now))
+				if (!merge_start(mg, q, e, now))
 					break;
-			} else {
-				if (mg->next[slot] == id) {
-					mg->next[slot] = id + 1;
-					mg->st.merged++;
-					mg->progress[slot] = now;
-				}
-				q->inside = false;
+			} else if (mg->next[slot] == id) {
+				mg->next[slot] = id + 1;
+				mg->st.merged++;
+				mg->progress[slot] = now;
 			}
 			head++;
 			continue;
 		}
+		head++;
+		m = e;
+		tag = dp_mf_tag(m);
 		/*
-		 * A run of packets up to the next marker: one decision for the
-		 * whole run, then a plain copy. Markers are a few in a batch,
-		 * so runs are long.
+		 * A packet of a batch is behind its START, which went only
+		 * once next[slot] had reached the batch; next[slot] is past it
+		 * only if the batch was skipped, and delivering it would
+		 * reorder.
 		 */
-		room = RTE_MIN((unsigned int)(tail - head), (unsigned int)(n - got));
-		for (run = 1; run < room && !dp_mf_is_marker(q->buf[head + run]); run++)
-			;
-		/* Packets of a batch that was skipped: delivering them would reorder. */
-		if (q->inside && (int32_t)(q->id - mg->next[q->slot]) < 0) {
-			rte_pktmbuf_free_bulk((struct rte_mbuf **)&q->buf[head], run);
-			mg->st.late += run;
-		} else {
-			memcpy(&pkts[got], &q->buf[head], run * sizeof(pkts[0]));
-			got = (uint16_t)(got + run);
+		if (tag->slot < DP_MF_MAX_SLOTS) {
+			if ((int32_t)(tag->id - mg->next[tag->slot]) < 0) {
+				rte_pktmbuf_free(m);
+				mg->st.late++;
+				continue;
+			}
+			/* The slot's current batch moved. */
+			mg->progress[tag->slot] = now;
 		}
-		head = (uint16_t)(head + run);
+		pkts[got++] = m;
 	}
 	q->head = head;
 	q->tail = tail;
-	/* The slot's current batch moved. */
-	if (got != 0 && q->inside)
-		mg->progress[q->slot] = now;
 	done += (uint64_t)(head - head0);
 	if (done != 0)
 		__atomic_store_n(&q->consumed, q->consumed + done, __ATOMIC_RELEASE);

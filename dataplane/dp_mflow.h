@@ -10,16 +10,18 @@
  * packets; each batch goes to one worker, chosen round-robin or by the
  * shortest input ring. An elephant owns a slot, and the batches of a slot
  * carry consecutive 32-bit IDs (wrapping). In the rings a batch is bracketed
- * by a START and an END marker: tagged words, not mbufs, so that the merger
- * finds batch boundaries without touching packets. Each packet of a batch
- * also carries its slot and ID in an mbuf dynfield.
+ * by a START and an END marker: tagged words, not mbufs. Each packet also
+ * carries its slot and batch ID (or DP_MF_NO_SLOT, for a mouse) in an mbuf
+ * dynfield.
  *
  * Workers keep the order of their ring: they pass markers through and may
- * drop packets. The merger reads each worker's SPSC output ring. Outside a
- * batch it delivers packets as they come (mice). A batch (s, b) is delivered
- * only when the slot's merge counter next[s] equals b, and its END advances
- * next[s]; a START with b ahead of next[s] blocks that ring until the
- * earlier batches have been merged from the other rings.
+ * drop packets. The merger reads each worker's SPSC output ring. A START for
+ * (s, b) with b ahead of the slot's merge counter next[s] blocks that ring
+ * until the earlier batches have been merged from the other rings; the END
+ * of (s, b) advances next[s] to b + 1. Packets are judged by their tag, not
+ * by the markers around them, since batches of several slots may interleave
+ * on one ring and mice may sit inside a batch: a mouse is delivered when its
+ * ring gets to it, a packet of a batch that next[s] has passed is late.
  *
  * Order. A flow's mouse packets share one FIFO path. Its batches come out in
  * ID order. Promotion and demotion send an empty "barrier" batch (START and
@@ -32,7 +34,11 @@
  * Stalls. When a ring waits on a START for longer than the timeout, the
  * merger skips the missing batches (counted in skipped), and their packets
  * are dropped as late when they turn up (counted in late), so that the
- * order is never broken and the merger never blocks for good.
+ * order is never broken and the merger never blocks for good. The one batch
+ * it never skips is a promotion barrier: the flow's mouse packets ahead of
+ * it cannot be told apart from other mice, so it waits for that worker
+ * (counted in held). Each START carries how far back its slot's promotion
+ * barrier is, so the rings stay the only shared state.
  *
  * Threading. dp_mf_split_* run on the dispatch lcore only, dp_mf_merge_*
  * on the merge lcore only; the rings are their only shared state. The
@@ -56,6 +62,8 @@
 
 #define DP_MF_MAX_WORKERS 64
 #define DP_MF_MAX_SLOTS	  1024
+/** The slot of a packet that belongs to no batch. */
+#define DP_MF_NO_SLOT 0xffffu
 /** Entries the merger stages per ring. */
 #define DP_MF_STAGE 64
 /** Packets the dispatcher stages per worker beyond its ring (markers have more room). */
@@ -70,12 +78,14 @@ enum dp_mf_pick {
 /**
  * Where a packet of a batch belongs, and its place in its flow; stored in an
  * mbuf dynfield. The dispatcher writes flow and seq for every packet it
- * dispatches, so that the merge side can check per-flow order; id and slot
- * are only meaningful for packets of a batch.
+ * dispatches, so that the merge side can check per-flow order. The
+ * dispatcher also writes slot (and id, for a packet of a batch), and the
+ * merger reads them: every packet on a worker's output ring must carry a
+ * tag, DP_MF_NO_SLOT for one that belongs to no batch.
  */
 struct dp_mf_tag {
-	uint32_t id;   /**< Batch ID within the slot. */
-	uint16_t slot; /**< Elephant slot. */
+	uint32_t id;   /**< Batch ID within the slot, for a packet of an elephant. */
+	uint16_t slot; /**< Elephant slot, or DP_MF_NO_SLOT for a mouse. */
 	uint16_t pad;
 	uint32_t flow; /**< The flow's hash, 0 when the packet is not checked. */
 	uint32_t seq;  /**< Dispatch order, increasing across all flows (wrapping). */
@@ -134,7 +144,8 @@ struct dp_mf_split *dp_mf_split_create(struct rte_ring *const *in, uint16_t n_wo
 void dp_mf_split_destroy(struct dp_mf_split *sp);
 
 /**
- * Queue a mouse packet for its pinned worker.
+ * Queue a mouse packet for its pinned worker; its tag's slot becomes
+ * DP_MF_NO_SLOT.
  *
  * @param w
  *   The worker, < n_workers.
@@ -273,6 +284,8 @@ struct dp_mf_merge_stats {
 	uint64_t late;		/**< Packets of skipped batches, dropped when they turned up. */
 	uint64_t delivered;	/**< Packets delivered. */
 	uint64_t blocked_polls; /**< Polls in which a ring waited on a later batch. */
+	uint64_t held;		/**< Of those, polls past the timeout that kept waiting
+				     because the slot's promotion barrier was missing. */
 };
 
 struct dp_mf_merge;
@@ -298,7 +311,9 @@ struct dp_mf_merge *dp_mf_merge_create(struct rte_ring *const *out, uint16_t n_w
 void dp_mf_merge_destroy(struct dp_mf_merge *mg);
 
 /**
- * Deliver what can be delivered in order.
+ * Deliver what can be delivered in order. A packet whose tag names a batch
+ * that was skipped is freed and counted as late; one with DP_MF_NO_SLOT is
+ * delivered when its ring gets to it.
  *
  * @param pkts
  *   Receives the packets, in delivery order; the caller owns them.

@@ -383,8 +383,9 @@ dp_pipe_own_push(struct dp *dp, struct vx_out *out)
 
 	for (uint16_t i = 0; i < out->n; i++) {
 		out->pkts[i]->port = out->port[i];
-		/* Not dispatched, so not part of the order check. */
+		/* Not dispatched: in no batch, and not part of the order check. */
 		dp_mf_tag(out->pkts[i])->flow = 0;
+		dp_mf_tag(out->pkts[i])->slot = DP_MF_NO_SLOT;
 	}
 	ring_put(dp, pp->own, (void *const *)out->pkts, out->n);
 	pp->own_sent += out->n;

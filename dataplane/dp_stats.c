@@ -320,6 +320,7 @@ dp_mflow_json(const struct dp *dp)
 		json_object_set_new(mg, "delivered", json_integer((json_int_t)ms->delivered));
 		json_object_set_new(mg, "blocked_polls",
 				    json_integer((json_int_t)ms->blocked_polls));
+		json_object_set_new(mg, "held", json_integer((json_int_t)ms->held));
 		json_object_set_new(mg, "ooo", json_integer((json_int_t)pp->ooo));
 		json_object_set_new(o, "merge", mg);
 	}

@@ -379,6 +379,34 @@ test_least_loaded_and_tiny_batches(void **state)
 	sim_teardown(&s);
 }
 
+/*
+ * The worker a flow is pinned to stalls while the flow goes from mouse to
+ * elephant and back: the promotion barrier sits behind the flow's mouse
+ * packets on the stalled worker, and batches on the other workers must wait
+ * for it however long the stall, since those mouse packets cannot be told
+ * apart from others and dropped as late.
+ */
+static void
+test_stall_on_pinned_worker(void **state)
+{
+	struct sim s = {.workers = 3,
+			.batch = 4,
+			.ticks = 400,
+			.per_tick = 16,
+			.speed = 30,
+			.stall_worker = 0,
+			.stall_from = 40,
+			.stall_to = 200,
+			.transitions = 11,
+			.timeout = 10};
+
+	(void)state;
+	sim_run(&s);
+	assert_true(dp_mf_split_stats(s.sp)->barriers > 20);
+	assert_true(dp_mf_merge_stats(s.mg)->blocked_polls > 0);
+	sim_teardown(&s);
+}
+
 /* Creation rejects bad arguments. */
 static void
 test_create_errors(void **state)
@@ -405,6 +433,81 @@ slow_move(struct rte_ring *from, struct rte_ring *to, unsigned int n)
 	return got;
 }
 
+/* Two workers with their rings, a dispatcher and a merger: for step-by-step tests. */
+struct duo {
+	struct rte_ring *in[2], *out[2];
+	struct dp_mf_split *sp;
+	struct dp_mf_merge *mg;
+};
+
+static void
+duo_setup(struct duo *d, const char *name, uint32_t batch, uint64_t timeout)
+{
+	for (unsigned int w = 0; w < 2; w++) {
+		char n[32];
+
+		snprintf(n, sizeof(n), "%s_in%u", name, w);
+		d->in[w] = rte_ring_create(n, 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		snprintf(n, sizeof(n), "%s_out%u", name, w);
+		d->out[w] = rte_ring_create(n, 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
+		assert_non_null(d->in[w]);
+		assert_non_null(d->out[w]);
+	}
+	d->sp = dp_mf_split_create(d->in, 2, batch, DP_MF_PICK_RR);
+	d->mg = dp_mf_merge_create(d->out, 2, timeout);
+	assert_non_null(d->sp);
+	assert_non_null(d->mg);
+}
+
+static void
+duo_teardown(struct duo *d)
+{
+	dp_mf_split_destroy(d->sp);
+	dp_mf_merge_destroy(d->mg);
+	for (unsigned int w = 0; w < 2; w++) {
+		rte_ring_free(d->in[w]);
+		rte_ring_free(d->out[w]);
+	}
+}
+
+/* Send @p n empty packets of the elephant in @p slot, and flush. */
+static void
+duo_elephant(struct duo *d, int slot, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		struct rte_mbuf *m = rte_pktmbuf_alloc(dp_test_pool());
+
+		assert_non_null(m);
+		dp_mf_split_elephant(d->sp, (uint16_t)slot, m);
+	}
+	dp_mf_split_flush(d->sp);
+}
+
+/* Worker @p w moves everything it has. */
+static void
+duo_work(struct duo *d, unsigned int w)
+{
+	while (slow_move(d->in[w], d->out[w], 16) != 0)
+		;
+}
+
+/* Poll @p steps times, @p dt apart from *@p now; frees and counts what comes out. */
+static unsigned int
+duo_poll(struct duo *d, uint64_t *now, unsigned int steps, uint64_t dt)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int got = 0;
+
+	for (unsigned int step = 0; step < steps; step++) {
+		uint16_t n = dp_mf_merge_poll(d->mg, pkts, RTE_DIM(pkts), *now);
+
+		rte_pktmbuf_free_bulk(pkts, n);
+		got += n;
+		*now += dt;
+	}
+	return got;
+}
+
 /*
  * A worker that is slow but keeps delivering is not a stalled one: the
  * merger waits for its batch as long as it makes progress, and skips only
@@ -414,88 +517,189 @@ static void
 test_slow_is_not_stalled(void **state)
 {
 	const uint64_t timeout = 100;
-	struct rte_ring *in[2], *out[2];
-	struct dp_mf_split *sp;
-	struct dp_mf_merge *mg;
 	struct rte_mbuf *pkts[64];
 	uint64_t now = 1000;
 	unsigned int got = 0;
+	struct duo d;
 	int slot;
 
 	(void)state;
-	for (unsigned int w = 0; w < 2; w++) {
-		char n[32];
-
-		snprintf(n, sizeof(n), "slow_in%u", w);
-		in[w] = rte_ring_create(n, 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		snprintf(n, sizeof(n), "slow_out%u", w);
-		out[w] = rte_ring_create(n, 256, SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ);
-		assert_non_null(in[w]);
-		assert_non_null(out[w]);
-	}
-	sp = dp_mf_split_create(in, 2, 8, DP_MF_PICK_RR);
-	mg = dp_mf_merge_create(out, 2, timeout);
-	assert_non_null(sp);
-	assert_non_null(mg);
+	duo_setup(&d, "slow", 8, timeout);
 	/* The barrier on worker 0; batch 1 (8 packets) on worker 0, batch 2 on worker 1. */
-	slot = dp_mf_split_promote(sp, 0);
+	slot = dp_mf_split_promote(d.sp, 0);
 	assert_true(slot >= 0);
-	for (unsigned int i = 0; i < 16; i++) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(dp_test_pool());
-
-		assert_non_null(m);
-		dp_mf_split_elephant(sp, (uint16_t)slot, m);
-	}
-	dp_mf_split_flush(sp);
+	duo_elephant(&d, slot, 16);
 	/* Worker 1 is done at once; worker 0 gives one entry per half timeout. */
-	while (slow_move(in[1], out[1], 16) != 0)
-		;
+	duo_work(&d, 1);
 	for (unsigned int step = 0; step < 40 && got < 16; step++) {
-		uint16_t n;
-
-		slow_move(in[0], out[0], 1);
-		n = dp_mf_merge_poll(mg, pkts, RTE_DIM(pkts), now);
-		rte_pktmbuf_free_bulk(pkts, n);
-		got += n;
-		now += timeout / 2;
+		slow_move(d.in[0], d.out[0], 1);
+		got += duo_poll(&d, &now, 1, timeout / 2);
 	}
 	assert_int_equal(got, 16);
-	assert_int_equal(dp_mf_merge_stats(mg)->skipped, 0);
-	assert_int_equal(dp_mf_merge_stats(mg)->late, 0);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->skipped, 0);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->late, 0);
 
 	/* Now worker 0 stops in the middle of a batch: after a timeout the merger skips it. */
-	for (unsigned int i = 0; i < 16; i++) {
-		struct rte_mbuf *m = rte_pktmbuf_alloc(dp_test_pool());
-
-		assert_non_null(m);
-		dp_mf_split_elephant(sp, (uint16_t)slot, m);
-	}
-	dp_mf_split_flush(sp);
-	slow_move(in[0], out[0], 3); /* START and two packets of batch 3. */
-	while (slow_move(in[1], out[1], 16) != 0)
-		;
-	got = 0;
-	for (unsigned int step = 0; step < 10; step++) {
-		uint16_t n = dp_mf_merge_poll(mg, pkts, RTE_DIM(pkts), now);
-
-		rte_pktmbuf_free_bulk(pkts, n);
-		got += n;
-		now += timeout / 2;
-	}
-	assert_int_equal(got, 2 + 8);
-	assert_int_equal(dp_mf_merge_stats(mg)->skipped, 1);
+	duo_elephant(&d, slot, 16);
+	slow_move(d.in[0], d.out[0], 3); /* START and two packets of batch 3. */
+	duo_work(&d, 1);
+	assert_int_equal(duo_poll(&d, &now, 10, timeout / 2), 2 + 8);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->skipped, 1);
 	/* The rest of batch 3 turns up late and is dropped, not delivered. */
-	while (slow_move(in[0], out[0], 16) != 0)
-		;
-	assert_int_equal(dp_mf_merge_poll(mg, pkts, RTE_DIM(pkts), now), 0);
-	assert_int_equal(dp_mf_merge_stats(mg)->late, 6);
+	duo_work(&d, 0);
+	assert_int_equal(dp_mf_merge_poll(d.mg, pkts, RTE_DIM(pkts), now), 0);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->late, 6);
+	duo_teardown(&d);
+}
 
-	dp_mf_split_destroy(sp);
-	dp_mf_merge_destroy(mg);
-	for (unsigned int w = 0; w < 2; w++) {
-		rte_ring_free(in[w]);
-		rte_ring_free(out[w]);
-	}
+/* A packet whose payload is @p v, for tests that check the delivery order. */
+static struct rte_mbuf *
+numbered(uint32_t v)
+{
+	struct rte_mbuf *m = rte_pktmbuf_alloc(dp_test_pool());
+	uint32_t *p;
+
+	assert_non_null(m);
+	p = (uint32_t *)rte_pktmbuf_append(m, sizeof(*p));
+	assert_non_null(p);
+	*p = v;
+	return m;
+}
+
+/* Poll until @p want packets came out (a few polls at most); checks their payloads are 0.. */
+static void
+expect_numbered(struct duo *d, uint64_t now, const uint32_t *want, unsigned int n_want)
+{
+	struct rte_mbuf *pkts[64];
+	unsigned int got = 0;
+
+	for (unsigned int step = 0; step < 4 && got < n_want; step++)
+		got += dp_mf_merge_poll(d->mg, pkts + got, (uint16_t)(RTE_DIM(pkts) - got), now);
+	assert_int_equal(got, n_want);
+	for (unsigned int i = 0; i < got; i++)
+		assert_int_equal(*rte_pktmbuf_mtod(pkts[i], uint32_t *), want[i]);
+	rte_pktmbuf_free_bulk(pkts, got);
+}
+
+/*
+ * Mouse packets of a flow, then its promotion barrier, sit on a worker that
+ * stops; its first batch is on the other worker. The merger must not skip
+ * the barrier after a timeout: that would deliver the batch ahead of the
+ * mouse packets. Once the worker moves, everything comes out in order.
+ */
+static void
+test_promotion_barrier_is_not_skipped(void **state)
+{
+	const uint32_t want[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+	const uint64_t timeout = 100;
+	uint64_t now = 1000;
+	struct duo d;
+	int slot;
+
+	(void)state;
+	duo_setup(&d, "hold", 8, timeout);
+	/*
+	 * A first elephant life of slot 0, merged: its batch goes to worker 0,
+	 * so that round robin puts the next batch on worker 1.
+	 */
+	slot = dp_mf_split_promote(d.sp, 0);
+	assert_int_equal(slot, 0);
+	duo_elephant(&d, slot, 8);
+	dp_mf_split_demote(d.sp, (uint16_t)slot, 0);
+	dp_mf_split_flush(d.sp);
+	assert_int_equal(rte_ring_count(d.in[1]), 0);
+	duo_work(&d, 0);
+	assert_int_equal(duo_poll(&d, &now, 1, 0), 8);
+
+	/* Five mouse packets (0..4) on worker 0, then the promotion. */
+	for (uint32_t i = 0; i < 5; i++)
+		dp_mf_split_mouse(d.sp, 0, numbered(i));
+	assert_int_equal(dp_mf_split_promote(d.sp, 0), slot);
+	for (uint32_t i = 5; i < 13; i++)
+		dp_mf_split_elephant(d.sp, (uint16_t)slot, numbered(i));
+	dp_mf_split_flush(d.sp);
+	/* Round robin put the batch (packets 5..12) on worker 1, which is done at once. */
+	assert_int_equal(rte_ring_count(d.in[1]), 10);
+	duo_work(&d, 1);
+	assert_int_equal(duo_poll(&d, &now, 20, timeout), 0);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->skipped, 0);
+	assert_true(dp_mf_merge_stats(d.mg)->blocked_polls >= 20);
+	assert_true(dp_mf_merge_stats(d.mg)->held > 0);
+
+	/* Worker 0 wakes up: the mice, the barrier, then the batch. */
+	duo_work(&d, 0);
+	expect_numbered(&d, now, want, RTE_DIM(want));
+	assert_int_equal(dp_mf_merge_stats(d.mg)->late, 0);
+
+	/* The hold ends with the barrier: a later stall is skipped as before. */
+	duo_elephant(&d, slot, 16);
+	duo_work(&d, 1);
+	assert_int_equal(duo_poll(&d, &now, 10, timeout / 2), 8);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->skipped, 1);
+	duo_work(&d, 0);
+	assert_int_equal(duo_poll(&d, &now, 1, 0), 0);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->late, 8);
+	duo_teardown(&d);
+}
+
+/*
+ * Batches of two slots interleave on one ring, and the batch of one of them
+ * was skipped: each packet is judged by its own batch. Packets of the
+ * skipped batch are late wherever they sit, also inside the other slot's
+ * batch and after its END; those of the other batch are delivered.
+ */
+static void
+test_interleaved_batches(void **state)
+{
+	const uint32_t first[] = {0, 1, 2, 3, 100, 7, 8}, then[] = {101};
+	const uint64_t timeout = 100;
+	uint64_t now = 1000;
+	struct duo d;
+	int a, b;
+
+	(void)state;
+	duo_setup(&d, "ilv", 4, timeout);
+	/*
+	 * Round robin alternates the workers of new batches. Packets 0.. are
+	 * elephant A's, 100.. elephant B's. The rings end up as:
+	 *   w0: A0 | A1: 0 1 2 3 | B1: 100 | A3: 7 8
+	 *   w1: B0 | A2: 4 [B2: 101] 5 ... 6 (B2 closes between 5 and 6)
+	 * where A0 and B0 are the promotion barriers.
+	 */
+	a = dp_mf_split_promote(d.sp, 0);
+	b = dp_mf_split_promote(d.sp, 1);
+	assert_true(a >= 0 && b >= 0 && a != b);
+	for (uint32_t i = 0; i < 4; i++)
+		dp_mf_split_elephant(d.sp, (uint16_t)a, numbered(i)); /* A1 on w0, full. */
+	dp_mf_split_elephant(d.sp, (uint16_t)a, numbered(4));	      /* A2 on w1. */
+	dp_mf_split_elephant(d.sp, (uint16_t)b, numbered(100));	      /* B1 on w0. */
+	dp_mf_split_close(d.sp, (uint16_t)b);
+	dp_mf_split_elephant(d.sp, (uint16_t)b, numbered(101)); /* B2 on w1, inside A2. */
+	dp_mf_split_elephant(d.sp, (uint16_t)a, numbered(5));
+	dp_mf_split_close(d.sp, (uint16_t)b);
+	dp_mf_split_elephant(d.sp, (uint16_t)a, numbered(6));
+	dp_mf_split_close(d.sp, (uint16_t)a);
+	dp_mf_split_elephant(d.sp, (uint16_t)a, numbered(7)); /* A3 on w0. */
+	dp_mf_split_elephant(d.sp, (uint16_t)a, numbered(8));
+	dp_mf_split_close(d.sp, (uint16_t)a);
+	dp_mf_split_flush(d.sp);
+
+	/* w1 gives only B's barrier; w0 gives everything. */
+	assert_int_equal(slow_move(d.in[1], d.out[1], 2), 2);
+	duo_work(&d, 0);
+	/* A3 waits for A2 until the timeout, then A2 is skipped. */
+	expect_numbered(&d, now, first, 5);
+	now += timeout / 2;
+	assert_int_equal(duo_poll(&d, &now, 1, timeout), 0);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->skipped, 0);
+	expect_numbered(&d, now, first + 5, 2);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->skipped, 1);
+	/* A2 turns up, with B2 inside it. */
+	duo_work(&d, 1);
+	expect_numbered(&d, now, then, RTE_DIM(then));
+	assert_int_equal(dp_mf_merge_stats(d.mg)->late, 3);
+	assert_int_equal(dp_mf_merge_stats(d.mg)->held, 0);
+	duo_teardown(&d);
 }
 
 int
@@ -510,6 +714,9 @@ dp_test_mflow(void)
 		cmocka_unit_test(test_least_loaded_and_tiny_batches),
 		cmocka_unit_test(test_create_errors),
 		cmocka_unit_test(test_slow_is_not_stalled),
+		cmocka_unit_test(test_stall_on_pinned_worker),
+		cmocka_unit_test(test_promotion_barrier_is_not_skipped),
+		cmocka_unit_test(test_interleaved_batches),
 	};
 
 	assert_int_equal(dp_mf_dynfield_register(), 0);
