@@ -77,6 +77,8 @@ LAYOUTS = {
                                       'worker_lcores': [1, 2]}),
     },
 }
+# Runs of mflow-gen when its af_packet fanout group clashes with mflowd's.
+FANOUT_TRIES = 3
 GEN_CPU = 0
 
 # Addresses (RFC 2544 benchmarking range) and MACs of both sides.
@@ -299,17 +301,25 @@ class Bench:
                + list(extra))
         if self.args.quick:
             cmd.append('--quick')
-        before = self.md_stats() if self.md else {}
         limit = 600 if search else 120
         log(f'{name}: ' + ' '.join(cmd[cmd.index('--') + 1:]))
-        try:
-            res = subprocess.run(cmd, capture_output=True, text=True, timeout=limit,
-                                 check=False)
-        except subprocess.TimeoutExpired:
+        for attempt in range(FANOUT_TRIES):
+            before = self.md_stats() if self.md else {}
+            try:
+                res = subprocess.run(cmd, capture_output=True, text=True, timeout=limit,
+                                     check=False)
+            except subprocess.TimeoutExpired:
+                topo.cleanup_prefix(f'{self.tag}-g')
+                return {'error': f'mflow-gen timed out after {limit} s'}
             topo.cleanup_prefix(f'{self.tag}-g')
-            return {'error': f'mflow-gen timed out after {limit} s'}
-        topo.cleanup_prefix(f'{self.tag}-g')
-        after = self.md_stats() if self.md else {}
+            after = self.md_stats() if self.md else {}
+            # DPDK 22.11's af_packet names its fanout group (pid ^ ifindex):
+            # mflow-gen's may clash with mflowd's, and the kernel refuses the
+            # second one. Another pid picks another group.
+            if res.returncode == 0 or 'PACKET_FANOUT' not in res.stderr:
+                break
+            log(f'{name}: af_packet fanout group clash with mflowd '
+                f'(try {attempt + 1} of {FANOUT_TRIES}); again with a new pid')
         sys.stderr.write(''.join(line + '\n' for line in res.stderr.splitlines()
                                  if line.startswith('[gen]')))
         if res.returncode != 0 or not os.path.exists(out):
