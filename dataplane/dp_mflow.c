@@ -487,7 +487,16 @@ struct merge_q {
 	struct rte_ring *ring;
 	uint16_t head, tail; /* Staged entries are buf[head..tail). */
 	bool waiting;	     /* Blocked on a START since wait_since. */
-	uint64_t consumed;   /* Entries dealt with; read by other threads. */
+	/*
+	 * Batches whose START was taken and whose END was not. While at most
+	 * one is open and no two were open since the count was last 0 (not
+	 * mixed), every packet here is a mouse or of batch (slot, id).
+	 */
+	uint16_t n_open;
+	bool mixed;
+	uint16_t slot;
+	uint32_t id;
+	uint64_t consumed; /* Entries dealt with; read by other threads. */
 	uint64_t wait_since;
 	void *buf[DP_MF_STAGE];
 };
@@ -580,6 +589,9 @@ merge_start(struct dp_mf_merge *mg, struct merge_q *q, const void *e, uint64_t n
 		mg->next[slot] = id;
 	}
 	q->waiting = false;
+	q->mixed |= ++q->n_open > 1;
+	q->slot = slot;
+	q->id = id;
 	/* The slot's next batch has begun: that is progress. */
 	if (ahead >= 0)
 		mg->progress[slot] = now;
@@ -587,12 +599,43 @@ merge_start(struct dp_mf_merge *mg, struct merge_q *q, const void *e, uint64_t n
 }
 
 /*
+ * Judge a run of packets one by one from their tags: a mouse is delivered,
+ * a packet of a batch that next[slot] has passed (skipped) is late.
+ */
+static uint16_t
+merge_judge(struct dp_mf_merge *mg, void *const *e, unsigned int run, struct rte_mbuf **pkts,
+	    uint64_t now)
+{
+	uint16_t got = 0;
+
+	for (unsigned int i = 0; i < run; i++) {
+		struct rte_mbuf *m = e[i];
+		const struct dp_mf_tag *tag = dp_mf_tag(m);
+
+		if (tag->slot < DP_MF_MAX_SLOTS) {
+			if ((int32_t)(tag->id - mg->next[tag->slot]) < 0) {
+				rte_pktmbuf_free(m);
+				mg->st.late++;
+				continue;
+			}
+			/* The slot's current batch moved. */
+			mg->progress[tag->slot] = now;
+		}
+		pkts[got++] = m;
+	}
+	return got;
+}
+
+/*
  * Deliver from one ring while its head can go; returns the packets written.
  *
- * Markers drive the merge counters; each packet is judged by its own tag,
- * not by the markers around it. Batches of several slots may interleave on
- * one ring, and mice may sit inside a batch, so "the batch opened last" is
- * not what a packet belongs to.
+ * Markers drive the merge counters. Packets go in runs up to the next
+ * marker. The common case needs no look at them: nothing or one batch
+ * open on the ring, in order, so that every packet of the run is a mouse
+ * or of that batch. Otherwise each packet is judged by its own tag, since
+ * batches of several slots may interleave on one ring (both open on the
+ * same worker) and mice sit between the markers of whatever batch is open,
+ * so "the batch opened last" is not what a packet belongs to.
  */
 static uint16_t
 merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, uint16_t n,
@@ -602,8 +645,7 @@ merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, ui
 	uint64_t done = 0;
 
 	while (got < n) {
-		const struct dp_mf_tag *tag;
-		struct rte_mbuf *m;
+		unsigned int run, room;
 		void *e;
 
 		if (head == tail) {
@@ -623,33 +665,33 @@ merge_ring(struct dp_mf_merge *mg, struct merge_q *q, struct rte_mbuf **pkts, ui
 			if (!marker_end(e)) {
 				if (!merge_start(mg, q, e, now))
 					break;
-			} else if (mg->next[slot] == id) {
-				mg->next[slot] = id + 1;
-				mg->st.merged++;
-				mg->progress[slot] = now;
+			} else {
+				if (mg->next[slot] == id) {
+					mg->next[slot] = id + 1;
+					mg->st.merged++;
+					mg->progress[slot] = now;
+				}
+				/* Its START came first on this ring, so n_open > 0. */
+				if (--q->n_open == 0)
+					q->mixed = false;
 			}
 			head++;
 			continue;
 		}
-		head++;
-		m = e;
-		tag = dp_mf_tag(m);
-		/*
-		 * A packet of a batch is behind its START, which went only
-		 * once next[slot] had reached the batch; next[slot] is past it
-		 * only if the batch was skipped, and delivering it would
-		 * reorder.
-		 */
-		if (tag->slot < DP_MF_MAX_SLOTS) {
-			if ((int32_t)(tag->id - mg->next[tag->slot]) < 0) {
-				rte_pktmbuf_free(m);
-				mg->st.late++;
-				continue;
-			}
-			/* The slot's current batch moved. */
-			mg->progress[tag->slot] = now;
+		room = RTE_MIN((unsigned int)(tail - head), (unsigned int)(n - got));
+		for (run = 1; run < room && !dp_mf_is_marker(q->buf[head + run]); run++)
+			;
+		if (likely(!q->mixed &&
+			   (q->n_open == 0 || (int32_t)(q->id - mg->next[q->slot]) >= 0))) {
+			memcpy(&pkts[got], &q->buf[head], run * sizeof(pkts[0]));
+			got = (uint16_t)(got + run);
+			if (q->n_open != 0)
+				mg->progress[q->slot] = now;
+		} else {
+			got = (uint16_t)(got +
+					 merge_judge(mg, &q->buf[head], run, &pkts[got], now));
 		}
-		pkts[got++] = m;
+		head = (uint16_t)(head + run);
 	}
 	q->head = head;
 	q->tail = tail;

@@ -21,7 +21,10 @@
  * of (s, b) advances next[s] to b + 1. Packets are judged by their tag, not
  * by the markers around them, since batches of several slots may interleave
  * on one ring and mice may sit inside a batch: a mouse is delivered when its
- * ring gets to it, a packet of a batch that next[s] has passed is late.
+ * ring gets to it, a packet of a batch that next[s] has passed is late. The
+ * merger reads tags only when it must (several batches open on a ring, or
+ * one that was skipped); otherwise a run of packets between markers is
+ * delivered without touching them.
  *
  * Order. A flow's mouse packets share one FIFO path. Its batches come out in
  * ID order. Promotion and demotion send an empty "barrier" batch (START and
